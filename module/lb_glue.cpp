@@ -1,0 +1,246 @@
+#include "module/lb_glue.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <new>
+#include <thread>
+
+#include "module/guard.h"
+#include "module/proxy_api.h"
+#include "shared/lb/registry.h"
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+lb::MemberTable* g_table = nullptr;
+bool g_table_full_logged = false;
+
+const lb::Registry& methods() {
+  static const lb::Registry registry = lb::Registry::withBuiltins();
+  return registry;
+}
+
+// Per-thread random state: a plain integer, so no TLS destructor pins the DSO.
+thread_local uint64_t t_random_state = 0;
+
+uint64_t freshSeed() {
+  uint64_t t = static_cast<uint64_t>(
+      std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  uint64_t tid = std::hash<std::thread::id>()(std::this_thread::get_id());
+  return t ^ (tid << 1) ^ (static_cast<uint64_t>(getpid()) << 32) ^ 0x5bd1e9955bd1e995ULL;
+}
+
+// What we counted for this request: the member whose in-flight count we raised, if any.
+struct RequestState {
+  lb::MemberSlot* counted = nullptr;
+};
+
+void release(RequestState* st) {
+  if (st->counted != nullptr) {
+    st->counted->inflight.fetch_sub(1, std::memory_order_relaxed);
+    st->counted = nullptr;
+  }
+}
+
+apr_status_t releaseCleanup(void* data) {
+  release(static_cast<RequestState*>(data));
+  return APR_SUCCESS;
+}
+
+RequestState* requestState(request_rec* r, bool create) {
+  auto* st = static_cast<RequestState*>(ap_get_module_config(r->request_config, &fleet_module));
+  if (st == nullptr && create) {
+    st = new (apr_palloc(r->pool, sizeof(RequestState))) RequestState();
+    ap_set_module_config(r->request_config, &fleet_module, st);
+    // Whatever path the request takes, its count is given back when it ends.
+    apr_pool_cleanup_register(r->pool, st, releaseCleanup, apr_pool_cleanup_null);
+  }
+  return st;
+}
+
+// Moves this request's in-flight count to `slot` (a failover moves it to the new member).
+void countOn(request_rec* r, lb::MemberSlot* slot) {
+  if (slot == nullptr) {
+    return;
+  }
+  RequestState* st = requestState(r, true);
+  if (st->counted == slot) {
+    return;
+  }
+  release(st);
+  slot->inflight.fetch_add(1, std::memory_order_relaxed);
+  slot->requests.fetch_add(1, std::memory_order_relaxed);
+  st->counted = slot;
+}
+
+// Collects every candidate httpd's selection loop offers. Returning true for each keeps the
+// loop's own semantics: a non-empty set stops it from falling through to standbys or the next
+// lbset, so what we collect is exactly the eligible set of the winning lbset.
+struct Collector {
+  proxy_worker** items;
+  int n;
+  int cap;
+};
+
+int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* baton) {
+  auto* c = static_cast<Collector*>(baton);
+  if (c->n < c->cap) {
+    c->items[c->n++] = current;
+  }
+  return 1;
+}
+
+proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
+  return guarded<proxy_worker*>(r->server, "lbmethod finder", nullptr, [&]() -> proxy_worker* {
+    const ProxyApi& api = proxyApi();
+    auto* method = static_cast<const lb::LoadBalancer*>(balancer->lbmethod->context);
+    int cap = balancer->workers->nelts;
+    if (api.getBestWorker == nullptr || method == nullptr || cap <= 0) {
+      return nullptr;
+    }
+    constexpr int kOnStack = 64;
+    proxy_worker* items_stack[kOnStack];
+    lb::Candidate cands_stack[kOnStack];
+    lb::MemberSlot* slots_stack[kOnStack];
+    bool small = cap <= kOnStack;
+    Collector c{small ? items_stack
+                      : static_cast<proxy_worker**>(apr_palloc(r->pool, cap * sizeof(proxy_worker*))),
+                0, cap};
+    if (api.getBestWorker(balancer, r, collectCandidate, &c) == nullptr || c.n == 0) {
+      return nullptr;
+    }
+    lb::Candidate* cands =
+        small ? cands_stack : new (apr_palloc(r->pool, c.n * sizeof(lb::Candidate))) lb::Candidate[c.n];
+    lb::MemberSlot** slots =
+        small ? slots_stack : static_cast<lb::MemberSlot**>(apr_palloc(r->pool, c.n * sizeof(void*)));
+    for (int i = 0; i < c.n; ++i) {
+      slots[i] = slotFor(balancer, c.items[i]);
+      cands[i].weight = static_cast<uint32_t>(c.items[i]->s->lbfactor > 0 ? c.items[i]->s->lbfactor : 1);
+      cands[i].inflight = slots[i] ? slots[i]->inflight.load(std::memory_order_relaxed) : 0;
+    }
+    if (t_random_state == 0) {
+      t_random_state = freshSeed();
+    }
+    common::FastRandom rng(t_random_state);
+    lb::Decision d = method->pick(cands, static_cast<size_t>(c.n), rng);
+    t_random_state = rng.state();
+    countOn(r, slots[d.index]);
+    return c.items[d.index];
+  });
+}
+
+apr_status_t noReset(proxy_balancer*, server_rec*) { return APR_SUCCESS; }
+apr_status_t noAge(proxy_balancer*, server_rec*) { return APR_SUCCESS; }
+// Sticky requests bypass the finder; their counts are taken in the fixups hook instead. Doing
+// nothing here also spares httpd's non-atomic lbstatus writes.
+apr_status_t noUpdate(proxy_balancer*, proxy_worker*, server_rec*) { return APR_SUCCESS; }
+
+// Per attempt, just before the request goes to the member: count it there (covers sticky
+// sessions and failover attempts, which the finder does not see).
+int onProxyFixups(request_rec* r) {
+  return guarded<int>(r->server, "proxy fixups", DECLINED, [&] {
+    const char* b = apr_table_get(r->subprocess_env, "BALANCER_NAME");
+    const char* w = apr_table_get(r->subprocess_env, "BALANCER_WORKER_NAME");
+    if (b != nullptr && w != nullptr && g_table != nullptr) {
+      countOn(r, g_table->findOrClaim(lb::memberKey(b, w)));
+    }
+    return DECLINED;
+  });
+}
+
+// The member has answered (or failed): it no longer carries this request.
+int onProxyPostRequest(proxy_worker*, proxy_balancer*, request_rec* r, proxy_server_conf*) {
+  return guarded<int>(r->server, "proxy post_request", DECLINED, [&] {
+    if (RequestState* st = requestState(r, false)) {
+      release(st);
+    }
+    return DECLINED;
+  });
+}
+
+apr_status_t forgetTable(void*) {
+  g_table = nullptr;
+  g_table_full_logged = false;
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+void registerLbMethods(apr_pool_t* p) {
+  for (const std::string& name : methods().names()) {
+    auto* m = static_cast<proxy_balancer_method*>(apr_pcalloc(p, sizeof(proxy_balancer_method)));
+    m->name = apr_pstrdup(p, name.c_str());
+    m->finder = findBest;
+    m->context = const_cast<lb::LoadBalancer*>(methods().find(name));
+    m->reset = noReset;
+    m->age = noAge;
+    m->updatelbstatus = noUpdate;
+    ap_register_provider(p, PROXY_LBMETHOD, m->name, "0", m);
+  }
+}
+
+void registerProxyHooks() {
+  const ProxyApi& api = proxyApi();
+  static const char* const kBeforeBalancer[] = {"mod_proxy_balancer.c", nullptr};
+  if (api.hookPostRequest != nullptr) {
+    api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
+  }
+  if (api.hookFixups != nullptr) {
+    api.hookFixups(onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
+  }
+}
+
+apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
+  const ProxyApi& api = proxyApi();
+  size_t members = 0;
+  for (server_rec* v = s; v != nullptr; v = v->next) {
+    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+    if (conf == nullptr) {
+      continue;
+    }
+    auto* b = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+    for (int i = 0; i < conf->balancers->nelts; ++i) {
+      members += static_cast<size_t>(b[i].max_workers > 0 ? b[i].max_workers : b[i].workers->nelts);
+    }
+  }
+  if (members < 64) {
+    members = 64;
+  }
+  size_t bytes = lb::MemberTable::bytesFor(members);
+  apr_shm_t* shm = nullptr;
+  apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
+  if (rv != APR_SUCCESS) {
+    FLEET_LOG_S(APLOG_EMERG, rv, s, 00003, "cannot create shared memory for %" APR_SIZE_T_FMT
+                " member slots (%" APR_SIZE_T_FMT " bytes)", members, bytes);
+    return rv;
+  }
+  void* base = apr_shm_baseaddr_get(shm);
+  g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable)))
+      lb::MemberTable(lb::MemberTable::format(base, apr_shm_size_get(shm)));
+  apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
+  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
+              APR_SIZE_T_FMT " members", g_table->capacity(), members);
+  return APR_SUCCESS;
+}
+
+lb::MemberTable* memberTable() { return g_table; }
+
+lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
+  if (g_table == nullptr) {
+    return nullptr;
+  }
+  lb::MemberSlot* slot = g_table->findOrClaim(lb::memberKey(balancer->s->name, worker->s->name_ex));
+  if (slot == nullptr && !g_table_full_logged) {
+    g_table_full_logged = true;
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00005,
+                "member table full (%" APR_SIZE_T_FMT " slots): %s in %s balances without "
+                "in-flight counts until restart", g_table->capacity(), worker->s->name_ex,
+                balancer->s->name);
+  }
+  return slot;
+}
+
+}  // namespace fleet::glue

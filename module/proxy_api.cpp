@@ -1,0 +1,48 @@
+#include "module/proxy_api.h"
+
+#include <dlfcn.h>
+
+namespace fleet::glue {
+namespace {
+
+ProxyApi g_api;
+
+template <typename T>
+T lookup(const char* symbol) {
+  return reinterpret_cast<T>(dlsym(RTLD_DEFAULT, symbol));
+}
+
+}  // namespace
+
+std::string ProxyApi::missing() const {
+  std::string out;
+  if (proxy == nullptr || hookPostRequest == nullptr || hookFixups == nullptr ||
+      parseWstatus == nullptr) {
+    out += "mod_proxy is not loaded (add: LoadModule proxy_module modules/mod_proxy.so)";
+  }
+  if (balancer == nullptr || getBestWorker == nullptr) {
+    if (!out.empty()) {
+      out += "; ";
+    }
+    out += "mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
+           "modules/mod_proxy_balancer.so)";
+  }
+  return out;
+}
+
+const ProxyApi& resolveProxyApi() {
+  g_api = ProxyApi();
+  g_api.proxy = ap_find_linked_module("mod_proxy.c");
+  g_api.balancer = ap_find_linked_module("mod_proxy_balancer.c");
+  if (g_api.proxy != nullptr) {
+    g_api.hookPostRequest = lookup<decltype(g_api.hookPostRequest)>("proxy_hook_post_request");
+    g_api.hookFixups = lookup<decltype(g_api.hookFixups)>("proxy_hook_fixups");
+    g_api.parseWstatus = lookup<decltype(g_api.parseWstatus)>("ap_proxy_parse_wstatus");
+    g_api.getBestWorker = APR_RETRIEVE_OPTIONAL_FN(proxy_balancer_get_best_worker);
+  }
+  return g_api;
+}
+
+const ProxyApi& proxyApi() { return g_api; }
+
+}  // namespace fleet::glue

@@ -1,0 +1,73 @@
+#include "module/status_glue.h"
+
+#include <cstring>
+
+#include "module/guard.h"
+#include "module/lb_glue.h"
+#include "module/proxy_api.h"
+#include "shared/status/model.h"
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+std::vector<status::BalancerView> collect(request_rec* r) {
+  std::vector<status::BalancerView> out;
+  const ProxyApi& api = proxyApi();
+  if (api.proxy == nullptr) {
+    return out;
+  }
+  auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(r->server->module_config, api.proxy));
+  if (conf == nullptr) {
+    return out;
+  }
+  auto* balancers = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+  for (int i = 0; i < conf->balancers->nelts; ++i) {
+    proxy_balancer* b = &balancers[i];
+    if (b->s == nullptr) {
+      continue;
+    }
+    status::BalancerView bv;
+    bv.name = b->s->name;
+    bv.lbmethod = b->s->lbpname;
+    auto** workers = reinterpret_cast<proxy_worker**>(b->workers->elts);
+    for (int j = 0; j < b->workers->nelts; ++j) {
+      proxy_worker* w = workers[j];
+      status::MemberView mv;
+      mv.name = w->s->name_ex;
+      mv.route = w->s->route;
+      mv.flags = api.parseWstatus(r->pool, w);
+      mv.usable = PROXY_WORKER_IS_USABLE(w);
+      mv.weight = static_cast<uint32_t>(w->s->lbfactor);
+      mv.elected = static_cast<uint64_t>(w->s->elected);
+      if (lb::MemberSlot* slot = slotFor(b, w)) {
+        mv.inflight = slot->inflight.load(std::memory_order_relaxed);
+        mv.requests = slot->requests.load(std::memory_order_relaxed);
+      }
+      bv.members.push_back(std::move(mv));
+    }
+    out.push_back(std::move(bv));
+  }
+  return out;
+}
+
+}  // namespace
+
+int statusHandler(request_rec* r) {
+  if (r->handler == nullptr || std::strcmp(r->handler, "fleet-status") != 0) {
+    return DECLINED;
+  }
+  return guarded<int>(r->server, "fleet-status handler", HTTP_INTERNAL_SERVER_ERROR, [&] {
+    if (r->method_number != M_GET) {
+      return HTTP_METHOD_NOT_ALLOWED;
+    }
+    std::string body = status::renderJson(collect(r));
+    ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_rwrite(body.data(), static_cast<int>(body.size()), r);
+    return OK;
+  });
+}
+
+}  // namespace fleet::glue

@@ -1,0 +1,60 @@
+#include "shared/status/model.h"
+
+#include <cstdio>
+
+namespace fleet::status {
+
+std::string jsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string renderJson(const std::vector<BalancerView>& balancers) {
+  std::string out = "{\"balancers\":[";
+  for (size_t i = 0; i < balancers.size(); ++i) {
+    const BalancerView& b = balancers[i];
+    out += (i ? "," : "");
+    out += "{\"name\":" + jsonString(b.name) + ",\"lbmethod\":" + jsonString(b.lbmethod) +
+           ",\"members\":[";
+    for (size_t j = 0; j < b.members.size(); ++j) {
+      const MemberView& m = b.members[j];
+      out += (j ? "," : "");
+      out += "{\"name\":" + jsonString(m.name) + ",\"route\":" + jsonString(m.route) +
+             ",\"flags\":" + jsonString(m.flags) + ",\"usable\":" + (m.usable ? "true" : "false") +
+             ",\"weight\":" + std::to_string(m.weight) + ",\"inflight\":" +
+             std::to_string(m.inflight) + ",\"requests\":" + std::to_string(m.requests) +
+             ",\"elected\":" + std::to_string(m.elected) + "}";
+    }
+    out += "]}";
+  }
+  return out + "]}\n";
+}
+
+}  // namespace fleet::status

@@ -1,0 +1,39 @@
+#include "shared/status/model.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace fleet::status;
+
+class ModelTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(ModelTest);
+  CPPUNIT_TEST(escapesStrings);
+  CPPUNIT_TEST(rendersBalancersAndMembers);
+  CPPUNIT_TEST(emptyIsValid);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void escapesStrings() {
+    CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\\\\c\\n\\u0001\""), jsonString("a\"b\\c\n\x01"));
+  }
+  void rendersBalancersAndMembers() {
+    BalancerView b{"balancer://web", "p2c", {}};
+    MemberView m;
+    m.name = "http://127.0.0.1:1";
+    m.route = "r1";
+    m.flags = "Ok";
+    m.usable = true;
+    m.weight = 100;
+    m.inflight = 3;
+    m.requests = 10;
+    m.elected = 9;
+    b.members.push_back(m);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"members\":"
+                    "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
+                    "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9}]}]}\n"),
+        renderJson({b}));
+  }
+  void emptyIsValid() { CPPUNIT_ASSERT_EQUAL(std::string("{\"balancers\":[]}\n"), renderJson({})); }
+};
+
+CPPUNIT_TEST_SUITE_NAMED_REGISTRATION(ModelTest, "status");
