@@ -188,9 +188,8 @@ void registerProxyHooks() {
   if (api.hookPostRequest != nullptr) {
     api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
   }
-  if (api.hookFixups != nullptr) {
-    api.hookFixups(onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
-  }
+  // fixups is an optional hook: registered by name, so it needs no symbol of mod_proxy.
+  APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {

@@ -16,16 +16,18 @@ T lookup(const char* symbol) {
 
 std::string ProxyApi::missing() const {
   std::string out;
-  if (proxy == nullptr || hookPostRequest == nullptr || hookFixups == nullptr ||
-      parseWstatus == nullptr) {
-    out += "mod_proxy is not loaded (add: LoadModule proxy_module modules/mod_proxy.so)";
+  auto add = [&out](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
+  if (proxy == nullptr) {
+    add("mod_proxy is not loaded (add: LoadModule proxy_module modules/mod_proxy.so)");
+  } else {
+    if (hookPostRequest == nullptr) add("mod_proxy lacks proxy_hook_post_request");
+    if (parseWstatus == nullptr) add("mod_proxy lacks ap_proxy_parse_wstatus");
   }
-  if (balancer == nullptr || getBestWorker == nullptr) {
-    if (!out.empty()) {
-      out += "; ";
-    }
-    out += "mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
-           "modules/mod_proxy_balancer.so)";
+  if (balancer == nullptr) {
+    add("mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
+        "modules/mod_proxy_balancer.so)");
+  } else if (getBestWorker == nullptr) {
+    add("mod_proxy lacks proxy_balancer_get_best_worker (httpd 2.4.35 or later is needed)");
   }
   return out;
 }
@@ -36,7 +38,6 @@ const ProxyApi& resolveProxyApi() {
   g_api.balancer = ap_find_linked_module("mod_proxy_balancer.c");
   if (g_api.proxy != nullptr) {
     g_api.hookPostRequest = lookup<decltype(g_api.hookPostRequest)>("proxy_hook_post_request");
-    g_api.hookFixups = lookup<decltype(g_api.hookFixups)>("proxy_hook_fixups");
     g_api.parseWstatus = lookup<decltype(g_api.parseWstatus)>("ap_proxy_parse_wstatus");
     g_api.getBestWorker = APR_RETRIEVE_OPTIONAL_FN(proxy_balancer_get_best_worker);
   }

@@ -11,7 +11,6 @@ namespace fleet::glue {
 
 struct ProxyApi {
   decltype(&proxy_hook_post_request) hookPostRequest = nullptr;
-  decltype(&proxy_hook_fixups) hookFixups = nullptr;
   decltype(&ap_proxy_parse_wstatus) parseWstatus = nullptr;
   APR_OPTIONAL_FN_TYPE(proxy_balancer_get_best_worker)* getBestWorker = nullptr;
   module* proxy = nullptr;

@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# Shared by scripts/test, scripts/demo and scripts/bench: install missing Debian packages, build.
+
+FLEET_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FLEET_BUILD=${FLEET_BUILD:-$FLEET_ROOT/build}
+
+# Everything a build, the tests, the demo and the benchmark need, by Debian 12 package name.
+FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemcached-dev
+                libcppunit-dev memcached python3 curl wrk openssl ca-certificates)
+
+fleet_missing_packages() {
+  local p missing=()
+  for p in "${FLEET_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]}"
+}
+
+fleet_install_packages() {
+  local missing
+  missing=$(fleet_missing_packages)
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: $missing" >&2
+    echo "run as root, or: sudo apt-get install -y $missing" >&2
+    return 1
+  fi
+  echo "== installing: $missing"
+  # Keep dpkg from starting the packaged apache2/memcached services: we run our own.
+  local created=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  local rc=0
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing; } || rc=$?
+  [ $created = 1 ] && rm -f /usr/sbin/policy-rc.d
+  return $rc
+}
+
+fleet_build() {
+  local werror=OFF
+  [ -n "${CI:-}" ] && werror=ON
+  echo "== building in $FLEET_BUILD"
+  cmake -S "$FLEET_ROOT" -B "$FLEET_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEET_WERROR=$werror >/dev/null
+  cmake --build "$FLEET_BUILD" -j"$(nproc)"
+}

@@ -1,0 +1,272 @@
+"""Integration harness: real httpd (Debian's apache2, event MPM) with the built mod_fleet, real
+member servers and memcached, all on free loopback ports, started and stopped by PID.
+
+Environment (set by ctest): FLEET_MODULE (mod_fleet.so), FLEET_MEMBER (fleet_member binary).
+"""
+import atexit
+import collections
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+
+APACHE = os.environ.get("FLEET_APACHE", "/usr/sbin/apache2")
+LIBEXEC = subprocess.run(["apxs", "-q", "LIBEXECDIR"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+MODULE = os.environ.get("FLEET_MODULE", "")
+MEMBER = os.environ.get("FLEET_MEMBER", "")
+
+_started = []  # every process this harness started, stopped at exit whatever happens
+
+
+def _stop_all():
+    for proc in list(_started):
+        stop_process(proc)
+
+
+atexit.register(_stop_all)
+
+
+def stop_process(proc, grace=5.0):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    if proc in _started:
+        _started.remove(proc)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc=None, timeout=15.0, what="server"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
+
+
+def request(port, path, method="GET", headers=None, body=None, timeout=10.0, conn=None):
+    """One HTTP request; returns (status, headers dict lower-cased, body bytes)."""
+    own = conn is None
+    if own:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        if own:
+            conn.close()
+
+
+def load(port, path, total, concurrency, headers=None):
+    """Sends `total` GETs over `concurrency` keep-alive connections; returns a Counter of
+    X-Member values (None for answers without one) and a Counter of statuses."""
+    members = collections.Counter()
+    statuses = collections.Counter()
+    lock = threading.Lock()
+    per = [total // concurrency + (1 if i < total % concurrency else 0) for i in range(concurrency)]
+
+    def worker(n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        local_m, local_s = collections.Counter(), collections.Counter()
+        for _ in range(n):
+            try:
+                status, hdrs, _ = request(port, path, headers=headers, conn=conn)
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                status, hdrs = -1, {}
+            local_s[status] += 1
+            local_m[hdrs.get("x-member")] += 1
+        conn.close()
+        with lock:
+            members.update(local_m)
+            statuses.update(local_s)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in per]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return members, statuses
+
+
+class Member:
+    """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats."""
+
+    def __init__(self, ident, delay_ms=0):
+        self.id = ident
+        self.port = free_port()
+        self.proc = subprocess.Popen([MEMBER, "--port", str(self.port), "--id", ident,
+                                      "--delay-ms", str(delay_ms)])
+        _started.append(self.proc)
+        wait_port(self.port, self.proc, what=f"member {ident}")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def control(self, path):
+        status, _, body = request(self.port, path)
+        assert status == 200, (path, status)
+        return body.decode()
+
+    def reset(self):
+        self.control("/__reset")
+
+    def served(self):
+        return int(self.control("/__stats"))
+
+    def stop(self):
+        stop_process(self.proc)
+
+
+class Httpd:
+    """A private httpd: its own config, logs and runtime dir in a temp directory."""
+
+    BASE_MODULES = ["mpm_event", "authz_core", "authz_host", "slotmem_shm", "proxy", "proxy_http",
+                    "proxy_balancer", "lbmethod_byrequests", "lbmethod_bybusyness", "headers",
+                    "status"]
+
+    def __init__(self, body, modules=None, fleet_first=False, load_fleet=True, processes=2):
+        self.dir = tempfile.mkdtemp(prefix="fleet-httpd-")
+        os.chmod(self.dir, 0o755)
+        os.makedirs(os.path.join(self.dir, "run"))
+        os.makedirs(os.path.join(self.dir, "htdocs"))
+        self.port = free_port()
+        self.proc = None
+        mods = self.BASE_MODULES if modules is None else modules
+        lines = [f"LoadModule {m}_module {LIBEXEC}/mod_{m}.so" for m in mods]
+        fleet = f"LoadModule fleet_module {MODULE}"
+        if load_fleet:
+            lines = [fleet] + lines if fleet_first else lines + [fleet]
+        user = ["User www-data", "Group www-data"] if os.geteuid() == 0 else []
+        threads = 16
+        self.conf = os.path.join(self.dir, "httpd.conf")
+        with open(self.conf, "w") as f:
+            f.write("\n".join([
+                f'ServerRoot "{self.dir}"',
+                "ServerName 127.0.0.1",
+                f"Listen 127.0.0.1:{self.port}",
+                f'PidFile "{self.dir}/httpd.pid"',
+                f'ErrorLog "{self.dir}/error.log"',
+                "LogLevel warn fleet:debug",
+                f'DefaultRuntimeDir "{self.dir}/run"',
+                f'Mutex file:{self.dir}/run default',
+                f'DocumentRoot "{self.dir}/htdocs"',
+                *lines,
+                *user,
+                f"StartServers {processes}", f"ServerLimit {processes}",
+                f"ThreadsPerChild {threads}", f"ThreadLimit {threads}",
+                f"MaxRequestWorkers {processes * threads}",
+                f"MinSpareThreads {processes * threads}", f"MaxSpareThreads {processes * threads}",
+                "MaxConnectionsPerChild 0", "KeepAlive On", "MaxKeepAliveRequests 0",
+                body, ""]))
+
+    def configtest(self):
+        r = subprocess.run([APACHE, "-d", self.dir, "-f", self.conf, "-t"], capture_output=True,
+                           text=True)
+        return r.returncode, (r.stdout + r.stderr).strip()
+
+    def start(self):
+        with open(os.path.join(self.dir, "stderr.log"), "w") as err:
+            self.proc = subprocess.Popen([APACHE, "-d", self.dir, "-f", self.conf, "-DFOREGROUND"],
+                                         stdout=subprocess.DEVNULL, stderr=err)
+        _started.append(self.proc)
+        try:
+            wait_port(self.port, self.proc, what="httpd")
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}\n--- error.log ---\n{self.error_log()[-3000:]}") from None
+        return self
+
+    def graceful(self):
+        self.proc.send_signal(signal.SIGUSR1)
+
+    def error_log(self):
+        out = ""
+        for name in ("stderr.log", "error.log"):
+            try:
+                with open(os.path.join(self.dir, name)) as f:
+                    out += f.read()
+            except OSError:
+                pass
+        return out
+
+    def get(self, path, headers=None):
+        return request(self.port, path, headers=headers)
+
+    def stop(self):
+        if self.proc is not None:
+            stop_process(self.proc)
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class BalancerManager:
+    """Drives the stock balancer-manager page as a browser would (Referer + nonce)."""
+
+    def __init__(self, httpd, path="/balancer-manager"):
+        self.httpd, self.path = httpd, path
+        self.referer = {"Referer": f"http://127.0.0.1:{httpd.port}{path}"}
+
+    def page(self, query=""):
+        status, _, body = self.httpd.get(self.path + query, headers=self.referer)
+        assert status == 200, status
+        return body.decode()
+
+    def xml(self):
+        return self.page("?xml=1")
+
+    def nonce(self, balancer):
+        """balancer is the short name, as the page's b= parameter has it ("web")."""
+        m = re.search(r"b=" + re.escape(balancer) + r"&(?:amp;)?nonce=([0-9a-f-]+)", self.page())
+        assert m, "no nonce for " + balancer
+        return m.group(1)
+
+    def edit_page(self, balancer):
+        return self.page(f"?b={balancer}&nonce={self.nonce(balancer)}")
+
+    def set_lbmethod(self, balancer, method):
+        nonce = self.nonce(balancer)
+        body = urllib.parse.urlencode({"b": balancer, "nonce": nonce, "b_lbm": method})
+        headers = dict(self.referer)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, _, _ = request(self.httpd.port, self.path, method="POST", headers=headers, body=body)
+        return status
+
+    def lbmethods(self):
+        """{balancer name: lbmethod} as the manager's XML reports them."""
+        xml = self.xml()
+        return dict(re.findall(r"<httpd:name>(balancer://[^<]+)</httpd:name>.*?"
+                               r"<httpd:lbmethod>([^<]+)</httpd:lbmethod>", xml, re.S))
+
+
+def fleet_status(httpd, path="/fleet-status"):
+    import json
+    status, _, body = httpd.get(path)
+    assert status == 200, status
+    return json.loads(body)
