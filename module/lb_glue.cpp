@@ -9,6 +9,7 @@
 #include "module/guard.h"
 #include "module/proxy_api.h"
 #include "shared/lb/registry.h"
+#include "shared/lb/slot_cache.h"
 
 APLOG_USE_MODULE(fleet);
 
@@ -16,6 +17,10 @@ namespace fleet::glue {
 namespace {
 
 lb::MemberTable* g_table = nullptr;
+// Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
+// name_ex in httpd's shared worker struct: stable for the generation, never reused for another
+// member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
+lb::SlotCache* g_cache = nullptr;
 bool g_table_full_logged = false;
 
 const lb::Registry& methods() {
@@ -36,12 +41,16 @@ uint64_t freshSeed() {
 // What we counted for this request: the member whose in-flight count we raised, if any.
 struct RequestState {
   lb::MemberSlot* counted = nullptr;
+  // The member name the finder counted for: httpd puts this very pointer into
+  // BALANCER_WORKER_NAME (apr_table_setn), so fixups can recognise it without hashing.
+  const char* countedName = nullptr;
 };
 
 void release(RequestState* st) {
   if (st->counted != nullptr) {
     st->counted->inflight.fetch_sub(1, std::memory_order_relaxed);
     st->counted = nullptr;
+    st->countedName = nullptr;
   }
 }
 
@@ -62,7 +71,7 @@ RequestState* requestState(request_rec* r, bool create) {
 }
 
 // Moves this request's in-flight count to `slot` (a failover moves it to the new member).
-void countOn(request_rec* r, lb::MemberSlot* slot) {
+void countOn(request_rec* r, lb::MemberSlot* slot, const char* name) {
   if (slot == nullptr) {
     return;
   }
@@ -74,6 +83,7 @@ void countOn(request_rec* r, lb::MemberSlot* slot) {
   slot->inflight.fetch_add(1, std::memory_order_relaxed);
   slot->requests.fetch_add(1, std::memory_order_relaxed);
   st->counted = slot;
+  st->countedName = name;
 }
 
 // Collects every candidate httpd's selection loop offers. Returning true for each keeps the
@@ -101,9 +111,10 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     if (api.getBestWorker == nullptr || method == nullptr || cap <= 0) {
       return nullptr;
     }
+    // Room for the usual balancer on the stack, left uninitialised (only n entries get written).
     constexpr int kOnStack = 64;
     proxy_worker* items_stack[kOnStack];
-    lb::Candidate cands_stack[kOnStack];
+    alignas(lb::Candidate) unsigned char cands_stack[kOnStack * sizeof(lb::Candidate)];
     lb::MemberSlot* slots_stack[kOnStack];
     bool small = cap <= kOnStack;
     Collector c{small ? items_stack
@@ -112,12 +123,13 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     if (api.getBestWorker(balancer, r, collectCandidate, &c) == nullptr || c.n == 0) {
       return nullptr;
     }
-    lb::Candidate* cands =
-        small ? cands_stack : new (apr_palloc(r->pool, c.n * sizeof(lb::Candidate))) lb::Candidate[c.n];
+    auto* cands = static_cast<lb::Candidate*>(
+        small ? static_cast<void*>(cands_stack) : apr_palloc(r->pool, c.n * sizeof(lb::Candidate)));
     lb::MemberSlot** slots =
         small ? slots_stack : static_cast<lb::MemberSlot**>(apr_palloc(r->pool, c.n * sizeof(void*)));
     for (int i = 0; i < c.n; ++i) {
       slots[i] = slotFor(balancer, c.items[i]);
+      new (&cands[i]) lb::Candidate();
       cands[i].weight = static_cast<uint32_t>(c.items[i]->s->lbfactor > 0 ? c.items[i]->s->lbfactor : 1);
       cands[i].inflight = slots[i] ? slots[i]->inflight.load(std::memory_order_relaxed) : 0;
     }
@@ -127,7 +139,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     common::FastRandom rng(t_random_state);
     lb::Decision d = method->pick(cands, static_cast<size_t>(c.n), rng);
     t_random_state = rng.state();
-    countOn(r, slots[d.index]);
+    countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
     return c.items[d.index];
   });
 }
@@ -144,9 +156,16 @@ int onProxyFixups(request_rec* r) {
   return guarded<int>(r->server, "proxy fixups", DECLINED, [&] {
     const char* b = apr_table_get(r->subprocess_env, "BALANCER_NAME");
     const char* w = apr_table_get(r->subprocess_env, "BALANCER_WORKER_NAME");
-    if (b != nullptr && w != nullptr && g_table != nullptr) {
-      countOn(r, g_table->findOrClaim(lb::memberKey(b, w)));
+    if (b == nullptr || w == nullptr || g_table == nullptr) {
+      return DECLINED;
     }
+    RequestState* st = requestState(r, false);
+    if (st != nullptr && st->counted != nullptr && st->countedName == w) {
+      return DECLINED;  // the finder counted this very member already
+    }
+    // Only look the env pointer up: inserting it could cache a request-pool copy.
+    lb::MemberSlot* slot = g_cache->find(w);
+    countOn(r, slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(b, w)), w);
     return DECLINED;
   });
 }
@@ -163,6 +182,7 @@ int onProxyPostRequest(proxy_worker*, proxy_balancer*, request_rec* r, proxy_ser
 
 apr_status_t forgetTable(void*) {
   g_table = nullptr;
+  g_cache = nullptr;
   g_table_full_logged = false;
   return APR_SUCCESS;
 }
@@ -219,9 +239,27 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   void* base = apr_shm_baseaddr_get(shm);
   g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable)))
       lb::MemberTable(lb::MemberTable::format(base, apr_shm_size_get(shm)));
+  size_t cache_bytes = lb::SlotCache::bytesFor(members);
+  g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
+      lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
   apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
+  // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
+  // the children inherit a warm cache and no request hashes a member name.
+  for (server_rec* v = s; v != nullptr; v = v->next) {
+    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+    auto* b = conf ? reinterpret_cast<proxy_balancer*>(conf->balancers->elts) : nullptr;
+    for (int i = 0; conf != nullptr && i < conf->balancers->nelts; ++i) {
+      auto** w = reinterpret_cast<proxy_worker**>(b[i].workers->elts);
+      for (int j = 0; b[i].s != nullptr && j < b[i].workers->nelts; ++j) {
+        if (w[j]->s != nullptr) {
+          slotFor(&b[i], w[j]);
+        }
+      }
+    }
+  }
   FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
-              APR_SIZE_T_FMT " members", g_table->capacity(), members);
+              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed", g_table->capacity(), members,
+              g_table->used());
   return APR_SUCCESS;
 }
 
@@ -231,7 +269,13 @@ lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (g_table == nullptr) {
     return nullptr;
   }
+  if (lb::MemberSlot* cached = g_cache->find(worker->s->name_ex)) {
+    return cached;
+  }
   lb::MemberSlot* slot = g_table->findOrClaim(lb::memberKey(balancer->s->name, worker->s->name_ex));
+  if (slot != nullptr) {
+    g_cache->insert(worker->s->name_ex, slot);
+  }
   if (slot == nullptr && !g_table_full_logged) {
     g_table_full_logged = true;
     FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00005,

@@ -150,7 +150,8 @@ class Httpd:
                     "proxy_balancer", "lbmethod_byrequests", "lbmethod_bybusyness", "headers",
                     "status"]
 
-    def __init__(self, body, modules=None, fleet_first=False, load_fleet=True, processes=2):
+    def __init__(self, body, modules=None, fleet_first=False, load_fleet=True, processes=2,
+                 threads=16, log_level="warn fleet:debug"):
         self.dir = tempfile.mkdtemp(prefix="fleet-httpd-")
         os.chmod(self.dir, 0o755)
         os.makedirs(os.path.join(self.dir, "run"))
@@ -163,7 +164,6 @@ class Httpd:
         if load_fleet:
             lines = [fleet] + lines if fleet_first else lines + [fleet]
         user = ["User www-data", "Group www-data"] if os.geteuid() == 0 else []
-        threads = 16
         self.conf = os.path.join(self.dir, "httpd.conf")
         with open(self.conf, "w") as f:
             f.write("\n".join([
@@ -172,7 +172,7 @@ class Httpd:
                 f"Listen 127.0.0.1:{self.port}",
                 f'PidFile "{self.dir}/httpd.pid"',
                 f'ErrorLog "{self.dir}/error.log"',
-                "LogLevel warn fleet:debug",
+                f"LogLevel {log_level}",
                 f'DefaultRuntimeDir "{self.dir}/run"',
                 f'Mutex file:{self.dir}/run default',
                 f'DocumentRoot "{self.dir}/htdocs"',
@@ -183,6 +183,9 @@ class Httpd:
                 f"MaxRequestWorkers {processes * threads}",
                 f"MinSpareThreads {processes * threads}", f"MaxSpareThreads {processes * threads}",
                 "MaxConnectionsPerChild 0", "KeepAlive On", "MaxKeepAliveRequests 0",
+                # mod_status would turn it on; it costs per-request timing (the bench's baseline
+                # runs with it off too).
+                "<IfModule status_module>\n  ExtendedStatus Off\n</IfModule>",
                 body, ""]))
 
     def configtest(self):

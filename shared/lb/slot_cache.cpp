@@ -1,0 +1,72 @@
+#include "shared/lb/slot_cache.h"
+
+#include <cstdint>
+#include <new>
+
+namespace fleet::lb {
+
+size_t SlotCache::bytesFor(size_t entries) {
+  size_t cap = 16;
+  while (cap < entries * 2) {
+    cap *= 2;
+  }
+  return cap * sizeof(Entry);
+}
+
+SlotCache SlotCache::format(void* memory, size_t bytes) {
+  size_t n = bytes / sizeof(Entry);
+  size_t cap = 1;
+  while (cap * 2 <= n) {
+    cap *= 2;
+  }
+  if (n == 0) {
+    cap = 0;
+  }
+  auto* e = static_cast<Entry*>(memory);
+  for (size_t i = 0; i < cap; ++i) {
+    new (&e[i]) Entry();
+    e[i].id.store(nullptr, std::memory_order_relaxed);
+    e[i].slot.store(nullptr, std::memory_order_relaxed);
+  }
+  std::atomic_thread_fence(std::memory_order_release);
+  return SlotCache(e, cap);
+}
+
+size_t SlotCache::home(const void* id) const {
+  auto v = reinterpret_cast<uintptr_t>(id);
+  return static_cast<size_t>((v >> 4) * 0x9e3779b97f4a7c15ULL >> 20) & (capacity_ - 1);
+}
+
+MemberSlot* SlotCache::find(const void* id) const {
+  if (capacity_ == 0 || id == nullptr) {
+    return nullptr;
+  }
+  size_t mask = capacity_ - 1;
+  for (size_t probe = 0, i = home(id); probe < capacity_; ++probe, i = (i + 1) & mask) {
+    const void* k = entries_[i].id.load(std::memory_order_acquire);
+    if (k == id) {
+      return entries_[i].slot.load(std::memory_order_acquire);
+    }
+    if (k == nullptr) {
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+void SlotCache::insert(const void* id, MemberSlot* slot) {
+  if (capacity_ == 0 || id == nullptr) {
+    return;
+  }
+  size_t mask = capacity_ - 1;
+  for (size_t probe = 0, i = home(id); probe < capacity_; ++probe, i = (i + 1) & mask) {
+    const void* expected = nullptr;
+    if (entries_[i].id.compare_exchange_strong(expected, id, std::memory_order_acq_rel) ||
+        expected == id) {
+      entries_[i].slot.store(slot, std::memory_order_release);
+      return;
+    }
+  }
+}
+
+}  // namespace fleet::lb
