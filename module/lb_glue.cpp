@@ -6,10 +6,12 @@
 #include <new>
 #include <thread>
 
+#include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/proxy_api.h"
 #include "shared/lb/registry.h"
 #include "shared/lb/slot_cache.h"
+#include "shared/lb/trace.h"
 
 APLOG_USE_MODULE(fleet);
 
@@ -103,6 +105,26 @@ int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* b
   return 1;
 }
 
+// Why this member: the request note FLEET_DECISION for LogFormat and, when FleetDecisionHeader
+// is on, the X-Fleet-Decision response header.
+void noteDecision(request_rec* r, const char* method, proxy_worker** items,
+                  const lb::Candidate* cands, size_t n, const lb::Decision& d) {
+  const char* labels_stack[64];
+  const char** labels = n <= 64 ? labels_stack
+                                : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
+  for (size_t i = 0; i < n; ++i) {
+    labels[i] = items[i]->s->route[0] != '\0' ? items[i]->s->route : items[i]->s->name_ex;
+  }
+  char buf[512];
+  size_t len = lb::describeDecision(buf, sizeof buf, method, labels, cands, n, d);
+  const char* text = apr_pstrmemdup(r->pool, buf, len);
+  apr_table_setn(r->notes, "FLEET_DECISION", text);
+  if (dirConfig(r).decisionHeaderOn()) {
+    // err_headers_out: mod_proxy_http replaces headers_out with the member's own.
+    apr_table_setn(r->err_headers_out, "X-Fleet-Decision", text);
+  }
+}
+
 proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
   return guarded<proxy_worker*>(r->server, "lbmethod finder", nullptr, [&]() -> proxy_worker* {
     const ProxyApi& api = proxyApi();
@@ -140,6 +162,9 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     lb::Decision d = method->pick(cands, static_cast<size_t>(c.n), rng);
     t_random_state = rng.state();
     countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
+    if (dirConfig(r).decisionTraceOn()) {
+      noteDecision(r, method->name(), c.items, cands, static_cast<size_t>(c.n), d);
+    }
     return c.items[d.index];
   });
 }

@@ -63,8 +63,8 @@ void registerHooks(apr_pool_t* p) {
 extern "C" {
 __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA fleet_module = {
     STANDARD20_MODULE_STUFF,
-    nullptr,  // per-directory config creator
-    nullptr,  // dir config merger
+    fleet::glue::createDirConfig,
+    fleet::glue::mergeDirConfig,
     nullptr,  // server config creator
     nullptr,  // server config merger
     fleet::glue::kCommands,

@@ -36,6 +36,11 @@ class ConfigTest(unittest.TestCase):
                 self.assertIn("p2c", out.split("accepted:")[1])
                 self.assertIn("line", out)  # httpd points at the line
 
+    def test_bad_flag_value_names_directive_and_accepted_values(self):
+        rc, out = self.configtest("FleetDecisionHeader maybe")
+        self.assertNotEqual(0, rc)
+        self.assertIn("FleetDecisionHeader must be On or Off", out)
+
     def test_missing_mod_proxy_is_a_clear_error(self):
         rc, out = self.configtest("", modules=["mpm_event", "authz_core"])
         self.assertNotEqual(0, rc)

@@ -36,11 +36,13 @@ class DemoTest(unittest.TestCase):
             counts, statuses = load(port, "/app/", 90, 3)
             self.assertEqual({200: 90}, dict(statuses))
             self.assertEqual({"m1", "m2", "m3"}, set(counts))
+            status, headers, _ = request(port, "/app/")
+            self.assertTrue(headers["x-fleet-decision"].startswith("p2c " + headers["x-member"]))
             status, _, body = request(port, "/fleet-status")
             self.assertEqual(200, status)
             (app,) = [b for b in json.loads(body)["balancers"] if b["name"] == "balancer://app"]
             self.assertEqual("p2c", app["lbmethod"])
-            self.assertEqual(90, sum(m["requests"] for m in app["members"]))
+            self.assertEqual(91, sum(m["requests"] for m in app["members"]))
             children = subprocess.run(["pgrep", "-P", str(demo.pid)], capture_output=True,
                                       text=True).stdout.split()
             self.assertEqual(5, len(children))  # 3 members, memcached, httpd

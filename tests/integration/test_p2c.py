@@ -1,5 +1,7 @@
 """lbmethod=p2c through a real httpd: spread, latency awareness, drain/disable/standby/lbset,
 sticky sessions, failover, in-flight accounting shared by all child processes."""
+import os
+import re
 import time
 import unittest
 
@@ -44,8 +46,14 @@ def setUpModule():
             f"  BalancerMember http://127.0.0.1:{closed_port} retry=60",
             f"  BalancerMember {members[1].url}"], "maxattempts=1"),
         "<Location /fleet-status>", "  SetHandler fleet-status", "</Location>",
+        "<Location /p2c/>", "  FleetDecisionHeader On", "</Location>",
+        "<Location /lbset/>", "  FleetDecisionNote On", "</Location>",
+        'LogFormat "%{X-Member}o %{FLEET_DECISION}n" decision',
+        "CustomLog logs/decisions.log decision",
     ])
-    httpd = Httpd(body).start()
+    httpd = Httpd(body)
+    os.makedirs(os.path.join(httpd.dir, "logs"))
+    httpd.start()
 
 
 def tearDownModule():
@@ -148,6 +156,42 @@ class P2cTest(unittest.TestCase):
         after = {m["name"]: m["requests"] for b in st["balancers"] if b["name"] == "balancer://p2c"
                  for m in b["members"]}
         self.assertEqual(6, sum(after.values()) - sum(before.values()))
+
+    def test_decision_header_names_the_chosen_member(self):
+        for _ in range(20):
+            status, headers, _ = request(httpd.port, "/p2c/")
+            self.assertEqual(200, status)
+            m = re.fullmatch(r"p2c (m\d) \[(m\d) inflight=\d+ weight=100 \| (m\d) inflight=\d+ "
+                             r"weight=100\] of 4", headers["x-fleet-decision"])
+            self.assertIsNotNone(m, headers["x-fleet-decision"])
+            self.assertEqual(headers["x-member"], m.group(1))
+            self.assertIn(m.group(1), (m.group(2), m.group(3)))
+            self.assertNotEqual(m.group(2), m.group(3))
+
+    def test_decision_trace_is_off_by_default(self):
+        status, headers, _ = request(httpd.port, "/drain/")
+        self.assertEqual(200, status)
+        self.assertNotIn("x-fleet-decision", headers)
+        request(httpd.port, "/lbset/")  # a line with the note, to know the log is written
+        time.sleep(0.2)
+        with open(os.path.join(httpd.dir, "logs", "decisions.log")) as f:
+            lines = f.read().splitlines()
+        self.assertIn("m1 -", lines)  # /drain/ only ever goes to m1: no note there
+        self.assertTrue(any(" p2c " in l for l in lines))
+
+    def test_decision_note_is_usable_in_logformat(self):
+        for _ in range(5):
+            request(httpd.port, "/lbset/")
+        time.sleep(0.2)
+        with open(os.path.join(httpd.dir, "logs", "decisions.log")) as f:
+            lines = [l.split(" ", 1) for l in f.read().splitlines() if " p2c " in l]
+        self.assertTrue(lines)
+        url = {m.id: m.url for m in members}
+        for member, decision in lines:
+            # Members are named by route when they have one, else by URL.
+            self.assertTrue(decision.startswith((f"p2c {member} ", f"p2c {url[member]} ")),
+                            (member, decision))
+        self.assertIn(["m2", f"p2c {members[1].url} of 1"], lines)  # /lbset/: one candidate
 
     def test_status_shows_method(self):
         st = fleet_status(httpd)
