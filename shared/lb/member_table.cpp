@@ -53,6 +53,13 @@ MemberTable MemberTable::format(void* memory, size_t bytes) {
     slots[i].key.store(0, std::memory_order_relaxed);
     slots[i].inflight.store(0, std::memory_order_relaxed);
     slots[i].requests.store(0, std::memory_order_relaxed);
+    slots[i].latency.store(0, std::memory_order_relaxed);
+    slots[i].failures.store(0, std::memory_order_relaxed);
+    slots[i].ejectedUntil.store(0, std::memory_order_relaxed);
+    slots[i].usableSince.store(0, std::memory_order_relaxed);
+    slots[i].consecutiveFailures.store(0, std::memory_order_relaxed);
+    slots[i].ejections.store(0, std::memory_order_relaxed);
+    slots[i].wasUsable.store(0, std::memory_order_relaxed);
   }
   std::atomic_thread_fence(std::memory_order_release);
   return MemberTable(slots, cap);

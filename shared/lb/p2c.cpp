@@ -37,7 +37,8 @@ bool lessLoaded(const Candidate& a, const Candidate& b) {
   return loadOf(a) * weightOf(b) < loadOf(b) * weightOf(a);
 }
 
-Decision PowerOfTwo::pick(const Candidate* candidates, size_t n, common::Random& rng) const {
+Decision PowerOfTwo::pick(const Candidate* candidates, size_t n, PickContext& ctx) const {
+  common::Random& rng = ctx.rng;
   Decision d;
   if (n <= 1) {
     d.index = 0;

@@ -11,7 +11,7 @@ class PowerOfTwo : public LoadBalancer {
  public:
   static constexpr const char* kName = "p2c";
   const char* name() const override { return kName; }
-  Decision pick(const Candidate* candidates, size_t n, common::Random& rng) const override;
+  Decision pick(const Candidate* candidates, size_t n, PickContext& ctx) const override;
 };
 
 // Draws one index with probability weight/total, skipping `exclude` (pass n to exclude none).

@@ -1,5 +1,7 @@
 #include "shared/lb/registry.h"
 
+#include "shared/lb/ewma.h"
+#include "shared/lb/maglev.h"
 #include "shared/lb/p2c.h"
 
 namespace fleet::lb {
@@ -44,6 +46,8 @@ std::vector<std::string> Registry::names() const {
 Registry Registry::withBuiltins() {
   Registry r;
   r.add(std::make_unique<PowerOfTwo>());
+  r.add(std::make_unique<Ewma>());
+  r.add(std::make_unique<Maglev>());
   return r;
 }
 

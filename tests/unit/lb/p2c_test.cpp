@@ -24,6 +24,7 @@ std::vector<double> simulateShares(std::vector<uint32_t> weights, std::vector<in
   std::priority_queue<Done, std::vector<Done>, std::greater<Done>> pending;
   std::vector<int> picked(n, 0);
   FastRandom rng(seed);
+  PickContext ctx(rng);
   PowerOfTwo p2c;
   for (int k = 0; k < requests; ++k) {
     int64_t now = k * gapMicros;
@@ -31,7 +32,7 @@ std::vector<double> simulateShares(std::vector<uint32_t> weights, std::vector<in
       c[pending.top().second].inflight--;
       pending.pop();
     }
-    size_t i = p2c.pick(c.data(), n, rng).index;
+    size_t i = p2c.pick(c.data(), n, ctx).index;
     picked[i]++;
     c[i].inflight++;
     pending.push({now + latencyMicros[i], i});
@@ -41,6 +42,11 @@ std::vector<double> simulateShares(std::vector<uint32_t> weights, std::vector<in
     shares.push_back(static_cast<double>(p) / requests);
   }
   return shares;
+}
+
+Decision pickP2c(const Candidate* c, size_t n, fleet::common::Random& rng) {
+  PickContext ctx(rng);
+  return PowerOfTwo().pick(c, n, ctx);
 }
 
 }  // namespace
@@ -63,7 +69,7 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
   void singleCandidateNeedsNoDraw() {
     ScriptedRandom rng({});  // any draw would throw
     Candidate c[1];
-    CPPUNIT_ASSERT_EQUAL(size_t(0), PowerOfTwo().pick(c, 1, rng).index);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), pickP2c(c, 1, rng).index);
     CPPUNIT_ASSERT_EQUAL(size_t(0), rng.draws());
   }
   void picksTheLessLoadedOfTheTwoDrawn() {
@@ -75,7 +81,7 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
     // Equal weights 1: first draw 2 -> member 2; second draw excludes 2: 2 -> member 3.
     for (Candidate& x : c) x.weight = 1;
     ScriptedRandom rng({2, 2});
-    Decision d = PowerOfTwo().pick(c, 4, rng);
+    Decision d = pickP2c(c, 4, rng);
     CPPUNIT_ASSERT_EQUAL(size_t(3), d.index);
     CPPUNIT_ASSERT_EQUAL(size_t(2), d.compared[0]);
     CPPUNIT_ASSERT_EQUAL(size_t(3), d.compared[1]);
@@ -84,14 +90,14 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
   void tieGoesToTheFirstDraw() {
     Candidate c[3];
     ScriptedRandom rng({1, 0});  // member 1, then member 0
-    CPPUNIT_ASSERT_EQUAL(size_t(1), PowerOfTwo().pick(c, 3, rng).index);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), pickP2c(c, 3, rng).index);
   }
   void drawsAreDistinct() {
     Candidate c[2];
     c[0].inflight = 4;
     for (uint64_t a = 0; a < 2; ++a) {
       ScriptedRandom rng({a, 0});
-      Decision d = PowerOfTwo().pick(c, 2, rng);
+      Decision d = pickP2c(c, 2, rng);
       CPPUNIT_ASSERT(d.compared[0] != d.compared[1]);
       CPPUNIT_ASSERT_EQUAL(size_t(1), d.index);
     }
@@ -103,7 +109,7 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!lessLoaded(light, heavy));
     Candidate c[2] = {light, heavy};
     ScriptedRandom rng({0, 0});
-    CPPUNIT_ASSERT_EQUAL(size_t(1), PowerOfTwo().pick(c, 2, rng).index);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), pickP2c(c, 2, rng).index);
   }
   void zeroWeightCountsAsOne() {
     Candidate zero{0, 0}, one{1, 0};

@@ -11,7 +11,7 @@ class Named : public LoadBalancer {
  public:
   explicit Named(const char* n) : n_(n) {}
   const char* name() const override { return n_; }
-  Decision pick(const Candidate*, size_t, fleet::common::Random&) const override { return {}; }
+  Decision pick(const Candidate*, size_t, PickContext&) const override { return {}; }
 
  private:
   const char* n_;
