@@ -1,10 +1,13 @@
 #include "module/config_glue.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "module/guard.h"
+#include "shared/common/parse.h"
 #include "shared/config/messages.h"
+#include "shared/lb/maglev.h"
 
 APLOG_USE_MODULE(fleet);
 
@@ -53,23 +56,93 @@ T* poolOwned(apr_pool_t* p, T* object) {
   return object;
 }
 
-const char* setDecisionHeader(cmd_parms* cmd, void* dir, int on) {
-  return guarded<const char*>(cmd->server, "FleetDecisionHeader", "FleetDecisionHeader failed",
-                              [&]() -> const char* {
-                                static_cast<DirConfig*>(dir)->decisionHeader = on ? 1 : 0;
-                                return nullptr;
-                              });
+// Flags.
+template <std::optional<bool> DirConfig::*Field>
+const char* setFlag(cmd_parms* cmd, void* dir, int on) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    static_cast<DirConfig*>(dir)->*Field = on != 0;
+    return nullptr;
+  });
 }
 
-const char* setDecisionNote(cmd_parms* cmd, void* dir, int on) {
-  return guarded<const char*>(cmd->server, "FleetDecisionNote", "FleetDecisionNote failed",
-                              [&]() -> const char* {
-                                static_cast<DirConfig*>(dir)->decisionNote = on ? 1 : 0;
-                                return nullptr;
-                              });
+// Durations ("250ms", "10s"): `min` is the smallest accepted value in microseconds.
+template <std::optional<int64_t> DirConfig::*Field, int64_t Min>
+const char* setDuration(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk()) {
+      return apr_pstrdup(cmd->pool, config::badValue(cmd->cmd->name, v.status().message()).c_str());
+    }
+    if (v.value() < Min) {
+      return apr_psprintf(cmd->pool, "%s: '%s' is too short; accepted: %s or more", cmd->cmd->name,
+                          arg, common::formatDurationMicros(Min).c_str());
+    }
+    static_cast<DirConfig*>(dir)->*Field = v.value();
+    return nullptr;
+  });
+}
+
+// Whole numbers within [Min, Max], or exactly 0 when ZeroOk (0 = off).
+template <std::optional<uint32_t> DirConfig::*Field, int64_t Min, int64_t Max, bool ZeroOk>
+const char* setNumber(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseInteger(arg, ZeroOk ? 0 : Min, Max);
+    if (!v.isOk() || (ZeroOk && v.value() != 0 && v.value() < Min)) {
+      std::string accepted = (ZeroOk ? "0 (off) or " : std::string()) + "a whole number from " +
+                             std::to_string(Min) + " to " + std::to_string(Max);
+      return apr_psprintf(cmd->pool, "%s: '%s' is not valid; accepted: %s", cmd->cmd->name, arg,
+                          accepted.c_str());
+    }
+    static_cast<DirConfig*>(dir)->*Field = static_cast<uint32_t>(v.value());
+    return nullptr;
+  });
+}
+
+const char* setHashKey(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    const char* err = nullptr;
+    ap_expr_info_t* expr = ap_expr_parse_cmd(cmd, arg, AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
+    if (err != nullptr) {
+      return apr_psprintf(cmd->pool,
+                          "FleetHashKey: '%s' is not a valid expression (%s); accepted: an ap_expr "
+                          "string such as \"%%{HTTP:X-User-Id}\", \"%%{REQUEST_URI}\" or "
+                          "\"%%{REMOTE_ADDR}\"", arg, err);
+    }
+    static_cast<DirConfig*>(dir)->hashKey = expr;
+    return nullptr;
+  });
+}
+
+const char* setTableSize(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<uint32_t> v = lb::parseTableSize(arg);
+    if (!v.isOk()) {
+      return apr_pstrdup(cmd->pool, config::badValue(cmd->cmd->name, v.status().message()).c_str());
+    }
+    static_cast<DirConfig*>(dir)->hashTableSize = v.value();
+    return nullptr;
+  });
+}
+
+template <typename T>
+void inherit(std::optional<T>& merged, const std::optional<T>& add) {
+  if (add.has_value()) {
+    merged = add;
+  }
 }
 
 }  // namespace
+
+lb::HealthConfig DirConfig::health() const {
+  lb::HealthConfig h;
+  h.consecutiveFailures = outlierConsecutive.value_or(h.consecutiveFailures);
+  h.baseEjectionMicros = outlierBase.value_or(h.baseEjectionMicros);
+  h.maxEjectionMicros = std::max(outlierMax.value_or(h.maxEjectionMicros), h.baseEjectionMicros);
+  h.maxEjectedPercent = outlierMaxPercent.value_or(h.maxEjectedPercent);
+  h.slowStartMicros = slowStart.value_or(h.slowStartMicros);
+  h.panicPercent = panicPercent.value_or(h.panicPercent);
+  return h;
+}
 
 void* createDirConfig(apr_pool_t* p, char*) {
   return guarded<void*>(nullptr, "create_dir_config", nullptr,
@@ -78,16 +151,22 @@ void* createDirConfig(apr_pool_t* p, char*) {
 
 void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
   return guarded<void*>(nullptr, "merge_dir_config", nullptr, [&]() -> void* {
-    const auto* b = static_cast<const DirConfig*>(base);
     const auto* a = static_cast<const DirConfig*>(add);
-    auto* merged = poolOwned(p, new DirConfig(*b));
-    if (a->decisionHeader != -1) {
-      merged->decisionHeader = a->decisionHeader;
-    }
-    if (a->decisionNote != -1) {
-      merged->decisionNote = a->decisionNote;
-    }
-    return merged;
+    auto* m = poolOwned(p, new DirConfig(*static_cast<const DirConfig*>(base)));
+    inherit(m->decisionHeader, a->decisionHeader);
+    inherit(m->decisionNote, a->decisionNote);
+    inherit(m->ewmaDecay, a->ewmaDecay);
+    inherit(m->ewmaPenalty, a->ewmaPenalty);
+    inherit(m->hashKey, a->hashKey);
+    inherit(m->hashTableSize, a->hashTableSize);
+    inherit(m->balanceFactor, a->balanceFactor);
+    inherit(m->slowStart, a->slowStart);
+    inherit(m->outlierConsecutive, a->outlierConsecutive);
+    inherit(m->outlierBase, a->outlierBase);
+    inherit(m->outlierMax, a->outlierMax);
+    inherit(m->outlierMaxPercent, a->outlierMaxPercent);
+    inherit(m->panicPercent, a->panicPercent);
+    return m;
   });
 }
 
@@ -107,13 +186,43 @@ const command_rec kCommands[] = {
     FLEET_LBMETHOD_CHECK("ProxyPassMatch"),
     FLEET_LBMETHOD_CHECK("<Proxy"),
     FLEET_LBMETHOD_CHECK("<ProxyMatch"),
-    AP_INIT_FLAG("FleetDecisionHeader", asCmdFunc(setDecisionHeader), nullptr,
+#define FLEET_TAKE1(name, fn, help) \
+  AP_INIT_TAKE1(name, asCmdFunc(fn), nullptr, RSRC_CONF | ACCESS_CONF, help)
+    AP_INIT_FLAG("FleetDecisionHeader", asCmdFunc(setFlag<&DirConfig::decisionHeader>), nullptr,
                  RSRC_CONF | ACCESS_CONF,
                  "On adds X-Fleet-Decision (why this member was chosen) to proxied responses; "
                  "default Off"),
-    AP_INIT_FLAG("FleetDecisionNote", asCmdFunc(setDecisionNote), nullptr, RSRC_CONF | ACCESS_CONF,
+    AP_INIT_FLAG("FleetDecisionNote", asCmdFunc(setFlag<&DirConfig::decisionNote>), nullptr,
+                 RSRC_CONF | ACCESS_CONF,
                  "On records why each member was chosen in the request note FLEET_DECISION "
                  "(LogFormat %{FLEET_DECISION}n); default Off"),
+    FLEET_TAKE1("FleetEwmaDecay", (setDuration<&DirConfig::ewmaDecay, 1000>),
+                "ewma: time constant of the latency average, e.g. 10s (default)"),
+    FLEET_TAKE1("FleetEwmaPenalty", (setDuration<&DirConfig::ewmaPenalty, 1000>),
+                "ewma: latency recorded for an error answer or failed attempt, e.g. 500ms (default)"),
+    FLEET_TAKE1("FleetHashKey", setHashKey,
+                "maglev: ap_expr string hashed to pick the member; default the client address"),
+    FLEET_TAKE1("FleetHashTableSize", setTableSize,
+                "maglev: lookup table size, a prime >= 100 x members; default 65537"),
+    FLEET_TAKE1("FleetHashBalanceFactor", (setNumber<&DirConfig::balanceFactor, 100, 10000, true>),
+                "maglev: no member above this percent of its share of requests in flight; 0 = off "
+                "(default)"),
+    FLEET_TAKE1("FleetSlowStart", (setDuration<&DirConfig::slowStart, 0>),
+                "ramp a returning member's weight from 10% to full over this time; 0 = off (default)"),
+    FLEET_TAKE1("FleetOutlierConsecutive",
+                (setNumber<&DirConfig::outlierConsecutive, 1, 1000, true>),
+                "eject a member after this many 5xx answers or failures in a row; 0 = off; default 5"),
+    FLEET_TAKE1("FleetOutlierBaseTime", (setDuration<&DirConfig::outlierBase, 1000>),
+                "first ejection time, doubled for each repeated ejection; default 30s"),
+    FLEET_TAKE1("FleetOutlierMaxTime", (setDuration<&DirConfig::outlierMax, 1000>),
+                "longest ejection time; default 300s"),
+    FLEET_TAKE1("FleetOutlierMaxPercent",
+                (setNumber<&DirConfig::outlierMaxPercent, 0, 100, false>),
+                "at most this percent of a balancer's members ejected at once (at least one); "
+                "default 10"),
+    FLEET_TAKE1("FleetPanicThreshold", (setNumber<&DirConfig::panicPercent, 0, 100, false>),
+                "below this percent of healthy members, ignore ejections and use every usable "
+                "member; default 50"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

@@ -3,18 +3,35 @@
 // first, so a misspelt method fails `apachectl -t` naming the value and the methods that exist.
 #pragma once
 
+#include <optional>
+
 #include "module/httpd_includes.h"
+#include "shared/lb/member_health.h"
 
 namespace fleet::glue {
 
-// Per directory/location/<Proxy> settings; fields left unset inherit when sections merge.
+// Per directory/location/<Proxy> settings; a field left unset inherits when sections merge.
+// Balancer settings go inside <Proxy balancer://name> (or at server level for every balancer):
+// httpd merges that section into every request proxied through the balancer.
 struct DirConfig {
-  int decisionHeader = -1;  // FleetDecisionHeader: -1 unset, 0 off, 1 on
-  int decisionNote = -1;    // FleetDecisionNote: -1 unset, 0 off, 1 on
+  std::optional<bool> decisionHeader;    // FleetDecisionHeader
+  std::optional<bool> decisionNote;      // FleetDecisionNote
+  std::optional<int64_t> ewmaDecay;      // FleetEwmaDecay (micros)
+  std::optional<int64_t> ewmaPenalty;    // FleetEwmaPenalty (micros)
+  std::optional<ap_expr_info_t*> hashKey;  // FleetHashKey (nullptr = the client address)
+  std::optional<uint32_t> hashTableSize;   // FleetHashTableSize
+  std::optional<uint32_t> balanceFactor;   // FleetHashBalanceFactor (percent, 0 = off)
+  std::optional<int64_t> slowStart;        // FleetSlowStart (micros)
+  std::optional<uint32_t> outlierConsecutive;
+  std::optional<int64_t> outlierBase;
+  std::optional<int64_t> outlierMax;
+  std::optional<uint32_t> outlierMaxPercent;
+  std::optional<uint32_t> panicPercent;
 
-  bool decisionHeaderOn() const { return decisionHeader == 1; }
+  bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.
-  bool decisionTraceOn() const { return decisionNote == 1 || decisionHeader == 1; }
+  bool decisionTraceOn() const { return decisionNote.value_or(false) || decisionHeaderOn(); }
+  lb::HealthConfig health() const;
 };
 
 void* createDirConfig(apr_pool_t* p, char* dir);

@@ -2,13 +2,23 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <thread>
+#include <unordered_map>
 
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/proxy_api.h"
+#include "shared/common/clock.h"
+#include "shared/common/parse.h"
+#include "shared/lb/maglev.h"
+#include "shared/lb/member_health.h"
+#include "shared/lb/peak_ewma.h"
 #include "shared/lb/registry.h"
 #include "shared/lb/slot_cache.h"
 #include "shared/lb/trace.h"
@@ -43,6 +53,9 @@ uint64_t freshSeed() {
 // What we counted for this request: the member whose in-flight count we raised, if any.
 struct RequestState {
   lb::MemberSlot* counted = nullptr;
+  proxy_balancer* balancer = nullptr;  // set by the finder (the sticky path has none)
+  int64_t sentAt = 0;                  // when the current attempt went to the member
+  bool sampled = false;                // the current attempt's latency is recorded
   // The member name the finder counted for: httpd puts this very pointer into
   // BALANCER_WORKER_NAME (apr_table_setn), so fixups can recognise it without hashing.
   const char* countedName = nullptr;
@@ -108,7 +121,8 @@ int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* b
 // Why this member: the request note FLEET_DECISION for LogFormat and, when FleetDecisionHeader
 // is on, the X-Fleet-Decision response header.
 void noteDecision(request_rec* r, const char* method, proxy_worker** items,
-                  const lb::Candidate* cands, size_t n, const lb::Decision& d) {
+                  const lb::Candidate* cands, size_t n, const lb::Decision& d, bool panic,
+                  size_t ejected) {
   const char* labels_stack[64];
   const char** labels = n <= 64 ? labels_stack
                                 : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
@@ -118,10 +132,101 @@ void noteDecision(request_rec* r, const char* method, proxy_worker** items,
   char buf[512];
   size_t len = lb::describeDecision(buf, sizeof buf, method, labels, cands, n, d);
   const char* text = apr_pstrmemdup(r->pool, buf, len);
+  if (panic || ejected > 0 || d.walked > 0) {
+    text = apr_psprintf(r->pool, "%s%s ejected=%" APR_SIZE_T_FMT " walked=%" APR_SIZE_T_FMT, text,
+                        panic ? " panic" : "", ejected, d.walked);
+  }
   apr_table_setn(r->notes, "FLEET_DECISION", text);
   if (dirConfig(r).decisionHeaderOn()) {
     // err_headers_out: mod_proxy_http replaces headers_out with the member's own.
     apr_table_setn(r->err_headers_out, "X-Fleet-Decision", text);
+  }
+}
+
+int64_t nowMicros() { return common::SteadyClock().nowMicros(); }
+
+// Maglev tables, per process and balancer. All children build the same table from the same
+// members, so a key maps to the same member whichever child serves it.
+struct MaglevCache {
+  struct Entry {
+    uint64_t signature = 0;
+    std::shared_ptr<const lb::MaglevTable> table;
+  };
+  std::mutex mu;
+  std::unordered_map<const void*, Entry> tables;
+};
+MaglevCache* g_maglev = nullptr;
+
+uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// The table for exactly these members and weights, rebuilt only when they change.
+std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::Candidate* c,
+                                                   const uint32_t* baseWeights, size_t n,
+                                                   uint32_t size, server_rec* s) {
+  uint64_t signature = mix64(size);
+  for (size_t i = 0; i < n; ++i) {
+    signature += mix64(c[i].id ^ (static_cast<uint64_t>(baseWeights[i]) << 1));  // order-free
+  }
+  {
+    std::lock_guard<std::mutex> lock(g_maglev->mu);
+    MaglevCache::Entry& e = g_maglev->tables[b->s];
+    if (e.table && e.signature == signature) {
+      return e.table;
+    }
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> members;
+  for (size_t i = 0; i < n; ++i) {
+    members.emplace_back(c[i].id, baseWeights[i]);
+  }
+  auto table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
+  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
+              " members, %u entries", b->s->name, n, size);
+  std::lock_guard<std::mutex> lock(g_maglev->mu);
+  g_maglev->tables[b->s] = MaglevCache::Entry{signature, table};
+  return table;
+}
+
+// Records the latency of the current attempt once: time to the member's response headers, or,
+// for an error answer or a failed attempt, at least the configured penalty.
+void observeLatency(RequestState* st, const DirConfig& cfg, int64_t now, bool failed) {
+  if (st->counted == nullptr || st->sampled || st->sentAt == 0) {
+    return;
+  }
+  double sample = static_cast<double>(now - st->sentAt);
+  if (failed) {
+    sample = std::max(sample, static_cast<double>(cfg.ewmaPenalty.value_or(500000)));
+  }
+  lb::PeakEwma::observe(st->counted->latency, sample, now,
+                        cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros));
+  st->sampled = true;
+}
+
+// Outlier bookkeeping for one answer of `slot`, a member of `balancer`.
+void recordHealth(lb::MemberSlot* slot, proxy_balancer* balancer, const DirConfig& cfg,
+                  int64_t now, bool failed, server_rec* s, const char* member) {
+  lb::HealthConfig health = cfg.health();
+  size_t ejected = 0;
+  size_t members = balancer != nullptr ? static_cast<size_t>(balancer->workers->nelts) : 0;
+  bool mayEject = failed && balancer != nullptr && health.consecutiveFailures > 0 &&
+                  slot->consecutiveFailures.load(std::memory_order_relaxed) + 1 >=
+                      health.consecutiveFailures;
+  if (mayEject) {  // counting the ejected members costs a scan: only when it can matter
+    auto** w = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
+    for (size_t i = 0; i < members; ++i) {
+      lb::MemberSlot* other = slotFor(balancer, w[i]);
+      ejected += (other != nullptr && lb::isEjected(*other, now)) ? 1 : 0;
+    }
+  }
+  if (lb::recordOutcome(*slot, failed, now, health, ejected, mayEject ? members : 0) ) {
+    int64_t until = slot->ejectedUntil.load(std::memory_order_relaxed);
+    FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
+                "a row (ejection %u)", member, balancer->s->name,
+                common::formatDurationMicros((until - now) / 1000 * 1000).c_str(),
+                health.consecutiveFailures, slot->ejections.load(std::memory_order_relaxed));
   }
 }
 
@@ -138,32 +243,95 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     proxy_worker* items_stack[kOnStack];
     alignas(lb::Candidate) unsigned char cands_stack[kOnStack * sizeof(lb::Candidate)];
     lb::MemberSlot* slots_stack[kOnStack];
+    uint32_t base_stack[kOnStack];
     bool small = cap <= kOnStack;
-    Collector c{small ? items_stack
-                      : static_cast<proxy_worker**>(apr_palloc(r->pool, cap * sizeof(proxy_worker*))),
-                0, cap};
+    auto alloc = [&](size_t bytes) { return apr_palloc(r->pool, bytes); };
+    Collector c{small ? items_stack : static_cast<proxy_worker**>(alloc(cap * sizeof(void*))), 0,
+                cap};
     if (api.getBestWorker(balancer, r, collectCandidate, &c) == nullptr || c.n == 0) {
       return nullptr;
     }
-    auto* cands = static_cast<lb::Candidate*>(
-        small ? static_cast<void*>(cands_stack) : apr_palloc(r->pool, c.n * sizeof(lb::Candidate)));
-    lb::MemberSlot** slots =
-        small ? slots_stack : static_cast<lb::MemberSlot**>(apr_palloc(r->pool, c.n * sizeof(void*)));
+    auto* cands = static_cast<lb::Candidate*>(small ? static_cast<void*>(cands_stack)
+                                                    : alloc(c.n * sizeof(lb::Candidate)));
+    auto** slots = small ? slots_stack : static_cast<lb::MemberSlot**>(alloc(c.n * sizeof(void*)));
+    auto* base = small ? base_stack : static_cast<uint32_t*>(alloc(c.n * sizeof(uint32_t)));
+
+    const DirConfig& cfg = dirConfig(r);
+    lb::HealthConfig health = cfg.health();
+    int64_t now = nowMicros();
+    if (health.slowStartMicros > 0) {  // notice members coming back, whoever they are
+      auto** all = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
+      for (int i = 0; i < balancer->workers->nelts; ++i) {
+        if (lb::MemberSlot* s = slotFor(balancer, all[i])) {
+          lb::trackUsable(*s, PROXY_WORKER_IS_USABLE(all[i]) && !lb::isEjected(*s, now), now);
+        }
+      }
+    }
+    size_t healthy = 0;
     for (int i = 0; i < c.n; ++i) {
       slots[i] = slotFor(balancer, c.items[i]);
-      new (&cands[i]) lb::Candidate();
-      cands[i].weight = static_cast<uint32_t>(c.items[i]->s->lbfactor > 0 ? c.items[i]->s->lbfactor : 1);
-      cands[i].inflight = slots[i] ? slots[i]->inflight.load(std::memory_order_relaxed) : 0;
+      healthy += (slots[i] == nullptr || !lb::isEjected(*slots[i], now)) ? 1 : 0;
+    }
+    // Panic can only lift our own ejections (httpd never routes to unusable members), so the
+    // share is taken of the members httpd offers: the usable ones of the winning lbset.
+    bool panic = lb::inPanic(healthy, static_cast<size_t>(c.n), health.panicPercent);
+    int64_t tau = cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros);
+    size_t n = 0;  // compact the usable, not ejected (unless in panic) candidates in place
+    for (int i = 0; i < c.n; ++i) {
+      lb::MemberSlot* slot = slots[i];
+      if (!panic && slot != nullptr && lb::isEjected(*slot, now)) {
+        continue;
+      }
+      proxy_worker* w = c.items[i];
+      lb::Candidate& k = *new (&cands[n]) lb::Candidate();
+      base[n] = static_cast<uint32_t>(w->s->lbfactor > 0 ? w->s->lbfactor : 1);
+      k.weight = base[n];
+      if (slot != nullptr) {
+        k.inflight = slot->inflight.load(std::memory_order_relaxed);
+        k.id = slot->key.load(std::memory_order_relaxed);
+        if (health.slowStartMicros > 0) {
+          k.weight = lb::slowStartWeight(k.weight, now, slot->usableSince.load(std::memory_order_relaxed),
+                                         health.slowStartMicros);
+        }
+        if (method->usesLatency()) {
+          k.latencyMicros = lb::PeakEwma::read(slot->latency.load(std::memory_order_relaxed), now, tau);
+        }
+      } else {
+        k.id = lb::memberKey(balancer->s->name, w->s->name_ex);
+      }
+      c.items[n] = w;
+      slots[n] = slot;
+      ++n;
     }
     if (t_random_state == 0) {
       t_random_state = freshSeed();
     }
     common::FastRandom rng(t_random_state);
-    lb::Decision d = method->pick(cands, static_cast<size_t>(c.n), rng);
+    lb::PickContext ctx(rng);
+    std::shared_ptr<const lb::MaglevTable> table;
+    if (method->usesHashKey()) {
+      const char* key = r->useragent_ip != nullptr ? r->useragent_ip : "";
+      if (cfg.hashKey.has_value() && *cfg.hashKey != nullptr) {
+        const char* err = nullptr;
+        const char* v = ap_expr_str_exec(r, *cfg.hashKey, &err);
+        if (err != nullptr) {
+          FLEET_LOG_R(APLOG_DEBUG, 0, r, 00009, "FleetHashKey could not be evaluated: %s", err);
+        }
+        key = v != nullptr ? v : "";
+      }
+      ctx.keyHash = lb::hashKey(key, std::strlen(key));
+      table = maglevTable(balancer, cands, base, n, cfg.hashTableSize.value_or(lb::MaglevTable::kDefaultSize),
+                          r->server);
+      ctx.table = table.get();
+      ctx.balanceFactor = cfg.balanceFactor.value_or(0);
+    }
+    lb::Decision d = method->pick(cands, n, ctx);
     t_random_state = rng.state();
     countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
-    if (dirConfig(r).decisionTraceOn()) {
-      noteDecision(r, method->name(), c.items, cands, static_cast<size_t>(c.n), d);
+    RequestState* st = requestState(r, true);
+    st->balancer = balancer;
+    if (cfg.decisionTraceOn()) {
+      noteDecision(r, method->name(), c.items, cands, n, d, panic, static_cast<size_t>(c.n) - n);
     }
     return c.items[d.index];
   });
@@ -176,7 +344,7 @@ apr_status_t noAge(proxy_balancer*, server_rec*) { return APR_SUCCESS; }
 apr_status_t noUpdate(proxy_balancer*, proxy_worker*, server_rec*) { return APR_SUCCESS; }
 
 // Per attempt, just before the request goes to the member: count it there (covers sticky
-// sessions and failover attempts, which the finder does not see).
+// sessions and failover attempts, which the finder does not see) and start its clock.
 int onProxyFixups(request_rec* r) {
   return guarded<int>(r->server, "proxy fixups", DECLINED, [&] {
     const char* b = apr_table_get(r->subprocess_env, "BALANCER_NAME");
@@ -184,21 +352,57 @@ int onProxyFixups(request_rec* r) {
     if (b == nullptr || w == nullptr || g_table == nullptr) {
       return DECLINED;
     }
-    RequestState* st = requestState(r, false);
-    if (st != nullptr && st->counted != nullptr && st->countedName == w) {
-      return DECLINED;  // the finder counted this very member already
+    int64_t now = nowMicros();
+    RequestState* st = requestState(r, true);
+    if (st->counted == nullptr || st->countedName != w) {
+      if (st->counted != nullptr) {
+        // A failover: the previous member failed this request.
+        const DirConfig& cfg = dirConfig(r);
+        observeLatency(st, cfg, now, true);
+        recordHealth(st->counted, st->balancer, cfg, now, true, r->server, st->countedName);
+      }
+      // Only look the env pointer up: inserting it could cache a request-pool copy.
+      lb::MemberSlot* slot = g_cache->find(w);
+      countOn(r, slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(b, w)), w);
     }
-    // Only look the env pointer up: inserting it could cache a request-pool copy.
-    lb::MemberSlot* slot = g_cache->find(w);
-    countOn(r, slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(b, w)), w);
+    st->sentAt = now;
+    st->sampled = false;
     return DECLINED;
   });
 }
 
-// The member has answered (or failed): it no longer carries this request.
-int onProxyPostRequest(proxy_worker*, proxy_balancer*, request_rec* r, proxy_server_conf*) {
+// The first brigade of a proxied response: the member's headers have arrived.
+apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
+  request_rec* r = f->r;
+  guarded<int>(r->server, "FLEET_TTFB filter", 0, [&] {
+    RequestState* st = requestState(r, false);
+    if (st != nullptr) {
+      observeLatency(st, dirConfig(r), nowMicros(), r->status >= 500 || r->status == 429);
+    }
+    return 0;
+  });
+  ap_remove_output_filter(f);
+  return ap_pass_brigade(f->next, bb);
+}
+
+void insertTtfbFilter(request_rec* r) {
+  if (r->proxyreq == PROXYREQ_REVERSE) {
+    ap_add_output_filter("FLEET_TTFB", nullptr, r, r->connection);
+  }
+}
+
+// The member has answered (or failed): record how, and it no longer carries this request.
+int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
+                       proxy_server_conf*) {
   return guarded<int>(r->server, "proxy post_request", DECLINED, [&] {
-    if (RequestState* st = requestState(r, false)) {
+    RequestState* st = requestState(r, false);
+    if (st != nullptr && st->counted != nullptr) {
+      const DirConfig& cfg = dirConfig(r);
+      int64_t now = nowMicros();
+      bool failed = r->status >= 500;
+      observeLatency(st, cfg, now, failed || r->status == 429);
+      recordHealth(st->counted, balancer != nullptr ? balancer : st->balancer, cfg, now, failed,
+                   r->server, worker != nullptr ? worker->s->name_ex : st->countedName);
       release(st);
     }
     return DECLINED;
@@ -206,6 +410,8 @@ int onProxyPostRequest(proxy_worker*, proxy_balancer*, request_rec* r, proxy_ser
 }
 
 apr_status_t forgetTable(void*) {
+  delete g_maglev;
+  g_maglev = nullptr;
   g_table = nullptr;
   g_cache = nullptr;
   g_table_full_logged = false;
@@ -233,6 +439,8 @@ void registerProxyHooks() {
   if (api.hookPostRequest != nullptr) {
     api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
   }
+  ap_register_output_filter("FLEET_TTFB", ttfbFilter, nullptr, AP_FTYPE_CONTENT_SET);
+  ap_hook_insert_filter(insertTtfbFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
   // fixups is an optional hook: registered by name, so it needs no symbol of mod_proxy.
   APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
@@ -267,6 +475,7 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   size_t cache_bytes = lb::SlotCache::bytesFor(members);
   g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
       lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
+  g_maglev = new MaglevCache();
   apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
   // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
   // the children inherit a warm cache and no request hashes a member name.
@@ -277,7 +486,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       auto** w = reinterpret_cast<proxy_worker**>(b[i].workers->elts);
       for (int j = 0; b[i].s != nullptr && j < b[i].workers->nelts; ++j) {
         if (w[j]->s != nullptr) {
-          slotFor(&b[i], w[j]);
+          if (lb::MemberSlot* slot = slotFor(&b[i], w[j])) {
+            slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
+          }
         }
       }
     }

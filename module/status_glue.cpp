@@ -5,6 +5,9 @@
 #include "module/guard.h"
 #include "module/lb_glue.h"
 #include "module/proxy_api.h"
+#include "shared/common/clock.h"
+#include "shared/lb/member_health.h"
+#include "shared/lb/peak_ewma.h"
 #include "shared/status/model.h"
 
 APLOG_USE_MODULE(fleet);
@@ -23,6 +26,7 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     return out;
   }
   auto* balancers = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+  int64_t now = common::SteadyClock().nowMicros();
   for (int i = 0; i < conf->balancers->nelts; ++i) {
     proxy_balancer* b = &balancers[i];
     if (b->s == nullptr) {
@@ -44,6 +48,11 @@ std::vector<status::BalancerView> collect(request_rec* r) {
       if (lb::MemberSlot* slot = slotFor(b, w)) {
         mv.inflight = slot->inflight.load(std::memory_order_relaxed);
         mv.requests = slot->requests.load(std::memory_order_relaxed);
+        mv.latencyMicros = lb::PeakEwma::stored(slot->latency.load(std::memory_order_relaxed));
+        mv.ejected = lb::isEjected(*slot, now);
+        mv.ejectedForMicros = mv.ejected ? slot->ejectedUntil.load(std::memory_order_relaxed) - now : 0;
+        mv.ejections = slot->ejections.load(std::memory_order_relaxed);
+        mv.failures = slot->failures.load(std::memory_order_relaxed);
       }
       bv.members.push_back(std::move(mv));
     }

@@ -50,7 +50,12 @@ std::string renderJson(const std::vector<BalancerView>& balancers) {
              ",\"flags\":" + jsonString(m.flags) + ",\"usable\":" + (m.usable ? "true" : "false") +
              ",\"weight\":" + std::to_string(m.weight) + ",\"inflight\":" +
              std::to_string(m.inflight) + ",\"requests\":" + std::to_string(m.requests) +
-             ",\"elected\":" + std::to_string(m.elected) + "}";
+             ",\"elected\":" + std::to_string(m.elected) + ",\"latency_us\":" +
+             (m.latencyMicros < 0 ? std::string("null")
+                                  : std::to_string(static_cast<int64_t>(m.latencyMicros))) +
+             ",\"ejected\":" + (m.ejected ? "true" : "false") + ",\"ejected_for_us\":" +
+             std::to_string(m.ejectedForMicros) + ",\"ejections\":" + std::to_string(m.ejections) +
+             ",\"failures\":" + std::to_string(m.failures) + "}";
     }
     out += "]}";
   }

@@ -17,6 +17,11 @@ struct MemberView {
   int64_t inflight = 0;
   uint64_t requests = 0;  // sent through mod_fleet's accounting
   uint64_t elected = 0;   // httpd's own counter
+  double latencyMicros = -1;   // stored peak-EWMA estimate; negative = no sample
+  bool ejected = false;        // passive outlier ejection in force
+  int64_t ejectedForMicros = 0;
+  uint32_t ejections = 0;      // recent ejections (each doubles the next one)
+  uint64_t failures = 0;       // error answers ever
 };
 
 struct BalancerView {

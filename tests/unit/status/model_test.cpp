@@ -8,6 +8,7 @@ class ModelTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(ModelTest);
   CPPUNIT_TEST(escapesStrings);
   CPPUNIT_TEST(rendersBalancersAndMembers);
+  CPPUNIT_TEST(rendersLatencyAndEjection);
   CPPUNIT_TEST(emptyIsValid);
   CPPUNIT_TEST_SUITE_END();
 
@@ -30,8 +31,21 @@ class ModelTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(
         std::string("{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"members\":"
                     "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
-                    "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9}]}]}\n"),
+                    "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
+                    "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
+                    "\"failures\":0}]}]}\n"),
         renderJson({b}));
+  }
+  void rendersLatencyAndEjection() {
+    MemberView m;
+    m.latencyMicros = 1234.7;
+    m.ejected = true;
+    m.ejectedForMicros = 30000000;
+    m.ejections = 1;
+    m.failures = 5;
+    std::string j = renderJson({{"b", "ewma", {m}}});
+    CPPUNIT_ASSERT(j.find("\"latency_us\":1234,\"ejected\":true,\"ejected_for_us\":30000000,"
+                          "\"ejections\":1,\"failures\":5") != std::string::npos);
   }
   void emptyIsValid() { CPPUNIT_ASSERT_EQUAL(std::string("{\"balancers\":[]}\n"), renderJson({})); }
 };
