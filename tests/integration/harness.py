@@ -261,6 +261,16 @@ class BalancerManager:
         status, _, _ = request(self.httpd.port, self.path, method="POST", headers=headers, body=body)
         return status
 
+    def set_member(self, balancer, member_url, **params):
+        """Edits one member as the manager's worker form does, e.g. w_status_D=1."""
+        fields = {"b": balancer, "w": member_url, "nonce": self.nonce(balancer)}
+        fields.update({k: str(v) for k, v in params.items()})
+        headers = dict(self.referer)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, _, _ = request(self.httpd.port, self.path, method="POST", headers=headers,
+                               body=urllib.parse.urlencode(fields))
+        return status
+
     def lbmethods(self):
         """{balancer name: lbmethod} as the manager's XML reports them."""
         xml = self.xml()

@@ -27,17 +27,21 @@ class BalancerManagerTest(unittest.TestCase):
         """The method as the status page reports it from many connections (both children)."""
         return {b["lbmethod"] for _ in range(12) for b in fleet_status(self.httpd)["balancers"]}
 
-    def test_page_offers_p2c(self):
-        self.assertIn("<option value='p2c'", self.manager.edit_page("web"))
+    def test_page_offers_every_fleet_method(self):
+        page = self.manager.edit_page("web")
+        for method in ("p2c", "ewma", "maglev"):
+            self.assertIn(f"<option value='{method}'", page)
 
-    def test_switch_to_p2c_and_back(self):
-        self.assertEqual(200, self.manager.set_lbmethod("web", "p2c"))
-        self.assertEqual("p2c", self.manager.lbmethods()["balancer://web"])
-        load(self.httpd.port, "/web/", 40, 4)  # children sync their balancer on requests
-        self.assertEqual({"p2c"}, self.method_everywhere())
-        counts, statuses = load(self.httpd.port, "/web/", 100, 4)
-        self.assertEqual({200: 100}, dict(statuses))
-        self.assertEqual({"a", "b"}, set(counts))
+    def test_switch_between_methods_in_every_child(self):
+        for method in ("p2c", "ewma", "maglev", "p2c"):
+            self.assertEqual(200, self.manager.set_lbmethod("web", method))
+            self.assertEqual(method, self.manager.lbmethods()["balancer://web"])
+            load(self.httpd.port, "/web/", 40, 4)  # children sync their balancer on requests
+            self.assertEqual({method}, self.method_everywhere())
+            counts, statuses = load(self.httpd.port, "/web/", 100, 4)
+            self.assertEqual({200: 100}, dict(statuses))
+            if method != "maglev":  # maglev keys on the client address: one member for us
+                self.assertEqual({"a", "b"}, set(counts))
 
         self.assertEqual(200, self.manager.set_lbmethod("web", "byrequests"))
         self.assertEqual("byrequests", self.manager.lbmethods()["balancer://web"])

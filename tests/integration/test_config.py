@@ -41,6 +41,45 @@ class ConfigTest(unittest.TestCase):
         self.assertNotEqual(0, rc)
         self.assertIn("FleetDecisionHeader must be On or Off", out)
 
+    def test_bad_values_of_balancer_directives_are_named_with_what_is_accepted(self):
+        cases = [
+            ("FleetEwmaDecay 10 parsecs", "takes one argument"),
+            ("FleetEwmaDecay 5x", "FleetEwmaDecay: '5x' is not valid; accepted: a whole number "
+                                  "followed by us, ms, s, m or h"),
+            ("FleetEwmaDecay 10us", "FleetEwmaDecay: '10us' is too short; accepted: 1ms or more"),
+            ("FleetEwmaPenalty -1s", "FleetEwmaPenalty: '-1s' is not valid"),
+            ("FleetHashKey \"%{HTTP:X-User\"", "FleetHashKey: '%{HTTP:X-User' is not a valid "
+                                                "expression"),
+            ("FleetHashTableSize 65536", "FleetHashTableSize: '65536' is not valid; accepted: a "
+                                         "prime number from 101 to 1000003"),
+            ("FleetHashBalanceFactor 50", "FleetHashBalanceFactor: '50' is not valid; accepted: 0 "
+                                          "(off) or a whole number from 100 to 10000"),
+            ("FleetSlowStart soon", "FleetSlowStart: 'soon' is not valid"),
+            ("FleetOutlierConsecutive -2", "FleetOutlierConsecutive: '-2' is not valid; accepted: "
+                                           "0 (off) or a whole number from 1 to 1000"),
+            ("FleetOutlierBaseTime 0", "FleetOutlierBaseTime: '0' is too short"),
+            ("FleetOutlierMaxTime 1x", "FleetOutlierMaxTime: '1x' is not valid"),
+            ("FleetOutlierMaxPercent 101", "FleetOutlierMaxPercent: '101' is not valid; accepted: "
+                                           "a whole number from 0 to 100"),
+            ("FleetPanicThreshold half", "FleetPanicThreshold: 'half' is not valid"),
+        ]
+        for line, message in cases:
+            with self.subTest(line=line):
+                rc, out = self.configtest("<Proxy balancer://a>\n BalancerMember "
+                                          f"http://127.0.0.1:1\n {line}\n</Proxy>")
+                self.assertNotEqual(0, rc)
+                self.assertIn(message, out)
+
+    def test_good_values_of_balancer_directives_pass(self):
+        rc, out = self.configtest("\n".join([
+            "FleetOutlierConsecutive 0", "FleetPanicThreshold 0",
+            "<Proxy balancer://a>", " BalancerMember http://127.0.0.1:1", " ProxySet lbmethod=maglev",
+            " FleetEwmaDecay 250ms", " FleetEwmaPenalty 1s", ' FleetHashKey "%{REQUEST_URI}"',
+            " FleetHashTableSize 1009", " FleetHashBalanceFactor 125", " FleetSlowStart 30s",
+            " FleetOutlierConsecutive 5", " FleetOutlierBaseTime 30s", " FleetOutlierMaxTime 5m",
+            " FleetOutlierMaxPercent 20", " FleetPanicThreshold 50", "</Proxy>"]))
+        self.assertEqual((0, "Syntax OK"), (rc, out))
+
     def test_missing_mod_proxy_is_a_clear_error(self):
         rc, out = self.configtest("", modules=["mpm_event", "authz_core"])
         self.assertNotEqual(0, rc)
