@@ -2,8 +2,14 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -19,6 +25,7 @@
 #include "shared/lb/maglev.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/peak_ewma.h"
+#include "shared/lb/persist.h"
 #include "shared/lb/registry.h"
 #include "shared/lb/slot_cache.h"
 #include "shared/lb/trace.h"
@@ -29,6 +36,8 @@ namespace fleet::glue {
 namespace {
 
 lb::MemberTable* g_table = nullptr;
+const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
+pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
 // name_ex in httpd's shared worker struct: stable for the generation, never reused for another
 // member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
@@ -122,7 +131,7 @@ int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* b
 // is on, the X-Fleet-Decision response header.
 void noteDecision(request_rec* r, const char* method, proxy_worker** items,
                   const lb::Candidate* cands, size_t n, const lb::Decision& d, bool panic,
-                  size_t ejected) {
+                  size_t ejected, const char* key) {
   const char* labels_stack[64];
   const char** labels = n <= 64 ? labels_stack
                                 : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
@@ -135,6 +144,13 @@ void noteDecision(request_rec* r, const char* method, proxy_worker** items,
   if (panic || ejected > 0 || d.walked > 0) {
     text = apr_psprintf(r->pool, "%s%s ejected=%" APR_SIZE_T_FMT " walked=%" APR_SIZE_T_FMT, text,
                         panic ? " panic" : "", ejected, d.walked);
+  }
+  if (key != nullptr) {  // the hash key, shortened and with anything unprintable replaced
+    char* k = apr_pstrndup(r->pool, key, 64);
+    for (char* p = k; *p != '\0'; ++p) {
+      if (static_cast<unsigned char>(*p) < 0x20 || *p == 0x7f || *p == '"') *p = '?';
+    }
+    text = apr_psprintf(r->pool, "%s key=\"%s\"", text, k);
   }
   apr_table_setn(r->notes, "FLEET_DECISION", text);
   if (dirConfig(r).decisionHeaderOn()) {
@@ -309,6 +325,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     common::FastRandom rng(t_random_state);
     lb::PickContext ctx(rng);
     std::shared_ptr<const lb::MaglevTable> table;
+    const char* hashedKey = nullptr;
     if (method->usesHashKey()) {
       const char* key = r->useragent_ip != nullptr ? r->useragent_ip : "";
       if (cfg.hashKey.has_value() && *cfg.hashKey != nullptr) {
@@ -320,6 +337,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
         key = v != nullptr ? v : "";
       }
       ctx.keyHash = lb::hashKey(key, std::strlen(key));
+      hashedKey = key;
       table = maglevTable(balancer, cands, base, n, cfg.hashTableSize.value_or(lb::MaglevTable::kDefaultSize),
                           r->server);
       ctx.table = table.get();
@@ -331,7 +349,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     RequestState* st = requestState(r, true);
     st->balancer = balancer;
     if (cfg.decisionTraceOn()) {
-      noteDecision(r, method->name(), c.items, cands, n, d, panic, static_cast<size_t>(c.n) - n);
+      noteDecision(r, method->name(), c.items, cands, n, d, panic, static_cast<size_t>(c.n) - n,
+                   hashedKey);
     }
     return c.items[d.index];
   });
@@ -409,7 +428,44 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
   });
 }
 
+// Learned state older than this is not restored (the members may have changed meanwhile).
+constexpr time_t kPersistMaxAgeSeconds = 3600;
+
+void saveLearned() {
+  if (g_table == nullptr || g_persistPath == nullptr || getpid() != g_parentPid) {
+    return;  // only the parent writes, once per generation
+  }
+  std::string tmp = std::string(g_persistPath) + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << lb::serializeLearned(*g_table);
+    if (!out) {
+      FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00011, "cannot write learned member state to %s",
+                  tmp.c_str());
+      return;
+    }
+  }
+  std::rename(tmp.c_str(), g_persistPath);
+}
+
+void restoreLearnedState(server_rec* s) {
+  struct stat st;
+  if (stat(g_persistPath, &st) != 0 || std::time(nullptr) - st.st_mtime > kPersistMaxAgeSeconds) {
+    return;
+  }
+  std::ifstream in(g_persistPath);
+  std::stringstream data;
+  data << in.rdbuf();
+  size_t n = lb::restoreLearned(*g_table, data.str());
+  FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
+              APR_SIZE_T_FMT " members from %s", n, g_persistPath);
+}
+
 apr_status_t forgetTable(void*) {
+  guarded<int>(nullptr, "saving learned member state", 0, [] {
+    saveLearned();
+    return 0;
+  });
   delete g_maglev;
   g_maglev = nullptr;
   g_table = nullptr;
@@ -477,6 +533,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
   g_maglev = new MaglevCache();
   apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
+  g_persistPath = ap_runtime_dir_relative(pconf, "fleet-members.state");
+  g_parentPid = getpid();
+  restoreLearnedState(s);
   // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
   // the children inherit a warm cache and no request hashes a member name.
   for (server_rec* v = s; v != nullptr; v = v->next) {

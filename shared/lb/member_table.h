@@ -45,6 +45,8 @@ class MemberTable {
   MemberSlot* find(uint64_t key) const;
   size_t capacity() const { return capacity_; }
   size_t used() const;
+  // Slot i of the table, used or not (i < capacity()); for walking the whole table.
+  const MemberSlot& slotAt(size_t i) const { return slots_[i]; }
 
  private:
   MemberTable(MemberSlot* slots, size_t capacity) : slots_(slots), capacity_(capacity) {}

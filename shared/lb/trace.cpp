@@ -64,6 +64,10 @@ size_t describeDecision(char* out, size_t cap, const char* method, const char* c
       w.put(c.inflight);
       w.put(" weight=");
       w.put(static_cast<int64_t>(c.weight));
+      if (c.latencyMicros >= 0) {
+        w.put(" latency_us=");
+        w.put(static_cast<int64_t>(c.latencyMicros));
+      }
     }
     w.put("]");
   }

@@ -11,6 +11,7 @@
 namespace fleet::lb {
 
 // Writes e.g. "p2c m2 [m2 inflight=3 weight=100 | m4 inflight=7 weight=100] of 4" into out
+// (ewma adds latency_us= per compared member)
 // (NUL-terminated, truncated to cap - 1 characters); returns the length written.
 // labels[i] names candidate i (the member's route, else its URL).
 size_t describeDecision(char* out, size_t cap, const char* method, const char* const* labels,

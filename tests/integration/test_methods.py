@@ -51,7 +51,7 @@ def setUpModule():
     parts += ["<Location /fleet-status>\n  SetHandler fleet-status\n</Location>",
               "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>",
               "ProxyPass /balancer-manager !", "ProxyPass /fleet-status !"]
-    httpd = Httpd("\n".join(parts)).start()
+    httpd = Httpd("\n".join(parts), log_level="notice fleet:info").start()
 
 
 def tearDownModule():
@@ -99,6 +99,23 @@ class MethodsTest(unittest.TestCase):
         self.assertLess(slow_ewma, 0.05, ewma)
         self.assertGreater(member_status("ewma", "m4")["latency_us"], 15000)
 
+    def test_learned_latency_survives_a_graceful_restart(self):
+        members[3].control("/__delay?ms=30")
+        load(httpd.port, "/ewma/", 300, 8)
+        before = member_status("ewma", "m4")["latency_us"]
+        self.assertGreater(before, 15000)  # learned here or by the 20 ms test before
+        generations = httpd.error_log().count("resuming normal operations")
+        httpd.graceful()
+        deadline = time.monotonic() + 10
+        while httpd.error_log().count("resuming normal operations") == generations:
+            self.assertLess(time.monotonic(), deadline, "no graceful restart seen")
+            time.sleep(0.05)
+        time.sleep(0.3)  # the new generation's children are up
+        self.assertIn("FL00010", httpd.error_log())
+        after = member_status("ewma", "m4")
+        self.assertEqual(0, after["requests"])  # a new generation: counters start afresh...
+        self.assertEqual(before, after["latency_us"])  # ...but the latency learned is kept
+
     def test_maglev_same_key_same_member_across_children(self):
         seen = collections.defaultdict(set)
         for rnd in range(3):
@@ -109,6 +126,9 @@ class MethodsTest(unittest.TestCase):
                 seen[k].add(headers["x-member"])
         for k, got in seen.items():
             self.assertEqual(1, len(got), (k, got))
+        _, headers, _ = request(httpd.port, "/maglev/", headers={"X-User-Id": "user-7"})
+        self.assertTrue(headers["x-fleet-decision"].startswith("maglev " + headers["x-member"] + " of 4"))
+        self.assertTrue(headers["x-fleet-decision"].endswith(' key="user-7"'), headers)
         spread = collections.Counter(next(iter(v)) for v in seen.values())
         self.assertEqual(4, len(spread), spread)  # 40 keys reach all four members
 

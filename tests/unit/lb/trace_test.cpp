@@ -10,6 +10,7 @@ class TraceTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(singleCandidateHasNoComparison);
   CPPUNIT_TEST(truncatesToTheBufferAndTerminates);
   CPPUNIT_TEST(negativeNumbers);
+  CPPUNIT_TEST(latencyShownWhenKnown);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -39,6 +40,17 @@ class TraceTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(7), describeDecision(buf, sizeof buf, "p2c", labels, c, 2, d));
     CPPUNIT_ASSERT_EQUAL(std::string("p2c mem"), std::string(buf));
     CPPUNIT_ASSERT_EQUAL(size_t(0), describeDecision(buf, 0, "p2c", labels, c, 2, d));
+  }
+  void latencyShownWhenKnown() {
+    const char* labels[] = {"a", "b"};
+    Candidate c[2] = {{100, 1, 1, 1500.6}, {100, 0, 2, -1}};
+    Decision d;
+    d.compared[0] = 0;
+    d.compared[1] = 1;
+    d.ncompared = 2;
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("ewma a [a inflight=1 weight=100 latency_us=1500 | b inflight=0 weight=100] of 2"),
+        describeDecision("ewma", labels, c, 2, d));
   }
   void negativeNumbers() {
     const char* labels[] = {"a"};

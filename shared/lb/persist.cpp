@@ -1,0 +1,61 @@
+#include "shared/lb/persist.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace fleet::lb {
+namespace {
+constexpr const char* kHeader = "mod_fleet learned member state v1";
+}
+
+std::string serializeLearned(const MemberTable& table) {
+  std::string out = std::string(kHeader) + "\n";
+  for (size_t i = 0; i < table.capacity(); ++i) {
+    const MemberSlot& s = table.slotAt(i);
+    uint64_t key = s.key.load(std::memory_order_relaxed);
+    if (key == 0) {
+      continue;
+    }
+    char line[128];
+    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRId64 "\n", key,
+                  s.latency.load(std::memory_order_relaxed),
+                  s.ejections.load(std::memory_order_relaxed),
+                  s.ejectedUntil.load(std::memory_order_relaxed));
+    out += line;
+  }
+  return out;
+}
+
+size_t restoreLearned(MemberTable& table, std::string_view data) {
+  size_t eol = data.find('\n');
+  if (eol == std::string_view::npos || data.substr(0, eol) != kHeader) {
+    return 0;
+  }
+  size_t restored = 0;
+  size_t pos = eol + 1;
+  while (pos < data.size()) {
+    eol = data.find('\n', pos);
+    std::string line(data.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    pos = eol == std::string_view::npos ? data.size() : eol + 1;
+    uint64_t key = 0, latency = 0;
+    uint32_t ejections = 0;
+    int64_t until = 0;
+    char extra = 0;
+    if (std::sscanf(line.c_str(), "%" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNd64 " %c", &key, &latency,
+                    &ejections, &until, &extra) != 4 || key == 0) {
+      continue;
+    }
+    MemberSlot* s = table.findOrClaim(key);
+    if (s == nullptr) {
+      break;  // full
+    }
+    s->latency.store(latency, std::memory_order_relaxed);
+    s->ejections.store(ejections, std::memory_order_relaxed);
+    s->ejectedUntil.store(until, std::memory_order_relaxed);
+    ++restored;
+  }
+  return restored;
+}
+
+}  // namespace fleet::lb
