@@ -65,6 +65,7 @@ struct RequestState {
   proxy_balancer* balancer = nullptr;  // set by the finder (the sticky path has none)
   int64_t sentAt = 0;                  // when the current attempt went to the member
   bool sampled = false;                // the current attempt's latency is recorded
+  bool timing = false;                 // the FLEET_TTFB filter is in place
   // The member name the finder counted for: httpd puts this very pointer into
   // BALANCER_WORKER_NAME (apr_table_setn), so fixups can recognise it without hashing.
   const char* countedName = nullptr;
@@ -246,6 +247,15 @@ void recordHealth(lb::MemberSlot* slot, proxy_balancer* balancer, const DirConfi
   }
 }
 
+proxy_worker* findBest(proxy_balancer* balancer, request_rec* r);
+
+// A balancer currently using one of mod_fleet's methods (balancer-manager may switch it).
+const lb::LoadBalancer* fleetMethod(proxy_balancer* b) {
+  return (b != nullptr && b->lbmethod != nullptr && b->lbmethod->finder == findBest)
+             ? static_cast<const lb::LoadBalancer*>(b->lbmethod->context)
+             : nullptr;
+}
+
 proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
   return guarded<proxy_worker*>(r->server, "lbmethod finder", nullptr, [&]() -> proxy_worker* {
     const ProxyApi& api = proxyApi();
@@ -374,7 +384,7 @@ int onProxyFixups(request_rec* r) {
     int64_t now = nowMicros();
     RequestState* st = requestState(r, true);
     if (st->counted == nullptr || st->countedName != w) {
-      if (st->counted != nullptr) {
+      if (st->counted != nullptr && fleetMethod(st->balancer) != nullptr) {
         // A failover: the previous member failed this request.
         const DirConfig& cfg = dirConfig(r);
         observeLatency(st, cfg, now, true);
@@ -386,6 +396,13 @@ int onProxyFixups(request_rec* r) {
     }
     st->sentAt = now;
     st->sampled = false;
+    const lb::LoadBalancer* method = fleetMethod(st->balancer);
+    if (method != nullptr && method->usesLatency() && !st->timing) {
+      // Time to first byte is only needed by latency-aware methods: the filter is added
+      // only for their requests, and only once.
+      ap_add_output_filter("FLEET_TTFB", nullptr, r, r->connection);
+      st->timing = true;
+    }
     return DECLINED;
   });
 }
@@ -404,26 +421,26 @@ apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
   return ap_pass_brigade(f->next, bb);
 }
 
-void insertTtfbFilter(request_rec* r) {
-  if (r->proxyreq == PROXYREQ_REVERSE) {
-    ap_add_output_filter("FLEET_TTFB", nullptr, r, r->connection);
-  }
-}
-
 // The member has answered (or failed): record how, and it no longer carries this request.
 int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
                        proxy_server_conf*) {
   return guarded<int>(r->server, "proxy post_request", DECLINED, [&] {
     RequestState* st = requestState(r, false);
-    if (st != nullptr && st->counted != nullptr) {
+    if (st == nullptr || st->counted == nullptr) {
+      return DECLINED;
+    }
+    proxy_balancer* b = balancer != nullptr ? balancer : st->balancer;
+    if (const lb::LoadBalancer* method = fleetMethod(b)) {  // outcomes matter to our methods only
       const DirConfig& cfg = dirConfig(r);
       int64_t now = nowMicros();
       bool failed = r->status >= 500;
-      observeLatency(st, cfg, now, failed || r->status == 429);
-      recordHealth(st->counted, balancer != nullptr ? balancer : st->balancer, cfg, now, failed,
-                   r->server, worker != nullptr ? worker->s->name_ex : st->countedName);
-      release(st);
+      if (method->usesLatency()) {
+        observeLatency(st, cfg, now, failed || r->status == 429);  // if the filter did not
+      }
+      recordHealth(st->counted, b, cfg, now, failed, r->server,
+                   worker != nullptr ? worker->s->name_ex : st->countedName);
     }
+    release(st);
     return DECLINED;
   });
 }
@@ -496,7 +513,6 @@ void registerProxyHooks() {
     api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
   }
   ap_register_output_filter("FLEET_TTFB", ttfbFilter, nullptr, AP_FTYPE_CONTENT_SET);
-  ap_hook_insert_filter(insertTtfbFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
   // fixups is an optional hook: registered by name, so it needs no symbol of mod_proxy.
   APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }

@@ -25,7 +25,10 @@ REPORT_LUA = os.environ.get("REPORT_LUA", os.path.join(ROOT, "..", "shared", "be
 def balancer(name, method, members, extra=""):
     lines = [f"<Proxy balancer://{name}>"]
     lines += [f"  BalancerMember {m.url} enablereuse=on keepalive=on" for m in members]
-    lines += [f"  ProxySet lbmethod={method} {extra}", "</Proxy>", f"ProxyPass /{name}/ balancer://{name}/"]
+    lines += [f"  ProxySet lbmethod={method}"]
+    if method == "maglev":  # wrk comes from one address: hash its connections' ports instead
+        lines += ['  FleetHashKey "%{REMOTE_PORT}"']
+    lines += ["</Proxy>", f"ProxyPass /{name}/ balancer://{name}/"]
     return "\n".join(lines)
 
 
@@ -93,10 +96,12 @@ def instructions_per_request(body, path, load_fleet, n_low=300, n_high=1800):
 def instructions_mode():
     fast = [Member(f"b{i}") for i in range(1, 5)]
     try:
-        body = "\n".join([balancer("br", "byrequests", fast), balancer("p2c", "p2c", fast)])
+        body = "\n".join([balancer("br", "byrequests", fast), balancer("p2c", "p2c", fast),
+                          balancer("ewma", "ewma", fast), balancer("maglev", "maglev", fast)])
         rows = [("stock Apache byrequests (no mod_fleet)", balancer("br", "byrequests", fast), "/br/", False),
                 ("byrequests, mod_fleet loaded", body, "/br/", True),
-                ("p2c", body, "/p2c/", True)]
+                ("p2c", body, "/p2c/", True), ("ewma", body, "/ewma/", True),
+                ("maglev", body, "/maglev/", True)]
         results = [(name, instructions_per_request(b, path, fleet)) for name, b, path, fleet in rows]
     finally:
         for m in fast:
@@ -116,11 +121,14 @@ def main():
     common = dict(processes=2, threads=64, log_level="warn")
     stock = Httpd(balancer("br", "byrequests", fast), load_fleet=False, **common).start()
     fleet = Httpd("\n".join([balancer("br", "byrequests", fast), balancer("p2c", "p2c", fast),
+                             balancer("ewma", "ewma", fast), balancer("maglev", "maglev", fast),
                              balancer("brslow", "byrequests", slow), balancer("bbslow", "bybusyness", slow),
-                             balancer("p2cslow", "p2c", slow)]), **common).start()
+                             balancer("p2cslow", "p2c", slow), balancer("ewmaslow", "ewma", slow)]),
+                  **common).start()
     scenarios = [("stock-byrequests", stock, "/br/"), ("byrequests", fleet, "/br/"), ("p2c", fleet, "/p2c/"),
+                 ("ewma", fleet, "/ewma/"), ("maglev", fleet, "/maglev/"),
                  ("slow:byrequests", fleet, "/brslow/"), ("slow:bybusyness", fleet, "/bbslow/"),
-                 ("slow:p2c", fleet, "/p2cslow/")]
+                 ("slow:p2c", fleet, "/p2cslow/"), ("slow:ewma", fleet, "/ewmaslow/")]
     results = {name: [] for name, _, _ in scenarios}
     exact = True
     try:
@@ -159,11 +167,14 @@ def main():
         print(f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.2f} | {med(name, 'p99'):.2f} | "
               f"{sum(r['errors'] for r in results[name])} | {share} |")
     print()
-    print(f"p2c / byrequests, req/s:                {ratio('p2c', 'byrequests', 'rps'):.3f}  (target >= 0.98)")
+    for m in ("p2c", "ewma", "maglev"):
+        print(f"{m + ' / byrequests, req/s:':40s}{ratio(m, 'byrequests', 'rps'):.3f}  (target >= 0.98)")
     print(f"p2c / stock Apache byrequests, req/s:   {ratio('p2c', 'stock-byrequests', 'rps'):.3f}")
     print(f"byrequests with / without mod_fleet:    {ratio('byrequests', 'stock-byrequests', 'rps'):.3f}")
     print(f"slow pool p99, p2c / byrequests:        {ratio('slow:p2c', 'slow:byrequests', 'p99'):.3f}")
     print(f"slow pool p99, p2c / bybusyness:        {ratio('slow:p2c', 'slow:bybusyness', 'p99'):.3f}")
+    print(f"slow pool p99, ewma / byrequests:       {ratio('slow:ewma', 'slow:byrequests', 'p99'):.3f}  (target <= 0.33)")
+    print(f"slow pool p99, ewma / bybusyness:       {ratio('slow:ewma', 'slow:bybusyness', 'p99'):.3f}")
     print(f"slow pool req/s, p2c / byrequests:      {ratio('slow:p2c', 'slow:byrequests', 'rps'):.3f}")
 
 

@@ -19,7 +19,10 @@ int64_t ejectionMicros(uint32_t ejections, const HealthConfig& cfg) {
 bool recordOutcome(MemberSlot& s, bool failed, int64_t nowMicros, const HealthConfig& cfg,
                    size_t ejectedNow, size_t members) {
   if (!failed) {
-    s.consecutiveFailures.store(0, std::memory_order_relaxed);
+    // Read before writing: the line is shared by every process, a needless store costs them all.
+    if (s.consecutiveFailures.load(std::memory_order_relaxed) != 0) {
+      s.consecutiveFailures.store(0, std::memory_order_relaxed);
+    }
     // A member healthy for a base period since its last ejection (or last forgiveness) earns one
     // ejection back, so a rare failure streak does not keep doubling the next ejection.
     int64_t until = s.ejectedUntil.load(std::memory_order_relaxed);

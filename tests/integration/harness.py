@@ -271,6 +271,15 @@ class BalancerManager:
                                body=urllib.parse.urlencode(fields))
         return status
 
+    def add_member(self, balancer, member_url):
+        """"Add New Worker" on the balancer's edit form (uses one of the balancer's growth slots)."""
+        fields = {"b": balancer, "nonce": self.nonce(balancer), "b_nwrkr": member_url, "b_wyes": "1"}
+        headers = dict(self.referer)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        status, _, _ = request(self.httpd.port, self.path, method="POST", headers=headers,
+                               body=urllib.parse.urlencode(fields))
+        return status
+
     def lbmethods(self):
         """{balancer name: lbmethod} as the manager's XML reports them."""
         xml = self.xml()

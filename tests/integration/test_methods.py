@@ -39,6 +39,7 @@ def setUpModule():
             f"  BalancerMember {members[3].url} route=m4 status=+H"]))
         parts.append(section(f"{method}-sticky", method, four, proxyset="stickysession=ROUTEID"))
     parts.append(section("br", "byrequests", four))
+    parts.append(section("grow", "p2c", four[:2], ["FleetSlowStart 1s"], proxyset="growth=2"))
     parts.append(section("ewma", "ewma", four, ["FleetEwmaDecay 2s"]))
     parts.append(section("maglev", "maglev", four, ['FleetHashKey "%{HTTP:X-User-Id}"',
                                                    "FleetHashTableSize 10007",
@@ -115,6 +116,22 @@ class MethodsTest(unittest.TestCase):
         after = member_status("ewma", "m4")
         self.assertEqual(0, after["requests"])  # a new generation: counters start afresh...
         self.assertEqual(before, after["latency_us"])  # ...but the latency learned is kept
+
+    def test_member_added_from_balancer_manager_gets_traffic(self):
+        manager = BalancerManager(httpd)
+        self.assertEqual(200, manager.add_member("grow", members[2].url))
+        # The new member starts disabled, as httpd adds it; enable it.
+        self.assertEqual(200, manager.set_member("grow", members[2].url, w_status_D=0))
+        load(httpd.port, "/grow/", 20, 2)  # the finder notices the new member: its ramp starts
+        time.sleep(1.1)  # past its slow start
+        counts, st = load(httpd.port, "/grow/", 300, 6)
+        self.assertEqual({200: 300}, dict(st))
+        self.assertGreater(counts["m3"], 40, counts)
+        new = [m for b in fleet_status(httpd)["balancers"] if b["name"] == "balancer://grow"
+               for m in b["members"] if m["name"] == members[2].url]
+        self.assertEqual(1, len(new))
+        self.assertGreaterEqual(new[0]["requests"], counts["m3"])  # counted in our shared table
+        self.assertEqual(0, new[0]["inflight"])
 
     def test_maglev_same_key_same_member_across_children(self):
         seen = collections.defaultdict(set)
