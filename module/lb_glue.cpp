@@ -12,7 +12,6 @@
 #include <sstream>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <thread>
 #include <unordered_map>
@@ -163,14 +162,15 @@ void noteDecision(request_rec* r, const char* method, proxy_worker** items,
 int64_t nowMicros() { return common::SteadyClock().nowMicros(); }
 
 // Maglev tables, per process and balancer. All children build the same table from the same
-// members, so a key maps to the same member whichever child serves it.
+// members, so a key maps to the same member whichever child serves it. Filled at post_config with
+// one entry per configured balancer and never resized afterwards.
 struct MaglevCache {
   struct Entry {
     uint64_t signature = 0;
     std::shared_ptr<const lb::MaglevTable> table;
   };
-  std::mutex mu;
   std::unordered_map<const void*, Entry> tables;
+  bool preRegistered = false;  // set once every configured balancer has its entry
 };
 MaglevCache* g_maglev = nullptr;
 
@@ -188,23 +188,33 @@ std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::
   for (size_t i = 0; i < n; ++i) {
     signature += mix64(c[i].id ^ (static_cast<uint64_t>(baseWeights[i]) << 1));  // order-free
   }
-  {
-    std::lock_guard<std::mutex> lock(g_maglev->mu);
-    MaglevCache::Entry& e = g_maglev->tables[b->s];
-    if (e.table && e.signature == signature) {
-      return e.table;
+  // Every configured balancer has an entry from post_config, so the map is never resized after
+  // fork; an entry is only touched by the finder, which httpd runs under the balancer's own
+  // per-process lock. So the usual case needs no lock of ours.
+  auto it = g_maglev->tables.find(b->s);
+  if (it != g_maglev->tables.end() && g_maglev->preRegistered) {
+    MaglevCache::Entry& e = it->second;
+    if (!e.table || e.signature != signature) {
+      std::vector<std::pair<uint64_t, uint32_t>> members;
+      for (size_t i = 0; i < n; ++i) {
+        members.emplace_back(c[i].id, baseWeights[i]);
+      }
+      e.table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
+      e.signature = signature;
+      FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
+                  " members, %u entries", b->s->name, n, size);
     }
+    return e.table;
   }
+  // Not configured at startup (2.4 creates no balancers at runtime): build without caching, as
+  // inserting into the map here could race with the lock-free lookups above.
   std::vector<std::pair<uint64_t, uint32_t>> members;
   for (size_t i = 0; i < n; ++i) {
     members.emplace_back(c[i].id, baseWeights[i]);
   }
-  auto table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
-  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
-              " members, %u entries", b->s->name, n, size);
-  std::lock_guard<std::mutex> lock(g_maglev->mu);
-  g_maglev->tables[b->s] = MaglevCache::Entry{signature, table};
-  return table;
+  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00012, "maglev table of %s built uncached: the balancer was "
+              "not known at startup", b->s->name);
+  return std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
 }
 
 // Records the latency of the current attempt once: time to the member's response headers, or,
@@ -558,6 +568,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
     auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
     auto* b = conf ? reinterpret_cast<proxy_balancer*>(conf->balancers->elts) : nullptr;
     for (int i = 0; conf != nullptr && i < conf->balancers->nelts; ++i) {
+      if (b[i].s != nullptr) {
+        g_maglev->tables[b[i].s];  // an empty entry: filled by the first maglev request
+      }
       auto** w = reinterpret_cast<proxy_worker**>(b[i].workers->elts);
       for (int j = 0; b[i].s != nullptr && j < b[i].workers->nelts; ++j) {
         if (w[j]->s != nullptr) {
@@ -568,6 +581,7 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       }
     }
   }
+  g_maglev->preRegistered = true;
   FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
               APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed", g_table->capacity(), members,
               g_table->used());

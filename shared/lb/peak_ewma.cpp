@@ -22,6 +22,15 @@ double elapsedMicros(uint64_t word, int64_t nowMicros) {
   return ms < 0 ? 0.0 : static_cast<double>(ms) * 1000.0;
 }
 
+// e^-x for x >= 0. Samples and reads are usually milliseconds apart against a time constant of
+// seconds, so x is tiny and a short series is exact to float precision; exp() is kept for the rest.
+double decay(double x) {
+  if (x < 0.01) {
+    return 1.0 - x + x * x * 0.5 - x * x * x / 6.0;
+  }
+  return std::exp(-x);
+}
+
 }  // namespace
 
 uint64_t PeakEwma::pack(double micros, int64_t nowMicros) {
@@ -39,7 +48,7 @@ void PeakEwma::observe(std::atomic<uint64_t>& word, double sampleMicros, int64_t
     if (old != 0) {
       double est = estimateOf(old);
       if (sampleMicros < est) {
-        double w = std::exp(-elapsedMicros(old, nowMicros) / static_cast<double>(tauMicros));
+        double w = decay(elapsedMicros(old, nowMicros) / static_cast<double>(tauMicros));
         next = est * w + sampleMicros * (1.0 - w);
       }
     }
@@ -53,8 +62,7 @@ double PeakEwma::read(uint64_t word, int64_t nowMicros, int64_t tauMicros) {
   if (word == 0) {
     return -1.0;
   }
-  return estimateOf(word) *
-         std::exp(-elapsedMicros(word, nowMicros) / static_cast<double>(tauMicros));
+  return estimateOf(word) * decay(elapsedMicros(word, nowMicros) / static_cast<double>(tauMicros));
 }
 
 double PeakEwma::stored(uint64_t word) { return word == 0 ? -1.0 : estimateOf(word); }

@@ -14,6 +14,7 @@ class PeakEwmaTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(lowerSamplesPullDownWithTau);
   CPPUNIT_TEST(readDecaysWithIdleTime);
   CPPUNIT_TEST(survivesStampWrapAround);
+  CPPUNIT_TEST(shortIntervalsDecayLikeExp);
   CPPUNIT_TEST_SUITE_END();
 
   static constexpr int64_t kTau = 10000000;  // 10 s
@@ -50,6 +51,14 @@ class PeakEwmaTest : public CppUnit::TestFixture {
     PeakEwma::observe(w, 8000, 0, kTau);
     CPPUNIT_ASSERT_DOUBLES_EQUAL(8000 * std::exp(-0.5), PeakEwma::read(w.load(), kTau / 2, kTau), 1.0);
     CPPUNIT_ASSERT_DOUBLES_EQUAL(8000.0, PeakEwma::stored(w.load()), 0.01);  // reading changes nothing
+  }
+  void shortIntervalsDecayLikeExp() {
+    std::atomic<uint64_t> w{0};
+    PeakEwma::observe(w, 10000, 0, kTau);
+    for (int64_t ms : {1, 5, 50, 99, 100, 101, 1000}) {  // around the series/exp switch at 100 ms
+      double expect = 10000 * std::exp(-double(ms) * 1000 / kTau);
+      CPPUNIT_ASSERT_DOUBLES_EQUAL(expect, PeakEwma::read(w.load(), ms * 1000, kTau), 0.01);
+    }
   }
   void survivesStampWrapAround() {
     std::atomic<uint64_t> w{0};
