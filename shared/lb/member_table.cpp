@@ -1,5 +1,7 @@
 #include "shared/lb/member_table.h"
 
+#include "shared/lb/open_table.h"
+
 #include <new>
 #include <string>
 
@@ -17,14 +19,7 @@ uint64_t fnv1a(uint64_t h, std::string_view s) {
   return h;
 }
 
-size_t capacityFor(size_t bytes) {
-  size_t slots = bytes / sizeof(MemberSlot);
-  size_t cap = 1;
-  while (cap * 2 <= slots) {
-    cap *= 2;
-  }
-  return slots == 0 ? 0 : cap;
-}
+size_t capacityFor(size_t bytes) { return tableCapacityIn(bytes, sizeof(MemberSlot)); }
 
 }  // namespace
 
@@ -37,13 +32,7 @@ uint64_t memberKey(std::string_view balancer, std::string_view member) {
   return h == 0 ? 1 : h;
 }
 
-size_t MemberTable::bytesFor(size_t members) {
-  size_t cap = 16;
-  while (cap < members * 2) {
-    cap *= 2;
-  }
-  return cap * sizeof(MemberSlot);
-}
+size_t MemberTable::bytesFor(size_t members) { return tableCapacityFor(members) * sizeof(MemberSlot); }
 
 MemberTable MemberTable::format(void* memory, size_t bytes) {
   size_t cap = capacityFor(bytes);

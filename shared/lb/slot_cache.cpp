@@ -3,25 +3,14 @@
 #include <cstdint>
 #include <new>
 
+#include "shared/lb/open_table.h"
+
 namespace fleet::lb {
 
-size_t SlotCache::bytesFor(size_t entries) {
-  size_t cap = 16;
-  while (cap < entries * 2) {
-    cap *= 2;
-  }
-  return cap * sizeof(Entry);
-}
+size_t SlotCache::bytesFor(size_t entries) { return tableCapacityFor(entries) * sizeof(Entry); }
 
 SlotCache SlotCache::format(void* memory, size_t bytes) {
-  size_t n = bytes / sizeof(Entry);
-  size_t cap = 1;
-  while (cap * 2 <= n) {
-    cap *= 2;
-  }
-  if (n == 0) {
-    cap = 0;
-  }
+  size_t cap = tableCapacityIn(bytes, sizeof(Entry));
   auto* e = static_cast<Entry*>(memory);
   for (size_t i = 0; i < cap; ++i) {
     new (&e[i]) Entry();

@@ -113,6 +113,15 @@ def load(port, path, total, concurrency, headers=None):
     return members, statuses
 
 
+def balancer_section(name, method, member_lines, directives=(), proxyset=""):
+    """A <Proxy balancer://name> section with lbmethod and extra directives, proxied at /name/."""
+    return "\n".join([f"<Proxy balancer://{name}>", *member_lines,
+                      f"  ProxySet lbmethod={method} {proxyset}".rstrip(),
+                      *[f"  {d}" for d in directives], "</Proxy>",
+                      f"ProxyPass /{name}/ balancer://{name}/",
+                      f"ProxyPassReverse /{name}/ balancer://{name}/"])
+
+
 class Member:
     """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats."""
 

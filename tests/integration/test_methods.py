@@ -6,17 +6,14 @@ import os
 import time
 import unittest
 
-from harness import BalancerManager, Httpd, Member, fleet_status, load, request
+from harness import BalancerManager, Httpd, Member, balancer_section, fleet_status, load, request
 
 METHODS = ("p2c", "ewma", "maglev")
 members = []
 httpd = None
 
 
-def section(name, method, lines, extra=(), proxyset=""):
-    return "\n".join([f"<Proxy balancer://{name}>", *lines, f"  ProxySet lbmethod={method} {proxyset}",
-                      *[f"  {e}" for e in extra], "</Proxy>",
-                      f"ProxyPass /{name}/ balancer://{name}/"])
+section = balancer_section
 
 
 def setUpModule():

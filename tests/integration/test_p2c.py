@@ -5,17 +5,14 @@ import re
 import time
 import unittest
 
-from harness import Httpd, Member, fleet_status, load, request
+from harness import Httpd, Member, balancer_section, fleet_status, load, request
 
 members = []
 httpd = None
 
 
 def balancer(name, method, member_lines, extra=""):
-    return "\n".join([f"<Proxy balancer://{name}>", *member_lines,
-                      f"  ProxySet lbmethod={method} {extra}", "</Proxy>",
-                      f"ProxyPass /{name}/ balancer://{name}/",
-                      f"ProxyPassReverse /{name}/ balancer://{name}/"])
+    return balancer_section(name, method, member_lines, proxyset=extra)
 
 
 def setUpModule():
