@@ -3,14 +3,17 @@ CPU 1, as ../shared/docs/testing-httpd.md advises; every scenario runs once per 
 order, and ratios are taken within a round before the median across rounds."""
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from harness import Httpd, Member, load, request  # noqa: E402
+from harness import Httpd, Member, free_port, load, request, stop_process, wait_port  # noqa: E402
+import harness  # noqa: E402
 
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 DURATION = int(os.environ.get("DURATION", "8"))
@@ -30,6 +33,55 @@ def balancer(name, method, members, extra=""):
         lines += ['  FleetHashKey "%{REMOTE_PORT}"']
     lines += ["</Proxy>", f"ProxyPass /{name}/ balancer://{name}/"]
     return "\n".join(lines)
+
+
+class Peer:
+    """HAProxy or nginx over the same members, for comparison (only when installed)."""
+
+    def __init__(self, kind, pools):
+        self.kind, self.dir = kind, tempfile.mkdtemp(prefix=f"fleet-bench-{kind}-")
+        os.chmod(self.dir, 0o755)
+        self.ports = {name: free_port() for name in pools}
+        if kind == "haproxy":
+            lines = ["global", "    nbthread 1", "    maxconn 8000", "defaults", "    mode http",
+                     "    timeout connect 5s", "    timeout client 60s", "    timeout server 60s",
+                     "    option http-keep-alive", "    option forwardfor", "    http-reuse always"]
+            for name, (algo, members) in pools.items():
+                lines += [f"frontend fe_{name}", f"    bind 127.0.0.1:{self.ports[name]}",
+                          f"    default_backend be_{name}", f"backend be_{name}", f"    balance {algo}"]
+                lines += [f"    server {m.id} 127.0.0.1:{m.port}" for m in members]
+            conf = os.path.join(self.dir, "haproxy.cfg")
+            cmd = ["/usr/sbin/haproxy", "-db", "-f", conf]
+        else:
+            temp = os.path.join(self.dir, "tmp")
+            os.makedirs(temp, 0o777)
+            os.chmod(temp, 0o777)
+            lines = ["worker_processes 1;", f"pid {self.dir}/nginx.pid;",
+                     f"error_log {self.dir}/error.log warn;", "events { worker_connections 4096; }",
+                     "http {", "  access_log off;", f"  client_body_temp_path {temp};",
+                     f"  proxy_temp_path {temp};", "  keepalive_requests 1000000;"]
+            if os.geteuid() == 0:
+                lines.insert(0, "user www-data;")
+            for name, (algo, members) in pools.items():
+                lines += [f"  upstream up_{name} {{", f"    {algo};"]
+                lines += [f"    server 127.0.0.1:{m.port};" for m in members]
+                lines += ["    keepalive 64;", "  }",
+                          f"  server {{ listen 127.0.0.1:{self.ports[name]}; location / {{",
+                          f"    proxy_pass http://up_{name}; proxy_http_version 1.1;",
+                          '    proxy_set_header Connection ""; } }']
+            lines.append("}")
+            conf = os.path.join(self.dir, "nginx.conf")
+            cmd = ["/usr/sbin/nginx", "-p", self.dir, "-c", conf, "-g", "daemon off;"]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        harness._started.append(self.proc)
+        for port in self.ports.values():
+            wait_port(port, self.proc, what=kind)
+
+    def cleanup(self):
+        stop_process(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def wrk(port, path):
@@ -129,17 +181,25 @@ def main():
                  ("ewma", fleet, "/ewma/"), ("maglev", fleet, "/maglev/"),
                  ("slow:byrequests", fleet, "/brslow/"), ("slow:bybusyness", fleet, "/bbslow/"),
                  ("slow:p2c", fleet, "/p2cslow/"), ("slow:ewma", fleet, "/ewmaslow/")]
+    peers = []
+    for kind, algo in (("haproxy", "leastconn"), ("nginx", "least_conn")):
+        if shutil.which(kind) or os.path.exists(f"/usr/sbin/{kind}"):
+            peer = Peer(kind, {"fast": (algo, fast), "slow": (algo, slow)})
+            peers.append(peer)
+            scenarios += [(f"{kind}-{algo}", peer, "/"), (f"slow:{kind}-{algo}", peer, "/")]
     results = {name: [] for name, _, _ in scenarios}
     exact = True
     try:
         for name, h, path in scenarios:
-            status, _, _ = request(h.port, path)
+            port = h.port if isinstance(h, Httpd) else h.ports["slow" if name.startswith("slow") else "fast"]
+            status, _, _ = request(port, path)
             assert status == 200, (name, status)
         for rnd in range(ROUNDS):
             order = scenarios[rnd % len(scenarios):] + scenarios[:rnd % len(scenarios)]
             for name, h, path in order:
                 before = slow[3].served()
-                rps, p50, p99, errors, raw = wrk(h.port, path)
+                port = h.port if isinstance(h, Httpd) else h.ports["slow" if name.startswith("slow") else "fast"]
+                rps, p50, p99, errors, raw = wrk(port, path)
                 exact &= raw
                 slow_share = (slow[3].served() - before) / max(1, rps * DURATION) if name.startswith("slow") else 0
                 results[name].append(dict(rps=rps, p50=p50, p99=p99, errors=errors, slow=slow_share))
@@ -149,6 +209,8 @@ def main():
     finally:
         stock.cleanup()
         fleet.cleanup()
+        for peer in peers:
+            peer.cleanup()
         for m in fast + slow[3:]:
             m.stop()
 
@@ -176,6 +238,10 @@ def main():
     print(f"slow pool p99, ewma / byrequests:       {ratio('slow:ewma', 'slow:byrequests', 'p99'):.3f}  (target <= 0.33)")
     print(f"slow pool p99, ewma / bybusyness:       {ratio('slow:ewma', 'slow:bybusyness', 'p99'):.3f}")
     print(f"slow pool req/s, p2c / byrequests:      {ratio('slow:p2c', 'slow:byrequests', 'rps'):.3f}")
+    for peer in ("haproxy-leastconn", "nginx-least_conn"):
+        if f"slow:{peer}" in results:
+            print(f"{'slow pool p99, ewma / ' + peer + ':':40s}{ratio('slow:ewma', 'slow:' + peer, 'p99'):.3f}")
+            print(f"{'req/s, ' + peer + ' / byrequests:':40s}{ratio(peer, 'byrequests', 'rps'):.3f}")
 
 
 if __name__ == "__main__":
