@@ -1,6 +1,7 @@
-// Configuration objects and directive handlers. C++ config objects live on httpd's config pools
-// and are deleted by pool cleanups. mod_fleet also looks at mod_proxy's own lbmethod= settings
-// first, so a misspelt method fails `apachectl -t` naming the value and the methods that exist.
+// Configuration objects and directive handlers. Config objects live in httpd's config pools and
+// hold only trivially destructible values (nothing to clean up). mod_fleet also looks at
+// mod_proxy's own lbmethod= settings first, so a misspelt method fails `apachectl -t` naming the
+// value and the methods that exist.
 #pragma once
 
 #include <optional>

@@ -35,6 +35,7 @@ namespace fleet::glue {
 namespace {
 
 lb::MemberTable* g_table = nullptr;
+ap_filter_rec_t* g_ttfbFilter = nullptr;  // registered with the hooks of this generation
 const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
 pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
@@ -410,7 +411,7 @@ int onProxyFixups(request_rec* r) {
     if (method != nullptr && method->usesLatency() && !st->timing) {
       // Time to first byte is only needed by latency-aware methods: the filter is added
       // only for their requests, and only once.
-      ap_add_output_filter("FLEET_TTFB", nullptr, r, r->connection);
+      ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
       st->timing = true;
     }
     return DECLINED;
@@ -522,7 +523,7 @@ void registerProxyHooks() {
   if (api.hookPostRequest != nullptr) {
     api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
   }
-  ap_register_output_filter("FLEET_TTFB", ttfbFilter, nullptr, AP_FTYPE_CONTENT_SET);
+  g_ttfbFilter = ap_register_output_filter("FLEET_TTFB", ttfbFilter, nullptr, AP_FTYPE_CONTENT_SET);
   // fixups is an optional hook: registered by name, so it needs no symbol of mod_proxy.
   APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }

@@ -31,8 +31,11 @@ Decision Ewma::pick(const Candidate* candidates, size_t n, PickContext& ctx) con
     }
   }
   double neutral = sampled > 0 ? sum / static_cast<double>(sampled) : 1.0;
-  size_t first = weightedDraw(candidates, n, n, ctx.rng);
-  size_t second = weightedDraw(candidates, n, first, ctx.rng);
+  uint64_t total = totalWeight(candidates, n);
+  size_t first = drawFrom(candidates, n, n, total, ctx.rng);
+  size_t second = drawFrom(candidates, n, first,
+                           total - (candidates[first].weight == 0 ? 1 : candidates[first].weight),
+                           ctx.rng);
   d.compared[0] = first;
   d.compared[1] = second;
   d.ncompared = 2;

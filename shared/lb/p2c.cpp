@@ -11,13 +11,21 @@ uint64_t loadOf(const Candidate& c) {
 
 }  // namespace
 
-size_t weightedDraw(const Candidate* candidates, size_t n, size_t exclude, common::Random& rng) {
+uint64_t totalWeight(const Candidate* candidates, size_t n) {
   uint64_t total = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (i != exclude) {
-      total += weightOf(candidates[i]);
-    }
+    total += weightOf(candidates[i]);
   }
+  return total;
+}
+
+size_t weightedDraw(const Candidate* candidates, size_t n, size_t exclude, common::Random& rng) {
+  uint64_t total = totalWeight(candidates, n) - (exclude < n ? weightOf(candidates[exclude]) : 0);
+  return drawFrom(candidates, n, exclude, total, rng);
+}
+
+size_t drawFrom(const Candidate* candidates, size_t n, size_t exclude, uint64_t total,
+                common::Random& rng) {
   uint64_t r = rng.below(total);
   for (size_t i = 0; i < n; ++i) {
     if (i == exclude) {
@@ -44,8 +52,9 @@ Decision PowerOfTwo::pick(const Candidate* candidates, size_t n, PickContext& ct
     d.index = 0;
     return d;
   }
-  size_t first = weightedDraw(candidates, n, n, rng);
-  size_t second = weightedDraw(candidates, n, first, rng);
+  uint64_t total = totalWeight(candidates, n);
+  size_t first = drawFrom(candidates, n, n, total, rng);
+  size_t second = drawFrom(candidates, n, first, total - weightOf(candidates[first]), rng);
   d.compared[0] = first;
   d.compared[1] = second;
   d.ncompared = 2;
