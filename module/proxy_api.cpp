@@ -22,6 +22,7 @@ std::string ProxyApi::missing() const {
   } else {
     if (hookPostRequest == nullptr) add("mod_proxy lacks proxy_hook_post_request");
     if (parseWstatus == nullptr) add("mod_proxy lacks ap_proxy_parse_wstatus");
+    if (syncBalancer == nullptr) add("mod_proxy lacks ap_proxy_sync_balancer");
   }
   if (balancer == nullptr) {
     add("mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
@@ -39,6 +40,7 @@ const ProxyApi& resolveProxyApi() {
   if (g_api.proxy != nullptr) {
     g_api.hookPostRequest = lookup<decltype(g_api.hookPostRequest)>("proxy_hook_post_request");
     g_api.parseWstatus = lookup<decltype(g_api.parseWstatus)>("ap_proxy_parse_wstatus");
+    g_api.syncBalancer = lookup<decltype(g_api.syncBalancer)>("ap_proxy_sync_balancer");
     g_api.getBestWorker = APR_RETRIEVE_OPTIONAL_FN(proxy_balancer_get_best_worker);
   }
   return g_api;

@@ -32,6 +32,12 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     if (b->s == nullptr) {
       continue;
     }
+    // Members added from balancer-manager reach this child's copy of the balancer only when it
+    // syncs; do it now (as balancer-manager's own page does) so every child reports the same.
+    if (PROXY_THREAD_LOCK(b) == APR_SUCCESS) {
+      api.syncBalancer(b, r->server, conf);
+      PROXY_THREAD_UNLOCK(b);
+    }
     status::BalancerView bv;
     bv.name = b->s->name;
     bv.lbmethod = b->s->lbpname;

@@ -13,9 +13,14 @@ ROOT = os.environ.get("FLEET_SOURCE", os.path.join(os.path.dirname(__file__), ".
 
 class DemoTest(unittest.TestCase):
     def test_demo_serves_and_stops_everything(self):
-        port, base = free_port(), free_port() // 10 * 10 % 50000 + 10000
+        port = free_port()
+        others = []
+        while len(others) < 4:  # three members and memcached, all distinct
+            p = free_port()
+            if p != port and p not in others:
+                others.append(p)
         env = dict(os.environ, FLEET_SKIP_SETUP="1", FLEET_DEMO_PORT=str(port),
-                   FLEET_DEMO_BASE_PORT=str(base),
+                   FLEET_DEMO_PORTS=" ".join(map(str, others)),
                    FLEET_BUILD=os.path.dirname(os.environ["FLEET_MODULE"]))
         demo = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "demo")], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -52,7 +57,7 @@ class DemoTest(unittest.TestCase):
         self.assertIn("demo stopped", rest)
         for pid in children:
             self.assertFalse(os.path.exists(f"/proc/{pid}"), f"pid {pid} still running")
-        for p in (port, base + 1, base + 9):
+        for p in [port] + others:
             with self.assertRaises(RuntimeError):  # nothing listens any more
                 wait_port(p, timeout=0.3)
 
