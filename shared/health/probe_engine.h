@@ -1,0 +1,67 @@
+// The non-blocking probe engine: one epoll loop drives any number of TCP and HTTP health checks at
+// once, each with its own deadline. The caller owns time: step() is given `now` and checks
+// deadlines against it, so tests expire probes without waiting. Used by one thread (the checker).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/health/http_probe.h"
+
+namespace fleet::health {
+
+struct ProbeTarget {
+  sockaddr_storage addr{};
+  socklen_t addrLen = 0;
+  ProbeSpec spec;                       // TCP, or an HTTP method with uri and Host
+  StatusList expect = StatusList::defaults();
+  int64_t timeoutMicros = 5000000;      // the whole check: connect, send, answer
+  size_t maxBody = 8192;                // body bytes kept for expressions
+};
+
+struct ProbeResult {
+  bool passed = false;
+  std::string reason;  // why it failed ("connection refused", "timeout after 2s waiting for the
+                       // answer", "status 503"), or "ok"
+  int status = 0;      // HTTP status, 0 for TCP or when none was read
+  int64_t latencyMicros = 0;
+  std::string body;    // the first maxBody bytes, for expressions
+};
+
+// "127.0.0.1", "::1" or a host name resolved now (the glue resolves members at startup); false
+// and a reason when it cannot.
+bool resolveTarget(const std::string& host, int port, ProbeTarget* target, std::string* why);
+
+class ProbeEngine {
+ public:
+  ProbeEngine();
+  ~ProbeEngine();
+  ProbeEngine(const ProbeEngine&) = delete;
+  ProbeEngine& operator=(const ProbeEngine&) = delete;
+
+  bool ok() const { return epoll_ >= 0; }
+  // Starts a check; its result comes out of a later step() (or of this call, when it fails at once).
+  void start(size_t id, const ProbeTarget& target, int64_t nowMicros);
+  // Waits up to waitMillis for I/O (0 = just poll), advances every check, fails those past their
+  // deadline at `nowMicros`, and returns the checks that ended as (id, result).
+  std::vector<std::pair<size_t, ProbeResult>> step(int64_t nowMicros, int waitMillis);
+  size_t active() const { return probes_.size(); }
+
+ private:
+  struct Probe;
+  void finish(int fd, bool passed, const std::string& reason, int64_t now,
+              std::vector<std::pair<size_t, ProbeResult>>* out);
+  void advance(int fd, uint32_t events, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
+
+  int epoll_ = -1;
+  std::unordered_map<int, std::unique_ptr<Probe>> probes_;
+  std::vector<std::pair<size_t, ProbeResult>> immediate_;
+};
+
+}  // namespace fleet::health

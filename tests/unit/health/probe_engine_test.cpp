@@ -1,0 +1,180 @@
+#include "shared/health/probe_engine.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <string>
+
+using namespace fleet::health;
+
+namespace {
+
+constexpr int64_t kSec = 1000000;
+
+// A loopback listener the test drives by hand: it accepts and answers only when told to.
+struct Listener {
+  int fd = -1;
+  int port = 0;
+  explicit Listener(int backlog = 16) {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(fd, backlog);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Listener() { close(fd); }
+  // Accepts one connection, reads its request head, writes `answer` (if any); returns the request.
+  std::string serveOnce(const std::string& answer, int* client) {
+    int c = -1;
+    for (int i = 0; i < 2000 && c < 0; ++i) {
+      c = accept(fd, nullptr, nullptr);
+      if (c < 0) usleep(1000);  // waiting for the engine's connect, not for time to pass
+    }
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    if (!answer.empty()) send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    *client = c;
+    return req;
+  }
+};
+
+ProbeTarget target(int port, const char* method, const char* uri = "/health") {
+  ProbeTarget t;
+  std::string why;
+  resolveTarget("127.0.0.1", port, &t, &why);
+  t.spec = parseProbeMethod(method).value();
+  t.spec.uri = uri;
+  t.spec.host = "127.0.0.1:" + std::to_string(port);
+  t.timeoutMicros = 2 * kSec;
+  return t;
+}
+
+// Steps until one result comes out (I/O waits are real; `now` stays fixed).
+ProbeResult runOne(ProbeEngine& e, int64_t now) {
+  for (int i = 0; i < 400; ++i) {
+    auto out = e.step(now, 10);
+    if (!out.empty()) return out[0].second;
+  }
+  ProbeResult none;
+  none.reason = "no result";
+  return none;
+}
+
+}  // namespace
+
+class ProbeEngineTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(ProbeEngineTest);
+  CPPUNIT_TEST(tcpPassesWhenSomethingListens);
+  CPPUNIT_TEST(tcpFailsWhenRefused);
+  CPPUNIT_TEST(httpPassesOnExpectedStatusAndKeepsTheBody);
+  CPPUNIT_TEST(httpFailsOnOtherStatus);
+  CPPUNIT_TEST(silentMemberFailsAtItsDeadline);
+  CPPUNIT_TEST(garbageAnswerFails);
+  CPPUNIT_TEST(manyProbesAtOnce);
+  CPPUNIT_TEST(unresolvableHostSaysSo);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void tcpPassesWhenSomethingListens() {
+    Listener l;
+    ProbeEngine e;
+    CPPUNIT_ASSERT(e.ok());
+    e.start(7, target(l.port, "TCP"), 0);
+    ProbeResult r = runOne(e, 0);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.active());
+  }
+  void tcpFailsWhenRefused() {
+    int port;
+    { Listener l; port = l.port; }  // closed again: nothing listens there now
+    ProbeEngine e;
+    e.start(1, target(port, "TCP"), 0);
+    ProbeResult r = runOne(e, 0);
+    CPPUNIT_ASSERT(!r.passed);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.reason.find("refused") != std::string::npos);
+  }
+  void httpPassesOnExpectedStatusAndKeepsTheBody() {
+    Listener l;
+    ProbeEngine e;
+    e.start(3, target(l.port, "GET11"), 100);
+    e.step(100, 0);
+    int c;
+    std::string req = l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy", &c);
+    CPPUNIT_ASSERT(req.rfind("GET /health HTTP/1.1\r\nHost: 127.0.0.1:", 0) == 0);
+    ProbeResult r = runOne(e, 100 + 1500);
+    close(c);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(200, r.status);
+    CPPUNIT_ASSERT_EQUAL(std::string("healthy"), r.body);
+    CPPUNIT_ASSERT_EQUAL(int64_t(1500), r.latencyMicros);
+  }
+  void httpFailsOnOtherStatus() {
+    Listener l;
+    ProbeEngine e;
+    e.start(3, target(l.port, "HEAD"), 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce("HTTP/1.0 503 Service Unavailable\r\nContent-Length: 20\r\n\r\n", &c);
+    ProbeResult r = runOne(e, 0);
+    close(c);
+    CPPUNIT_ASSERT(!r.passed);
+    CPPUNIT_ASSERT_EQUAL(std::string("status 503"), r.reason);
+  }
+  void silentMemberFailsAtItsDeadline() {
+    Listener l;  // accepts (through the backlog) but never answers
+    ProbeEngine e;
+    e.start(9, target(l.port, "GET"), 0);
+    for (int i = 0; i < 20; ++i) CPPUNIT_ASSERT(e.step(2 * kSec - 1, 5).empty());
+    auto out = e.step(2 * kSec, 0);  // its deadline, in the caller's time
+    CPPUNIT_ASSERT_EQUAL(size_t(1), out.size());
+    CPPUNIT_ASSERT(!out[0].second.passed);
+    CPPUNIT_ASSERT_EQUAL(std::string("timeout after 2s waiting for the answer"), out[0].second.reason);
+  }
+  void garbageAnswerFails() {
+    Listener l;
+    ProbeEngine e;
+    e.start(3, target(l.port, "GET"), 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce("SSH-2.0-OpenSSH_9.2\r\n\r\n", &c);
+    ProbeResult r = runOne(e, 0);
+    close(c);
+    CPPUNIT_ASSERT(!r.passed);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.reason.rfind("bad answer: not an HTTP/1.x status line", 0) == 0);
+  }
+  void manyProbesAtOnce() {
+    Listener l(1024);  // never accepts: the backlog must hold every connection
+    ProbeEngine e;
+    for (size_t i = 0; i < 200; ++i) e.start(i, target(l.port, "TCP"), 0);
+    std::vector<bool> seen(200, false);
+    size_t done = 0;
+    for (int i = 0; i < 400 && done < 200; ++i) {
+      for (auto& [id, r] : e.step(0, 10)) {
+        CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+        CPPUNIT_ASSERT(!seen[id]);
+        seen[id] = true;
+        done++;
+      }
+    }
+    CPPUNIT_ASSERT_EQUAL(size_t(200), done);
+  }
+  void unresolvableHostSaysSo() {
+    ProbeTarget t;
+    std::string why;
+    CPPUNIT_ASSERT(!resolveTarget("no-such-host.invalid", 80, &t, &why));
+    CPPUNIT_ASSERT(why.find("cannot resolve no-such-host.invalid") == 0);
+  }
+};
+
+CPPUNIT_TEST_SUITE_NAMED_REGISTRATION(ProbeEngineTest, "health");
