@@ -21,6 +21,7 @@
 #include "module/proxy_api.h"
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
+#include "shared/lb/candidates.h"
 #include "shared/lb/maglev.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/peak_ewma.h"
@@ -281,6 +282,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     alignas(lb::Candidate) unsigned char cands_stack[kOnStack * sizeof(lb::Candidate)];
     lb::MemberSlot* slots_stack[kOnStack];
     uint32_t base_stack[kOnStack];
+    alignas(lb::MemberInput) unsigned char inputs_stack[kOnStack * sizeof(lb::MemberInput)];
+    size_t kept_stack[kOnStack];
     bool small = cap <= kOnStack;
     auto alloc = [&](size_t bytes) { return apr_palloc(r->pool, bytes); };
     Collector c{small ? items_stack : static_cast<proxy_worker**>(alloc(cap * sizeof(void*))), 0,
@@ -304,41 +307,27 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
         }
       }
     }
-    size_t healthy = 0;
+    auto* inputs = static_cast<lb::MemberInput*>(small ? static_cast<void*>(inputs_stack)
+                                                       : alloc(c.n * sizeof(lb::MemberInput)));
+    auto* kept = small ? kept_stack : static_cast<size_t*>(alloc(c.n * sizeof(size_t)));
     for (int i = 0; i < c.n; ++i) {
-      slots[i] = slotFor(balancer, c.items[i]);
-      healthy += (slots[i] == nullptr || !lb::isEjected(*slots[i], now)) ? 1 : 0;
+      new (&inputs[i]) lb::MemberInput();
+      inputs[i].slot = slotFor(balancer, c.items[i]);
+      inputs[i].lbfactor = static_cast<uint32_t>(c.items[i]->s->lbfactor);
+      inputs[i].fallbackId = inputs[i].slot ? 0 : lb::memberKey(balancer->s->name,
+                                                                c.items[i]->s->name_ex);
     }
-    // Panic can only lift our own ejections (httpd never routes to unusable members), so the
-    // share is taken of the members httpd offers: the usable ones of the winning lbset.
-    bool panic = lb::inPanic(healthy, static_cast<size_t>(c.n), health.panicPercent);
-    int64_t tau = cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros);
-    size_t n = 0;  // compact the usable, not ejected (unless in panic) candidates in place
-    for (int i = 0; i < c.n; ++i) {
-      lb::MemberSlot* slot = slots[i];
-      if (!panic && slot != nullptr && lb::isEjected(*slot, now)) {
-        continue;
-      }
-      proxy_worker* w = c.items[i];
-      lb::Candidate& k = *new (&cands[n]) lb::Candidate();
-      base[n] = static_cast<uint32_t>(w->s->lbfactor > 0 ? w->s->lbfactor : 1);
-      k.weight = base[n];
-      if (slot != nullptr) {
-        k.inflight = slot->inflight.load(std::memory_order_relaxed);
-        k.id = slot->key.load(std::memory_order_relaxed);
-        if (health.slowStartMicros > 0) {
-          k.weight = lb::slowStartWeight(k.weight, now, slot->usableSince.load(std::memory_order_relaxed),
-                                         health.slowStartMicros);
-        }
-        if (method->usesLatency()) {
-          k.latencyMicros = lb::PeakEwma::read(slot->latency.load(std::memory_order_relaxed), now, tau);
-        }
-      } else {
-        k.id = lb::memberKey(balancer->s->name, w->s->name_ex);
-      }
-      c.items[n] = w;
-      slots[n] = slot;
-      ++n;
+    lb::CandidateSettings settings;
+    settings.health = health;
+    settings.ewmaTauMicros = cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros);
+    settings.wantLatency = method->usesLatency();
+    lb::Prepared prepared = lb::prepareCandidates(inputs, static_cast<size_t>(c.n), settings, now,
+                                                  cands, kept, base);
+    size_t n = prepared.n;
+    bool panic = prepared.panic;
+    for (size_t i = 0; i < n; ++i) {  // compact the members alongside their candidates
+      c.items[i] = c.items[kept[i]];
+      slots[i] = inputs[kept[i]].slot;
     }
     if (t_random_state == 0) {
       t_random_state = freshSeed();
