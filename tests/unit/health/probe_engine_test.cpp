@@ -71,6 +71,21 @@ ProbeResult runOne(ProbeEngine& e, int64_t now) {
   return none;
 }
 
+// One HTTP check against a listener that answers `answer`; returns the result (and the request).
+ProbeResult checkAnsweredWith(const char* method, const std::string& answer, int64_t start,
+                              int64_t end, std::string* request = nullptr) {
+  Listener l;
+  ProbeEngine e;
+  e.start(3, target(l.port, method), start);
+  e.step(start, 0);
+  int c;
+  std::string req = l.serveOnce(answer, &c);
+  if (request != nullptr) *request = req;
+  ProbeResult r = runOne(e, end);
+  close(c);
+  return r;
+}
+
 }  // namespace
 
 class ProbeEngineTest : public CppUnit::TestFixture {
@@ -105,29 +120,18 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(r.reason, r.reason.find("refused") != std::string::npos);
   }
   void httpPassesOnExpectedStatusAndKeepsTheBody() {
-    Listener l;
-    ProbeEngine e;
-    e.start(3, target(l.port, "GET11"), 100);
-    e.step(100, 0);
-    int c;
-    std::string req = l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy", &c);
+    std::string req;
+    ProbeResult r = checkAnsweredWith("GET11", "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy",
+                                      100, 100 + 1500, &req);
     CPPUNIT_ASSERT(req.rfind("GET /health HTTP/1.1\r\nHost: 127.0.0.1:", 0) == 0);
-    ProbeResult r = runOne(e, 100 + 1500);
-    close(c);
     CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
     CPPUNIT_ASSERT_EQUAL(200, r.status);
     CPPUNIT_ASSERT_EQUAL(std::string("healthy"), r.body);
     CPPUNIT_ASSERT_EQUAL(int64_t(1500), r.latencyMicros);
   }
   void httpFailsOnOtherStatus() {
-    Listener l;
-    ProbeEngine e;
-    e.start(3, target(l.port, "HEAD"), 0);
-    e.step(0, 0);
-    int c;
-    l.serveOnce("HTTP/1.0 503 Service Unavailable\r\nContent-Length: 20\r\n\r\n", &c);
-    ProbeResult r = runOne(e, 0);
-    close(c);
+    ProbeResult r = checkAnsweredWith(
+        "HEAD", "HTTP/1.0 503 Service Unavailable\r\nContent-Length: 20\r\n\r\n", 0, 0);
     CPPUNIT_ASSERT(!r.passed);
     CPPUNIT_ASSERT_EQUAL(std::string("status 503"), r.reason);
   }
@@ -142,14 +146,7 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("timeout after 2s waiting for the answer"), out[0].second.reason);
   }
   void garbageAnswerFails() {
-    Listener l;
-    ProbeEngine e;
-    e.start(3, target(l.port, "GET"), 0);
-    e.step(0, 0);
-    int c;
-    l.serveOnce("SSH-2.0-OpenSSH_9.2\r\n\r\n", &c);
-    ProbeResult r = runOne(e, 0);
-    close(c);
+    ProbeResult r = checkAnsweredWith("GET", "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0, 0);
     CPPUNIT_ASSERT(!r.passed);
     CPPUNIT_ASSERT_MESSAGE(r.reason, r.reason.rfind("bad answer: not an HTTP/1.x status line", 0) == 0);
   }
