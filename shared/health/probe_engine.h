@@ -1,6 +1,7 @@
 // The non-blocking probe engine: one epoll loop drives any number of TCP and HTTP health checks at
 // once, each with its own deadline. The caller owns time: step() is given `now` and checks
 // deadlines against it, so tests expire probes without waiting. Used by one thread (the checker).
+// The process must ignore SIGPIPE (httpd does): TLS writes go through OpenSSL's socket BIO.
 #pragma once
 
 #include <sys/socket.h>
@@ -23,6 +24,12 @@ struct ProbeTarget {
   StatusList expect = StatusList::defaults();
   int64_t timeoutMicros = 5000000;      // the whole check: connect, send, answer
   size_t maxBody = 8192;                // body bytes kept for expressions
+  // TLS (https members): SNI and the name checked against the certificate; verification against
+  // caFile (or the system store when empty) unless verify is off.
+  bool tls = false;
+  std::string sni;
+  bool verify = true;
+  std::string caFile;
 };
 
 struct ProbeResult {
@@ -32,6 +39,7 @@ struct ProbeResult {
   int status = 0;      // HTTP status, 0 for TCP or when none was read
   int64_t latencyMicros = 0;
   std::string body;    // the first maxBody bytes, for expressions
+  int certDaysLeft = -1;  // TLS: whole days until the member's certificate expires (-1: unknown)
 };
 
 // "127.0.0.1", "::1" or a host name resolved now (the glue resolves members at startup); false
@@ -59,7 +67,13 @@ class ProbeEngine {
               std::vector<std::pair<size_t, ProbeResult>>* out);
   void advance(int fd, uint32_t events, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
 
+  struct TlsContexts;
+  bool startTls(int fd, Probe& p, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
+  // Runs a TLS handshake step; false when the probe ended or must wait for I/O.
+  bool handshake(int fd, Probe& p, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
+
   int epoll_ = -1;
+  std::unique_ptr<TlsContexts> tls_;
   std::unordered_map<int, std::unique_ptr<Probe>> probes_;
   std::vector<std::pair<size_t, ProbeResult>> immediate_;
 };
