@@ -381,12 +381,13 @@ int onProxyFixups(request_rec* r) {
     if (b == nullptr || w == nullptr || g_table == nullptr) {
       return DECLINED;
     }
-    int64_t now = nowMicros();
     RequestState* st = requestState(r, true);
+    const lb::LoadBalancer* method = fleetMethod(st->balancer);
     if (st->counted == nullptr || st->countedName != w) {
-      if (st->counted != nullptr && fleetMethod(st->balancer) != nullptr) {
+      if (st->counted != nullptr && method != nullptr) {
         // A failover: the previous member failed this request.
         const DirConfig& cfg = dirConfig(r);
+        int64_t now = nowMicros();
         observeLatency(st, cfg, now, true);
         recordHealth(st->counted, st->balancer, cfg, now, true, r->server, st->countedName);
       }
@@ -394,14 +395,14 @@ int onProxyFixups(request_rec* r) {
       lb::MemberSlot* slot = g_cache->find(w);
       countOn(r, slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(b, w)), w);
     }
-    st->sentAt = now;
     st->sampled = false;
-    const lb::LoadBalancer* method = fleetMethod(st->balancer);
-    if (method != nullptr && method->usesLatency() && !st->timing) {
-      // Time to first byte is only needed by latency-aware methods: the filter is added
-      // only for their requests, and only once.
-      ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
-      st->timing = true;
+    // The attempt's clock and the time-to-first-byte filter serve latency-aware methods only.
+    if (method != nullptr && method->usesLatency()) {
+      st->sentAt = nowMicros();
+      if (!st->timing) {
+        ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
+        st->timing = true;
+      }
     }
     return DECLINED;
   });
@@ -431,14 +432,20 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
     }
     proxy_balancer* b = balancer != nullptr ? balancer : st->balancer;
     if (const lb::LoadBalancer* method = fleetMethod(b)) {  // outcomes matter to our methods only
-      const DirConfig& cfg = dirConfig(r);
-      int64_t now = nowMicros();
       bool failed = r->status >= 500;
-      if (method->usesLatency()) {
-        observeLatency(st, cfg, now, failed || r->status == 429);  // if the filter did not
+      lb::MemberSlot* slot = st->counted;
+      // A plain success of a member with nothing to forgive changes nothing: skip the clock.
+      if (failed || method->usesLatency() ||
+          slot->consecutiveFailures.load(std::memory_order_relaxed) != 0 ||
+          slot->ejections.load(std::memory_order_relaxed) != 0) {
+        const DirConfig& cfg = dirConfig(r);
+        int64_t now = nowMicros();
+        if (method->usesLatency()) {
+          observeLatency(st, cfg, now, failed || r->status == 429);  // if the filter did not
+        }
+        recordHealth(slot, b, cfg, now, failed, r->server,
+                     worker != nullptr ? worker->s->name_ex : st->countedName);
       }
-      recordHealth(st->counted, b, cfg, now, failed, r->server,
-                   worker != nullptr ? worker->s->name_ex : st->countedName);
     }
     release(st);
     return DECLINED;
