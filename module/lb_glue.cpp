@@ -222,10 +222,11 @@ std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::
 // Records the latency of the current attempt once: time to the member's response headers, or,
 // for an error answer or a failed attempt, at least the configured penalty.
 void observeLatency(RequestState* st, const DirConfig& cfg, int64_t now, bool failed) {
-  if (st->counted == nullptr || st->sampled || st->sentAt == 0) {
+  if (st->counted == nullptr || st->sampled || (st->sentAt == 0 && !failed)) {
     return;
   }
-  double sample = static_cast<double>(now - st->sentAt);
+  // An attempt that failed before anything was sent (refused connection) has no send time.
+  double sample = st->sentAt != 0 ? static_cast<double>(now - st->sentAt) : 0.0;
   if (failed) {
     sample = std::max(sample, static_cast<double>(cfg.ewmaPenalty.value_or(500000)));
   }
@@ -266,6 +267,17 @@ const lb::LoadBalancer* fleetMethod(proxy_balancer* b) {
   return (b != nullptr && b->lbmethod != nullptr && b->lbmethod->finder == findBest)
              ? static_cast<const lb::LoadBalancer*>(b->lbmethod->context)
              : nullptr;
+}
+
+// The member this request is counted on failed it (mod_proxy is trying another attempt).
+void noteFailedAttempt(request_rec* r, RequestState* st) {
+  if (st->counted == nullptr || fleetMethod(st->balancer) == nullptr) {
+    return;
+  }
+  const DirConfig& cfg = dirConfig(r);
+  int64_t now = nowMicros();
+  observeLatency(st, cfg, now, true);
+  recordHealth(st->counted, st->balancer, cfg, now, true, r->server, st->countedName);
 }
 
 proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
@@ -355,9 +367,17 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     }
     lb::Decision d = method->pick(cands, n, ctx);
     t_random_state = rng.state();
-    countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
     RequestState* st = requestState(r, true);
+    if (st->counted != nullptr) {
+      // The finder runs again for a request only when mod_proxy retries after a failed attempt
+      // (a refused connection never reaches fixups): that member failed it.
+      noteFailedAttempt(r, st);
+      release(st);
+    }
     st->balancer = balancer;
+    st->sampled = false;
+    st->sentAt = 0;
+    countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
     if (cfg.decisionTraceOn()) {
       noteDecision(r, method->name(), c.items, cands, n, d, panic, static_cast<size_t>(c.n) - n,
                    hashedKey);
@@ -385,11 +405,7 @@ int onProxyFixups(request_rec* r) {
     const lb::LoadBalancer* method = fleetMethod(st->balancer);
     if (st->counted == nullptr || st->countedName != w) {
       if (st->counted != nullptr && method != nullptr) {
-        // A failover: the previous member failed this request.
-        const DirConfig& cfg = dirConfig(r);
-        int64_t now = nowMicros();
-        observeLatency(st, cfg, now, true);
-        recordHealth(st->counted, st->balancer, cfg, now, true, r->server, st->countedName);
+        noteFailedAttempt(r, st);  // a failover outside the finder (e.g. sticky): it failed
       }
       // Only look the env pointer up: inserting it could cache a request-pool copy.
       lb::MemberSlot* slot = g_cache->find(w);

@@ -46,6 +46,14 @@ def setUpModule():
                                                "FleetOutlierMaxPercent 50"]))
     parts.append(section("slow", "p2c", four[:3] + [
         f"  BalancerMember {members[3].url} route=m4 retry=0 status=+D"], ["FleetSlowStart 3s"]))
+    closed = members[0].port + 1 if members[0].port + 1 not in [m.port for m in members] else members[0].port + 2
+    globals()["CLOSED_URL"] = f"http://127.0.0.1:{closed}"
+    parts.append(section("deadfail", "p2c", [f"  BalancerMember {members[0].url} route=m1 retry=0",
+                                             f"  BalancerMember {CLOSED_URL} route=dead retry=0"],
+                         ["FleetOutlierConsecutive 3", "FleetOutlierMaxPercent 50"],
+                         proxyset="maxattempts=1"))
+    parts.append(section("panic", "p2c", four, ["FleetOutlierConsecutive 2", "FleetOutlierMaxPercent 100",
+                                               "FleetPanicThreshold 50", "FleetDecisionHeader On"]))
     parts += ["<Location /fleet-status>\n  SetHandler fleet-status\n</Location>",
               "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>",
               "ProxyPass /balancer-manager !", "ProxyPass /fleet-status !"]
@@ -184,6 +192,31 @@ class MethodsTest(unittest.TestCase):
         counts, st = load(httpd.port, "/eject/", 200, 4)
         self.assertEqual({200: 200}, dict(st))
         self.assertGreater(counts["m4"], 20, counts)
+
+    def test_refused_connections_eject_a_member_through_failover(self):
+        counts, st = load(httpd.port, "/deadfail/", 40, 1)
+        self.assertEqual({200: 40}, dict(st))  # failover hides the dead member from clients
+        self.assertEqual({"m1": 40}, dict(counts))
+        dead = member_status("deadfail", "dead")
+        self.assertTrue(dead["ejected"], dead)
+        self.assertGreaterEqual(dead["failures"], 3)
+        # Once ejected it is not even tried: the next requests make no failover attempts.
+        before = dead["failures"]
+        load(httpd.port, "/deadfail/", 20, 1)
+        self.assertEqual(before, member_status("deadfail", "dead")["failures"])
+
+    def test_panic_uses_every_member_when_too_few_are_healthy(self):
+        for m in members[:3]:
+            m.control("/__fail?status=503")
+        seen_panic = collections.Counter()
+        for _ in range(150):
+            status, headers, _ = request(httpd.port, "/panic/")
+            if " panic " in headers.get("x-fleet-decision", "") + " ":
+                seen_panic[headers["x-member"]] += 1
+        ejected = [member_status("panic", r)["ejections"] for r in ("m1", "m2", "m3", "m4")]
+        self.assertEqual([1, 1, 1, 0], ejected)  # three failing members were each ejected once
+        # With one healthy member of four (< 50 %), ejections are ignored: all four take traffic.
+        self.assertEqual({"m1", "m2", "m3", "m4"}, set(seen_panic), seen_panic)
 
     def test_slow_start_ramps_a_returning_member(self):
         manager = BalancerManager(httpd)
