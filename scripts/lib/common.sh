@@ -8,17 +8,20 @@ FLEET_BUILD=${FLEET_BUILD:-$FLEET_ROOT/build}
 FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemcached-dev
                 libcppunit-dev memcached python3 curl wrk valgrind openssl ca-certificates)
 
+# Only the benchmark needs these: the peers it compares mod_fleet with.
+FLEET_BENCH_PACKAGES=(haproxy nginx)
+
 fleet_missing_packages() {
   local p missing=()
-  for p in "${FLEET_PACKAGES[@]}"; do
+  for p in "${FLEET_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   echo "${missing[@]}"
 }
 
-fleet_install_packages() {
+fleet_install_packages() {  # [extra package...]
   local missing
-  missing=$(fleet_missing_packages)
+  missing=$(fleet_missing_packages "$@")
   [ -z "$missing" ] && return 0
   if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages: $missing" >&2
