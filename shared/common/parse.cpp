@@ -7,14 +7,6 @@
 namespace fleet::common {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 // Reads leading decimal digits into value; returns how many were read, or -1 on overflow.
 int readDigits(std::string_view text, uint64_t* value) {
   uint64_t v = 0;
@@ -46,7 +38,7 @@ Result<int64_t> parseDurationMicros(std::string_view text) {
   if (n <= 0) {
     return invalid(text, kAccepted);
   }
-  std::string unit = lower(text.substr(static_cast<size_t>(n)));
+  std::string unit = toLower(text.substr(static_cast<size_t>(n)));
   uint64_t scale = 0;
   if (unit.empty() || unit == "s") {
     scale = 1000000;
@@ -75,7 +67,7 @@ Result<uint64_t> parseSizeBytes(std::string_view text) {
   if (n <= 0) {
     return invalid(text, kAccepted);
   }
-  std::string unit = lower(text.substr(static_cast<size_t>(n)));
+  std::string unit = toLower(text.substr(static_cast<size_t>(n)));
   if (unit.size() == 2 && unit[1] == 'b') {
     unit.pop_back();
   }
@@ -115,7 +107,7 @@ Result<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max) {
 }
 
 Result<bool> parseSwitch(std::string_view text) {
-  std::string v = lower(text);
+  std::string v = toLower(text);
   if (v == "on" || v == "true" || v == "yes" || v == "1") {
     return true;
   }
@@ -123,6 +115,14 @@ Result<bool> parseSwitch(std::string_view text) {
     return false;
   }
   return invalid(text, "on or off");
+}
+
+std::string toLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
 }
 
 std::string formatDurationMicros(int64_t micros) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "shared/common/status.h"
@@ -23,5 +24,8 @@ Result<bool> parseSwitch(std::string_view text);
 
 // Microseconds as the shortest exact text: 250000 -> "250ms", 5000000 -> "5s".
 std::string formatDurationMicros(int64_t micros);
+
+// ASCII lower case (config keys, header names).
+std::string toLower(std::string_view text);
 
 }  // namespace fleet::common

@@ -7,12 +7,6 @@
 namespace fleet::health {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string bad(std::string_view key, std::string_view value, const std::string& accepted) {
   return std::string(key) + "='" + std::string(value) + "' is not valid; accepted: " + accepted;
 }
@@ -47,7 +41,7 @@ bool isCheckParam(std::string_view key) {
                                  "hcexpr",   "hctemplate", "hctimeout", "hcjitter",
                                  "hcfastinterval", "hcexpect", "hchost", "hcsni", "hcverify",
                                  "hcca"};
-  std::string k = lower(key);
+  std::string k = common::toLower(key);
   for (const char* n : kNames) {
     if (k == n) return true;
   }
@@ -55,7 +49,7 @@ bool isCheckParam(std::string_view key) {
 }
 
 std::string applyCheckParam(CheckConfig* c, std::string_view rawKey, std::string_view value) {
-  std::string key = lower(rawKey);
+  std::string key = common::toLower(rawKey);
   if (key == "hcmethod") {
     common::Result<ProbeSpec> m = parseProbeMethod(value);
     if (!m.isOk()) return "hcmethod=" + m.status().message();

@@ -9,12 +9,6 @@
 namespace fleet::health {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
@@ -24,7 +18,7 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 common::Result<ProbeSpec> parseProbeMethod(std::string_view text) {
-  std::string t = lower(text);
+  std::string t = common::toLower(text);
   ProbeSpec spec;
   if (t.size() > 2 && t.compare(t.size() - 2, 2, "11") == 0) {
     spec.http11 = true;
@@ -108,7 +102,7 @@ bool StatusList::contains(int status) const {
 }
 
 std::string ResponseParser::header(std::string_view name) const {
-  std::string n = lower(name);
+  std::string n = common::toLower(name);
   for (const auto& h : headers_) {
     if (h.first == n) return h.second;
   }
@@ -165,7 +159,7 @@ ResponseParser::State ResponseParser::parseHead() {
     if (colon == std::string_view::npos || colon == 0) {
       return fail("malformed header line");
     }
-    headers_.emplace_back(lower(h.substr(0, colon)), std::string(trim(h.substr(colon + 1))));
+    headers_.emplace_back(common::toLower(h.substr(0, colon)), std::string(trim(h.substr(colon + 1))));
     pos = next == std::string_view::npos ? head.size() : next + 2;
   }
   buf_.erase(0, end + 4);
@@ -174,7 +168,7 @@ ResponseParser::State ResponseParser::parseHead() {
     framing_ = Framing::kNone;
     return state_ = State::kDone;
   }
-  std::string te = lower(header("transfer-encoding"));
+  std::string te = common::toLower(header("transfer-encoding"));
   std::string cl = header("content-length");
   if (te.find("chunked") != std::string::npos) {
     framing_ = Framing::kChunked;
