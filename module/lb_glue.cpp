@@ -176,47 +176,30 @@ struct MaglevCache {
 };
 MaglevCache* g_maglev = nullptr;
 
-uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // The table for exactly these members and weights, rebuilt only when they change.
 std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::Candidate* c,
                                                    const uint32_t* baseWeights, size_t n,
                                                    uint32_t size, server_rec* s) {
-  uint64_t signature = mix64(size);
-  for (size_t i = 0; i < n; ++i) {
-    signature += mix64(c[i].id ^ (static_cast<uint64_t>(baseWeights[i]) << 1));  // order-free
-  }
+  uint64_t signature = lb::MaglevTable::signature(c, baseWeights, n, size);
   // Every configured balancer has an entry from post_config, so the map is never resized after
   // fork; an entry is only touched by the finder, which httpd runs under the balancer's own
   // per-process lock. So the usual case needs no lock of ours.
   auto it = g_maglev->tables.find(b->s);
-  if (it != g_maglev->tables.end() && g_maglev->preRegistered) {
-    MaglevCache::Entry& e = it->second;
-    if (!e.table || e.signature != signature) {
-      std::vector<std::pair<uint64_t, uint32_t>> members;
-      for (size_t i = 0; i < n; ++i) {
-        members.emplace_back(c[i].id, baseWeights[i]);
-      }
-      e.table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
-      e.signature = signature;
-      FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
-                  " members, %u entries", b->s->name, n, size);
-    }
-    return e.table;
+  if (it == g_maglev->tables.end() || !g_maglev->preRegistered) {
+    // Not configured at startup (2.4 creates no balancers at runtime): build without caching,
+    // as inserting into the map here could race with the lock-free lookups.
+    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00012, "maglev table of %s built uncached: the balancer was "
+                "not known at startup", b->s->name);
+    return std::make_shared<const lb::MaglevTable>(lb::MaglevTable::buildFor(c, baseWeights, n, size));
   }
-  // Not configured at startup (2.4 creates no balancers at runtime): build without caching, as
-  // inserting into the map here could race with the lock-free lookups above.
-  std::vector<std::pair<uint64_t, uint32_t>> members;
-  for (size_t i = 0; i < n; ++i) {
-    members.emplace_back(c[i].id, baseWeights[i]);
+  MaglevCache::Entry& e = it->second;
+  if (!e.table || e.signature != signature) {
+    e.table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::buildFor(c, baseWeights, n, size));
+    e.signature = signature;
+    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
+                " members, %u entries", b->s->name, n, size);
   }
-  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00012, "maglev table of %s built uncached: the balancer was "
-              "not known at startup", b->s->name);
-  return std::make_shared<const lb::MaglevTable>(lb::MaglevTable::build(members, size));
+  return e.table;
 }
 
 // Records the latency of the current attempt once: time to the member's response headers, or,

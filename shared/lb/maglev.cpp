@@ -93,6 +93,25 @@ MaglevTable MaglevTable::build(std::vector<std::pair<uint64_t, uint32_t>> member
   return t;
 }
 
+MaglevTable MaglevTable::buildFor(const Candidate* candidates, const uint32_t* weights, size_t n,
+                                  uint32_t size) {
+  std::vector<std::pair<uint64_t, uint32_t>> members;
+  members.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    members.emplace_back(candidates[i].id, weights[i]);
+  }
+  return build(std::move(members), size);
+}
+
+uint64_t MaglevTable::signature(const Candidate* candidates, const uint32_t* weights, size_t n,
+                                uint32_t size) {
+  uint64_t sig = mix(size);
+  for (size_t i = 0; i < n; ++i) {
+    sig += mix(candidates[i].id ^ (static_cast<uint64_t>(weights[i]) << 1));  // a sum: order-free
+  }
+  return sig;
+}
+
 Decision Maglev::pick(const Candidate* candidates, size_t n, PickContext& ctx) const {
   Decision d;
   if (n <= 1 || ctx.table == nullptr) {

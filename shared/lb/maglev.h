@@ -19,6 +19,13 @@ class MaglevTable {
 
   // members: (id, weight > 0); the result depends only on this set, not on its order.
   static MaglevTable build(std::vector<std::pair<uint64_t, uint32_t>> members, uint32_t size);
+  // The same over candidates' ids with the given weights (httpd's, before slow start).
+  static MaglevTable buildFor(const Candidate* candidates, const uint32_t* weights, size_t n,
+                              uint32_t size);
+  // Identifies what a table is built on: equal for the same members, weights and size in any
+  // order, different (with overwhelming odds) when any of them changes. Decides rebuilds.
+  static uint64_t signature(const Candidate* candidates, const uint32_t* weights, size_t n,
+                            uint32_t size);
 
   uint32_t size() const { return static_cast<uint32_t>(entries_.size()); }
   size_t members() const { return ids_.size(); }

@@ -36,6 +36,8 @@ class MaglevTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(orderOfMembersDoesNotMatter);
   CPPUNIT_TEST(tableSizeMustBeAPrimeInRange);
   CPPUNIT_TEST(pickFollowsTheTable);
+  CPPUNIT_TEST(signatureTracksMembersWeightsAndSizeNotOrder);
+  CPPUNIT_TEST(buildForMatchesBuild);
   CPPUNIT_TEST(boundedLoadWalksPastAFullMember);
   CPPUNIT_TEST_SUITE_END();
 
@@ -112,6 +114,28 @@ class MaglevTest : public CppUnit::TestFixture {
       ctx.keyHash = hashKey(reinterpret_cast<const char*>(&k), sizeof k);
       CPPUNIT_ASSERT_EQUAL(t.lookup(ctx.keyHash), c[Maglev().pick(c, 3, ctx).index].id);
     }
+  }
+  void signatureTracksMembersWeightsAndSizeNotOrder() {
+    Candidate c[3] = {{100, 0, 11, -1}, {100, 0, 22, -1}, {100, 0, 33, -1}};
+    Candidate r[3] = {c[2], c[0], c[1]};
+    uint32_t w[3] = {100, 200, 300}, wr[3] = {300, 100, 200};
+    uint64_t base = MaglevTable::signature(c, w, 3, 1009);
+    CPPUNIT_ASSERT_EQUAL(base, MaglevTable::signature(r, wr, 3, 1009));  // any order
+    uint32_t heavier[3] = {100, 200, 301};
+    CPPUNIT_ASSERT(base != MaglevTable::signature(c, heavier, 3, 1009));  // a weight changed
+    CPPUNIT_ASSERT(base != MaglevTable::signature(c, w, 2, 1009));        // a member left
+    CPPUNIT_ASSERT(base != MaglevTable::signature(c, w, 3, 1013));        // another size
+  }
+  void buildForMatchesBuild() {
+    auto m = members(4);
+    Candidate c[4];
+    uint32_t w[4];
+    for (int i = 0; i < 4; ++i) {
+      c[i] = {50, 3, m[i].first, -1};  // weights come from w, not from the candidates
+      w[i] = m[i].second;
+    }
+    MaglevTable a = MaglevTable::build(m, 1009), b = MaglevTable::buildFor(c, w, 4, 1009);
+    for (size_t p = 0; p < a.size(); ++p) CPPUNIT_ASSERT_EQUAL(a.at(p), b.at(p));
   }
   void boundedLoadWalksPastAFullMember() {
     auto m = members(4);
