@@ -132,28 +132,17 @@ int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* b
 // Why this member: the request note FLEET_DECISION for LogFormat and, when FleetDecisionHeader
 // is on, the X-Fleet-Decision response header.
 void noteDecision(request_rec* r, const char* method, proxy_worker** items,
-                  const lb::Candidate* cands, size_t n, const lb::Decision& d, bool panic,
-                  size_t ejected, const char* key) {
+                  const lb::Candidate* cands, size_t n, const lb::Decision& d,
+                  const lb::TraceExtras& extras) {
   const char* labels_stack[64];
   const char** labels = n <= 64 ? labels_stack
                                 : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
   for (size_t i = 0; i < n; ++i) {
     labels[i] = items[i]->s->route[0] != '\0' ? items[i]->s->route : items[i]->s->name_ex;
   }
-  char buf[512];
-  size_t len = lb::describeDecision(buf, sizeof buf, method, labels, cands, n, d);
+  char buf[768];
+  size_t len = lb::describeDecision(buf, sizeof buf, method, labels, cands, n, d, extras);
   const char* text = apr_pstrmemdup(r->pool, buf, len);
-  if (panic || ejected > 0 || d.walked > 0) {
-    text = apr_psprintf(r->pool, "%s%s ejected=%" APR_SIZE_T_FMT " walked=%" APR_SIZE_T_FMT, text,
-                        panic ? " panic" : "", ejected, d.walked);
-  }
-  if (key != nullptr) {  // the hash key, shortened and with anything unprintable replaced
-    char* k = apr_pstrndup(r->pool, key, 64);
-    for (char* p = k; *p != '\0'; ++p) {
-      if (static_cast<unsigned char>(*p) < 0x20 || *p == 0x7f || *p == '"') *p = '?';
-    }
-    text = apr_psprintf(r->pool, "%s key=\"%s\"", text, k);
-  }
   apr_table_setn(r->notes, "FLEET_DECISION", text);
   if (dirConfig(r).decisionHeaderOn()) {
     // err_headers_out: mod_proxy_http replaces headers_out with the member's own.
@@ -362,8 +351,11 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     st->sentAt = 0;
     countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
     if (cfg.decisionTraceOn()) {
-      noteDecision(r, method->name(), c.items, cands, n, d, panic, static_cast<size_t>(c.n) - n,
-                   hashedKey);
+      lb::TraceExtras extras;
+      extras.panic = panic;
+      extras.ejected = prepared.ejectedSkipped;
+      extras.key = hashedKey;
+      noteDecision(r, method->name(), c.items, cands, n, d, extras);
     }
     return c.items[d.index];
   });

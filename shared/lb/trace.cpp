@@ -28,6 +28,13 @@ class Writer {
       putc(digits[--n]);
     }
   }
+  // At most `max` characters of s, quotes and control characters replaced by '?'.
+  void putSanitized(const char* s, size_t max) {
+    for (size_t i = 0; s[i] != '\0' && i < max; ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      putc(c < 0x20 || c == 0x7f || c == '"' ? '?' : static_cast<char>(c));
+    }
+  }
   size_t finish() {
     if (cap_ > 0) {
       out_[len_] = '\0';
@@ -49,7 +56,8 @@ class Writer {
 }  // namespace
 
 size_t describeDecision(char* out, size_t cap, const char* method, const char* const* labels,
-                        const Candidate* candidates, size_t n, const Decision& d) {
+                        const Candidate* candidates, size_t n, const Decision& d,
+                        const TraceExtras& extras) {
   Writer w(out, cap);
   w.put(method);
   w.put(" ");
@@ -73,13 +81,26 @@ size_t describeDecision(char* out, size_t cap, const char* method, const char* c
   }
   w.put(" of ");
   w.put(static_cast<int64_t>(n));
+  if (extras.panic || extras.ejected > 0 || d.walked > 0) {
+    w.put(extras.panic ? " panic" : "");
+    w.put(" ejected=");
+    w.put(static_cast<int64_t>(extras.ejected));
+    w.put(" walked=");
+    w.put(static_cast<int64_t>(d.walked));
+  }
+  if (extras.key != nullptr) {
+    w.put(" key=\"");
+    w.putSanitized(extras.key, 64);
+    w.put("\"");
+  }
   return w.finish();
 }
 
 std::string describeDecision(const char* method, const char* const* labels,
-                             const Candidate* candidates, size_t n, const Decision& d) {
+                             const Candidate* candidates, size_t n, const Decision& d,
+                             const TraceExtras& extras) {
   char buf[1024];
-  size_t len = describeDecision(buf, sizeof buf, method, labels, candidates, n, d);
+  size_t len = describeDecision(buf, sizeof buf, method, labels, candidates, n, d, extras);
   return std::string(buf, len);
 }
 

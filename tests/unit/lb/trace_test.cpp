@@ -11,6 +11,7 @@ class TraceTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(truncatesToTheBufferAndTerminates);
   CPPUNIT_TEST(negativeNumbers);
   CPPUNIT_TEST(latencyShownWhenKnown);
+  CPPUNIT_TEST(panicEjectedWalkedAndKey);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -51,6 +52,27 @@ class TraceTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(
         std::string("ewma a [a inflight=1 weight=100 latency_us=1500 | b inflight=0 weight=100] of 2"),
         describeDecision("ewma", labels, c, 2, d));
+  }
+  void panicEjectedWalkedAndKey() {
+    const char* labels[] = {"m1", "m2"};
+    Candidate c[2];
+    Decision d;
+    d.index = 1;
+    d.walked = 2;
+    TraceExtras x;
+    x.ejected = 1;
+    x.key = "user\r\n\"7\"";
+    CPPUNIT_ASSERT_EQUAL(std::string("maglev m2 of 2 ejected=1 walked=2 key=\"user???7?\""),
+                         describeDecision("maglev", labels, c, 2, d, x));
+    TraceExtras p;
+    p.panic = true;
+    CPPUNIT_ASSERT_EQUAL(std::string("p2c m1 of 2 panic ejected=0 walked=0"),
+                         describeDecision("p2c", labels, c, 2, Decision(), p));
+    TraceExtras longKey;
+    std::string k(100, 'k');
+    longKey.key = k.c_str();
+    CPPUNIT_ASSERT_EQUAL(std::string("maglev m1 of 2 key=\"") + std::string(64, 'k') + "\"",
+                         describeDecision("maglev", labels, c, 2, Decision(), longKey));
   }
   void negativeNumbers() {
     const char* labels[] = {"a"};
