@@ -194,13 +194,12 @@ std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::
 // Records the latency of the current attempt once: time to the member's response headers, or,
 // for an error answer or a failed attempt, at least the configured penalty.
 void observeLatency(RequestState* st, const DirConfig& cfg, int64_t now, bool failed) {
-  if (st->counted == nullptr || st->sampled || (st->sentAt == 0 && !failed)) {
+  if (st->counted == nullptr || st->sampled) {
     return;
   }
-  // An attempt that failed before anything was sent (refused connection) has no send time.
-  double sample = st->sentAt != 0 ? static_cast<double>(now - st->sentAt) : 0.0;
-  if (failed) {
-    sample = std::max(sample, static_cast<double>(cfg.ewmaPenalty.value_or(500000)));
+  double sample = lb::attemptLatencyMicros(st->sentAt, now, failed, cfg.ewmaPenalty.value_or(500000));
+  if (sample < 0) {
+    return;
   }
   lb::PeakEwma::observe(st->counted->latency, sample, now,
                         cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros));
@@ -213,9 +212,7 @@ void recordHealth(lb::MemberSlot* slot, proxy_balancer* balancer, const DirConfi
   lb::HealthConfig health = cfg.health();
   size_t ejected = 0;
   size_t members = balancer != nullptr ? static_cast<size_t>(balancer->workers->nelts) : 0;
-  bool mayEject = failed && balancer != nullptr && health.consecutiveFailures > 0 &&
-                  slot->consecutiveFailures.load(std::memory_order_relaxed) + 1 >=
-                      health.consecutiveFailures;
+  bool mayEject = balancer != nullptr && lb::mayEject(*slot, failed, health);
   if (mayEject) {  // counting the ejected members costs a scan: only when it can matter
     auto** w = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
     for (size_t i = 0; i < members; ++i) {
@@ -425,10 +422,7 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
     if (const lb::LoadBalancer* method = fleetMethod(b)) {  // outcomes matter to our methods only
       bool failed = r->status >= 500;
       lb::MemberSlot* slot = st->counted;
-      // A plain success of a member with nothing to forgive changes nothing: skip the clock.
-      if (failed || method->usesLatency() ||
-          slot->consecutiveFailures.load(std::memory_order_relaxed) != 0 ||
-          slot->ejections.load(std::memory_order_relaxed) != 0) {
+      if (method->usesLatency() || lb::outcomeMatters(*slot, failed)) {  // else: skip the clock
         const DirConfig& cfg = dirConfig(r);
         int64_t now = nowMicros();
         if (method->usesLatency()) {

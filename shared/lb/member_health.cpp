@@ -56,6 +56,16 @@ bool recordOutcome(MemberSlot& s, bool failed, int64_t nowMicros, const HealthCo
   return true;
 }
 
+bool mayEject(const MemberSlot& s, bool failed, const HealthConfig& cfg) {
+  return failed && cfg.consecutiveFailures > 0 &&
+         s.consecutiveFailures.load(std::memory_order_relaxed) + 1 >= cfg.consecutiveFailures;
+}
+
+bool outcomeMatters(const MemberSlot& s, bool failed) {
+  return failed || s.consecutiveFailures.load(std::memory_order_relaxed) != 0 ||
+         s.ejections.load(std::memory_order_relaxed) != 0;
+}
+
 uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since, int64_t durationMicros) {
   if (durationMicros <= 0 || since <= 0 || nowMicros - since >= durationMicros) {
     return weight;

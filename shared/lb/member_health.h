@@ -33,6 +33,14 @@ int64_t ejectionMicros(uint32_t ejections, const HealthConfig& cfg);
 bool recordOutcome(MemberSlot& s, bool failed, int64_t nowMicros, const HealthConfig& cfg,
                    size_t ejectedNow, size_t members);
 
+// Whether this answer could eject the member: it failed and completes a streak of failures. Only
+// then is it worth counting how many members are ejected already (a scan of the balancer).
+bool mayEject(const MemberSlot& s, bool failed, const HealthConfig& cfg);
+
+// Whether recordOutcome would change anything: a plain success of a member with no failure
+// streak and no ejection to forgive changes nothing (so its caller may skip the clock too).
+bool outcomeMatters(const MemberSlot& s, bool failed);
+
 // The weight to balance with while the member ramps up after becoming usable at `since`.
 uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since, int64_t durationMicros);
 

@@ -65,6 +65,14 @@ double PeakEwma::read(uint64_t word, int64_t nowMicros, int64_t tauMicros) {
   return estimateOf(word) * decay(elapsedMicros(word, nowMicros) / static_cast<double>(tauMicros));
 }
 
+double attemptLatencyMicros(int64_t sentAt, int64_t now, bool failed, int64_t penalty) {
+  if (sentAt == 0 && !failed) {
+    return -1.0;
+  }
+  double sample = sentAt != 0 ? static_cast<double>(now - sentAt) : 0.0;
+  return failed && sample < static_cast<double>(penalty) ? static_cast<double>(penalty) : sample;
+}
+
 double PeakEwma::stored(uint64_t word) { return word == 0 ? -1.0 : estimateOf(word); }
 
 }  // namespace fleet::lb

@@ -25,4 +25,9 @@ class PeakEwma {
   static uint64_t pack(double micros, int64_t nowMicros);
 };
 
+// The latency sample of one attempt: time from sending to the answer; a failed attempt counts as
+// at least `penaltyMicros`, also when it failed before anything was sent (sentAt 0). Negative:
+// nothing to record (not sent and not failed).
+double attemptLatencyMicros(int64_t sentAt, int64_t nowMicros, bool failed, int64_t penaltyMicros);
+
 }  // namespace fleet::lb

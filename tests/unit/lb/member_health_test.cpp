@@ -27,6 +27,8 @@ class MemberHealthTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(slowStartRampsFromFloorToFull);
   CPPUNIT_TEST(trackUsableMarksTheReturn);
   CPPUNIT_TEST(panicBelowThreshold);
+  CPPUNIT_TEST(mayEjectOnlyAtTheEndOfAStreak);
+  CPPUNIT_TEST(plainSuccessDoesNotMatter);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> mem = std::vector<MemberSlot>(16);
@@ -109,6 +111,29 @@ class MemberHealthTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(5 * kSec, trackUsable(*s, true, 9 * kSec));   // still the same start
     CPPUNIT_ASSERT_EQUAL(int64_t(0), trackUsable(*s, false, 10 * kSec));
     CPPUNIT_ASSERT_EQUAL(12 * kSec, trackUsable(*s, true, 12 * kSec));  // back: a new start
+  }
+  void mayEjectOnlyAtTheEndOfAStreak() {
+    MemberSlot* s = freshSlot(mem);
+    cfg.consecutiveFailures = 3;
+    CPPUNIT_ASSERT(!mayEject(*s, true, cfg));
+    recordOutcome(*s, true, kSec, cfg, 0, 10);
+    CPPUNIT_ASSERT(!mayEject(*s, true, cfg));
+    recordOutcome(*s, true, kSec, cfg, 0, 10);
+    CPPUNIT_ASSERT(mayEject(*s, true, cfg));   // this would be the third in a row
+    CPPUNIT_ASSERT(!mayEject(*s, false, cfg)); // a success never ejects
+    cfg.consecutiveFailures = 0;
+    CPPUNIT_ASSERT(!mayEject(*s, true, cfg));  // detector off
+  }
+  void plainSuccessDoesNotMatter() {
+    MemberSlot* s = freshSlot(mem);
+    CPPUNIT_ASSERT(!outcomeMatters(*s, false));
+    CPPUNIT_ASSERT(outcomeMatters(*s, true));
+    recordOutcome(*s, true, kSec, cfg, 0, 10);
+    CPPUNIT_ASSERT(outcomeMatters(*s, false));  // it ends a streak
+    recordOutcome(*s, false, kSec, cfg, 0, 10);
+    CPPUNIT_ASSERT(!outcomeMatters(*s, false));
+    s->ejections.store(1);
+    CPPUNIT_ASSERT(outcomeMatters(*s, false));  // an ejection to forgive
   }
   void panicBelowThreshold() {
     CPPUNIT_ASSERT(!inPanic(5, 10, 50));
