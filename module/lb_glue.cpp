@@ -2,15 +2,10 @@
 
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
-#include <fstream>
-#include <sstream>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <new>
 #include <thread>
@@ -438,36 +433,26 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
 }
 
 // Learned state older than this is not restored (the members may have changed meanwhile).
-constexpr time_t kPersistMaxAgeSeconds = 3600;
+constexpr int64_t kPersistMaxAgeSeconds = 3600;
 
 void saveLearned() {
   if (g_table == nullptr || g_persistPath == nullptr || getpid() != g_parentPid) {
     return;  // only the parent writes, once per generation
   }
-  std::string tmp = std::string(g_persistPath) + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << lb::serializeLearned(*g_table);
-    if (!out) {
-      FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00011, "cannot write learned member state to %s",
-                  tmp.c_str());
-      return;
-    }
+  common::Status st = lb::saveLearnedFile(*g_table, g_persistPath);
+  if (!st.isOk()) {
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00011, "learned member state not saved: %s",
+                st.message().c_str());
   }
-  std::rename(tmp.c_str(), g_persistPath);
 }
 
 void restoreLearnedState(server_rec* s) {
-  struct stat st;
-  if (stat(g_persistPath, &st) != 0 || std::time(nullptr) - st.st_mtime > kPersistMaxAgeSeconds) {
-    return;
+  common::Result<size_t> n = lb::loadLearnedFile(*g_table, g_persistPath, std::time(nullptr),
+                                                 kPersistMaxAgeSeconds);
+  if (n.isOk() && n.value() > 0) {
+    FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
+                APR_SIZE_T_FMT " members from %s", n.value(), g_persistPath);
   }
-  std::ifstream in(g_persistPath);
-  std::stringstream data;
-  data << in.rdbuf();
-  size_t n = lb::restoreLearned(*g_table, data.str());
-  FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
-              APR_SIZE_T_FMT " members from %s", n, g_persistPath);
 }
 
 apr_status_t forgetTable(void*) {

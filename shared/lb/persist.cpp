@@ -1,6 +1,11 @@
 #include "shared/lb/persist.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cinttypes>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <cstring>
 
@@ -56,6 +61,37 @@ size_t restoreLearned(MemberTable& table, std::string_view data) {
     ++restored;
   }
   return restored;
+}
+
+common::Status saveLearnedFile(const MemberTable& table, const std::string& path) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << serializeLearned(table);
+    if (!out) {
+      return common::Status(common::Code::kUnavailable, "cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return common::Status(common::Code::kUnavailable,
+                          "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return common::Status::ok();
+}
+
+common::Result<size_t> loadLearnedFile(MemberTable& table, const std::string& path,
+                                       int64_t nowSeconds, int64_t maxAgeSeconds) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || nowSeconds - static_cast<int64_t>(st.st_mtime) > maxAgeSeconds) {
+    return size_t{0};
+  }
+  std::ifstream in(path);
+  if (!in) {
+    return common::Status(common::Code::kUnavailable, "cannot read " + path);
+  }
+  std::stringstream data;
+  data << in.rdbuf();
+  return restoreLearned(table, data.str());
 }
 
 }  // namespace fleet::lb

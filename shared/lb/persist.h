@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "shared/common/status.h"
 #include "shared/lb/member_table.h"
 
 namespace fleet::lb {
@@ -18,5 +19,14 @@ std::string serializeLearned(const MemberTable& table);
 // Claims slots for the members in `data` and restores their learned fields. Malformed lines and a
 // wrong header are skipped; returns the number of members restored.
 size_t restoreLearned(MemberTable& table, std::string_view data);
+
+// Writes the table's learned state to `path` atomically (a temporary file, then rename).
+common::Status saveLearnedFile(const MemberTable& table, const std::string& path);
+
+// Restores from `path` when it exists and was written at most maxAgeSeconds before nowSeconds
+// (wall-clock seconds; older state may describe other members). Returns the members restored:
+// 0 when the file is absent or too old.
+common::Result<size_t> loadLearnedFile(MemberTable& table, const std::string& path,
+                                       int64_t nowSeconds, int64_t maxAgeSeconds);
 
 }  // namespace fleet::lb

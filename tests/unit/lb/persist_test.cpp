@@ -2,6 +2,9 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <unistd.h>
+
+#include <ctime>
 #include <vector>
 
 using namespace fleet::lb;
@@ -10,6 +13,8 @@ class PersistTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(PersistTest);
   CPPUNIT_TEST(roundTripKeepsLearnedStateOnly);
   CPPUNIT_TEST(badInputRestoresNothingOrSkipsLines);
+  CPPUNIT_TEST(fileRoundTripWithAgeLimit);
+  CPPUNIT_TEST(unwritablePathIsAnError);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> a = std::vector<MemberSlot>(32), b = std::vector<MemberSlot>(32);
@@ -44,6 +49,30 @@ class PersistTest : public CppUnit::TestFixture {
                                            "garbage\n0 1 1 1\n5 6 7\n1 2 3 4 5\n9 8 0 0\n"));
     CPPUNIT_ASSERT(u.find(9) != nullptr);
     CPPUNIT_ASSERT_EQUAL(size_t(1), u.used());
+  }
+  void fileRoundTripWithAgeLimit() {
+    MemberTable t = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));
+    t.findOrClaim(42)->latency.store(1234);
+    char dir[] = "/tmp/fleet-persist-XXXXXX";
+    CPPUNIT_ASSERT(mkdtemp(dir) != nullptr);
+    std::string path = std::string(dir) + "/state";
+    CPPUNIT_ASSERT(saveLearnedFile(t, path).isOk());
+    CPPUNIT_ASSERT(access((path + ".tmp").c_str(), F_OK) != 0);  // renamed into place
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    MemberTable u = MemberTable::format(b.data(), b.size() * sizeof(MemberSlot));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), loadLearnedFile(u, path, now + 3601, 3600).value());  // too old
+    CPPUNIT_ASSERT(u.find(42) == nullptr);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), loadLearnedFile(u, path, now, 3600).value());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1234), u.find(42)->latency.load());
+    CPPUNIT_ASSERT_EQUAL(size_t(0), loadLearnedFile(u, path + ".missing", now, 3600).value());
+    unlink(path.c_str());
+    rmdir(dir);
+  }
+  void unwritablePathIsAnError() {
+    MemberTable t = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));
+    fleet::common::Status s = saveLearnedFile(t, "/nonexistent-dir/fleet/state");
+    CPPUNIT_ASSERT(!s.isOk());
+    CPPUNIT_ASSERT(s.message().find("/nonexistent-dir/fleet/state.tmp") != std::string::npos);
   }
 };
 
