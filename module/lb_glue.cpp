@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <ctime>
 #include <memory>
 #include <new>
 #include <thread>
@@ -13,6 +12,7 @@
 
 #include "module/config_glue.h"
 #include "module/guard.h"
+#include "module/member_table_glue.h"
 #include "module/proxy_api.h"
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
@@ -20,9 +20,7 @@
 #include "shared/lb/maglev.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/peak_ewma.h"
-#include "shared/lb/persist.h"
 #include "shared/lb/registry.h"
-#include "shared/lb/slot_cache.h"
 #include "shared/lb/trace.h"
 
 APLOG_USE_MODULE(fleet);
@@ -30,15 +28,7 @@ APLOG_USE_MODULE(fleet);
 namespace fleet::glue {
 namespace {
 
-lb::MemberTable* g_table = nullptr;
 ap_filter_rec_t* g_ttfbFilter = nullptr;  // registered with the hooks of this generation
-const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
-pid_t g_parentPid = 0;
-// Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
-// name_ex in httpd's shared worker struct: stable for the generation, never reused for another
-// member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
-lb::SlotCache* g_cache = nullptr;
-bool g_table_full_logged = false;
 
 const lb::Registry& methods() {
   static const lb::Registry registry = lb::Registry::withBuiltins();
@@ -365,7 +355,7 @@ int onProxyFixups(request_rec* r) {
   return guarded<int>(r->server, "proxy fixups", DECLINED, [&] {
     const char* b = apr_table_get(r->subprocess_env, "BALANCER_NAME");
     const char* w = apr_table_get(r->subprocess_env, "BALANCER_WORKER_NAME");
-    if (b == nullptr || w == nullptr || g_table == nullptr) {
+    if (b == nullptr || w == nullptr || memberTable() == nullptr) {
       return DECLINED;
     }
     RequestState* st = requestState(r, true);
@@ -375,8 +365,7 @@ int onProxyFixups(request_rec* r) {
         noteFailedAttempt(r, st);  // a failover outside the finder (e.g. sticky): it failed
       }
       // Only look the env pointer up: inserting it could cache a request-pool copy.
-      lb::MemberSlot* slot = g_cache->find(w);
-      countOn(r, slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(b, w)), w);
+      countOn(r, slotForName(b, w), w);
     }
     st->sampled = false;
     // The attempt's clock and the time-to-first-byte filter serve latency-aware methods only.
@@ -432,42 +421,6 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
   });
 }
 
-// Learned state older than this is not restored (the members may have changed meanwhile).
-constexpr int64_t kPersistMaxAgeSeconds = 3600;
-
-void saveLearned() {
-  if (g_table == nullptr || g_persistPath == nullptr || getpid() != g_parentPid) {
-    return;  // only the parent writes, once per generation
-  }
-  common::Status st = lb::saveLearnedFile(*g_table, g_persistPath);
-  if (!st.isOk()) {
-    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00011, "learned member state not saved: %s",
-                st.message().c_str());
-  }
-}
-
-void restoreLearnedState(server_rec* s) {
-  common::Result<size_t> n = lb::loadLearnedFile(*g_table, g_persistPath, std::time(nullptr),
-                                                 kPersistMaxAgeSeconds);
-  if (n.isOk() && n.value() > 0) {
-    FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
-                APR_SIZE_T_FMT " members from %s", n.value(), g_persistPath);
-  }
-}
-
-apr_status_t forgetTable(void*) {
-  guarded<int>(nullptr, "saving learned member state", 0, [] {
-    saveLearned();
-    return 0;
-  });
-  delete g_maglev;
-  g_maglev = nullptr;
-  g_table = nullptr;
-  g_cache = nullptr;
-  g_table_full_logged = false;
-  return APR_SUCCESS;
-}
-
 }  // namespace
 
 void registerLbMethods(apr_pool_t* p) {
@@ -494,88 +447,19 @@ void registerProxyHooks() {
   APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
-apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
-  const ProxyApi& api = proxyApi();
-  size_t members = 0;
-  for (server_rec* v = s; v != nullptr; v = v->next) {
-    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
-    if (conf == nullptr) {
-      continue;
-    }
-    auto* b = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
-    for (int i = 0; i < conf->balancers->nelts; ++i) {
-      members += static_cast<size_t>(b[i].max_workers > 0 ? b[i].max_workers : b[i].workers->nelts);
-    }
-  }
-  if (members < 64) {
-    members = 64;
-  }
-  size_t bytes = lb::MemberTable::bytesFor(members);
-  apr_shm_t* shm = nullptr;
-  apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
-  if (rv != APR_SUCCESS) {
-    FLEET_LOG_S(APLOG_EMERG, rv, s, 00003, "cannot create shared memory for %" APR_SIZE_T_FMT
-                " member slots (%" APR_SIZE_T_FMT " bytes)", members, bytes);
-    return rv;
-  }
-  void* base = apr_shm_baseaddr_get(shm);
-  g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable)))
-      lb::MemberTable(lb::MemberTable::format(base, apr_shm_size_get(shm)));
-  size_t cache_bytes = lb::SlotCache::bytesFor(members);
-  g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
-      lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
+void prepareMaglevTables(apr_pool_t* pconf, server_rec* s) {
   g_maglev = new MaglevCache();
-  apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
-  g_persistPath = ap_runtime_dir_relative(pconf, "fleet-members.state");
-  g_parentPid = getpid();
-  restoreLearnedState(s);
-  // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
-  // the children inherit a warm cache and no request hashes a member name.
-  for (server_rec* v = s; v != nullptr; v = v->next) {
-    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
-    auto* b = conf ? reinterpret_cast<proxy_balancer*>(conf->balancers->elts) : nullptr;
-    for (int i = 0; conf != nullptr && i < conf->balancers->nelts; ++i) {
-      if (b[i].s != nullptr) {
-        g_maglev->tables[b[i].s];  // an empty entry: filled by the first maglev request
-      }
-      auto** w = reinterpret_cast<proxy_worker**>(b[i].workers->elts);
-      for (int j = 0; b[i].s != nullptr && j < b[i].workers->nelts; ++j) {
-        if (w[j]->s != nullptr) {
-          if (lb::MemberSlot* slot = slotFor(&b[i], w[j])) {
-            slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
-          }
-        }
-      }
-    }
-  }
+  apr_pool_cleanup_register(
+      pconf, nullptr,
+      [](void*) -> apr_status_t {
+        delete g_maglev;
+        g_maglev = nullptr;
+        return APR_SUCCESS;
+      },
+      apr_pool_cleanup_null);
+  // One entry per configured balancer, so the map is never resized after fork.
+  forEachBalancer(s, [](proxy_balancer* b) { g_maglev->tables[b->s]; });
   g_maglev->preRegistered = true;
-  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
-              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed", g_table->capacity(), members,
-              g_table->used());
-  return APR_SUCCESS;
-}
-
-lb::MemberTable* memberTable() { return g_table; }
-
-lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
-  if (g_table == nullptr) {
-    return nullptr;
-  }
-  if (lb::MemberSlot* cached = g_cache->find(worker->s->name_ex)) {
-    return cached;
-  }
-  lb::MemberSlot* slot = g_table->findOrClaim(lb::memberKey(balancer->s->name, worker->s->name_ex));
-  if (slot != nullptr) {
-    g_cache->insert(worker->s->name_ex, slot);
-  }
-  if (slot == nullptr && !g_table_full_logged) {
-    g_table_full_logged = true;
-    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00005,
-                "member table full (%" APR_SIZE_T_FMT " slots): %s in %s balances without "
-                "in-flight counts until restart", g_table->capacity(), worker->s->name_ex,
-                balancer->s->name);
-  }
-  return slot;
 }
 
 }  // namespace fleet::glue

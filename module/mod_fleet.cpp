@@ -4,6 +4,7 @@
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/lb_glue.h"
+#include "module/member_table_glue.h"
 #include "module/proxy_api.h"
 #include "module/status_glue.h"
 
@@ -42,6 +43,7 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
     if (createMemberTable(pconf, s) != APR_SUCCESS) {
       return DONE;
     }
+    prepareMaglevTables(pconf, s);
     FLEET_LOG_S(APLOG_INFO, 0, s, 00006, "mod_fleet %s ready", "0.1.0");
     return OK;
   });

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "module/guard.h"
-#include "module/lb_glue.h"
+#include "module/member_table_glue.h"
 #include "module/proxy_api.h"
 #include "shared/common/clock.h"
 #include "shared/lb/member_health.h"

@@ -1,0 +1,155 @@
+#include "module/member_table_glue.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <new>
+
+#include "module/guard.h"
+#include "module/proxy_api.h"
+#include "shared/lb/persist.h"
+#include "shared/lb/slot_cache.h"
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+lb::MemberTable* g_table = nullptr;
+const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
+pid_t g_parentPid = 0;
+// Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
+// name_ex in httpd's shared worker struct: stable for the generation, never reused for another
+// member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
+lb::SlotCache* g_cache = nullptr;
+bool g_table_full_logged = false;
+
+// Learned state older than this is not restored (the members may have changed meanwhile).
+constexpr int64_t kPersistMaxAgeSeconds = 3600;
+
+void saveLearned() {
+  if (g_table == nullptr || g_persistPath == nullptr || getpid() != g_parentPid) {
+    return;  // only the parent writes, once per generation
+  }
+  common::Status st = lb::saveLearnedFile(*g_table, g_persistPath);
+  if (!st.isOk()) {
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00011, "learned member state not saved: %s",
+                st.message().c_str());
+  }
+}
+
+void restoreLearnedState(server_rec* s) {
+  common::Result<size_t> n = lb::loadLearnedFile(*g_table, g_persistPath, std::time(nullptr),
+                                                 kPersistMaxAgeSeconds);
+  if (n.isOk() && n.value() > 0) {
+    FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
+                APR_SIZE_T_FMT " members from %s", n.value(), g_persistPath);
+  }
+}
+
+apr_status_t forgetTable(void*) {
+  guarded<int>(nullptr, "saving learned member state", 0, [] {
+    saveLearned();
+    return 0;
+  });
+  g_table = nullptr;
+  g_cache = nullptr;
+  g_table_full_logged = false;
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& fn) {
+  const ProxyApi& api = proxyApi();
+  for (server_rec* v = s; v != nullptr; v = v->next) {
+    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+    if (conf == nullptr) {
+      continue;
+    }
+    auto* b = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+    for (int i = 0; i < conf->balancers->nelts; ++i) {
+      if (b[i].s != nullptr) {
+        fn(&b[i]);
+      }
+    }
+  }
+}
+
+apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
+  size_t members = 0;
+  forEachBalancer(s, [&](proxy_balancer* b) {
+    members += static_cast<size_t>(b->max_workers > 0 ? b->max_workers : b->workers->nelts);
+  });
+  if (members < 64) {
+    members = 64;
+  }
+  size_t bytes = lb::MemberTable::bytesFor(members);
+  apr_shm_t* shm = nullptr;
+  apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
+  if (rv != APR_SUCCESS) {
+    FLEET_LOG_S(APLOG_EMERG, rv, s, 00003, "cannot create shared memory for %" APR_SIZE_T_FMT
+                " member slots (%" APR_SIZE_T_FMT " bytes)", members, bytes);
+    return rv;
+  }
+  void* base = apr_shm_baseaddr_get(shm);
+  g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable)))
+      lb::MemberTable(lb::MemberTable::format(base, apr_shm_size_get(shm)));
+  size_t cache_bytes = lb::SlotCache::bytesFor(members);
+  g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
+      lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
+  apr_pool_cleanup_register(pconf, nullptr, forgetTable, apr_pool_cleanup_null);
+  g_persistPath = ap_runtime_dir_relative(pconf, "fleet-members.state");
+  g_parentPid = getpid();
+  restoreLearnedState(s);
+  // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
+  // the children inherit a warm cache and no request hashes a member name.
+  forEachBalancer(s, [](proxy_balancer* b) {
+    auto** w = reinterpret_cast<proxy_worker**>(b->workers->elts);
+    for (int j = 0; j < b->workers->nelts; ++j) {
+      if (w[j]->s != nullptr) {
+        if (lb::MemberSlot* slot = slotFor(b, w[j])) {
+          slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
+        }
+      }
+    }
+  });
+  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
+              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed", g_table->capacity(), members,
+              g_table->used());
+  return APR_SUCCESS;
+}
+
+lb::MemberTable* memberTable() { return g_table; }
+
+lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
+  if (g_table == nullptr) {
+    return nullptr;
+  }
+  if (lb::MemberSlot* cached = g_cache->find(worker->s->name_ex)) {
+    return cached;
+  }
+  lb::MemberSlot* slot = g_table->findOrClaim(lb::memberKey(balancer->s->name, worker->s->name_ex));
+  if (slot != nullptr) {
+    g_cache->insert(worker->s->name_ex, slot);
+  }
+  if (slot == nullptr && !g_table_full_logged) {
+    g_table_full_logged = true;
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00005,
+                "member table full (%" APR_SIZE_T_FMT " slots): %s in %s balances without "
+                "in-flight counts until restart", g_table->capacity(), worker->s->name_ex,
+                balancer->s->name);
+  }
+  return slot;
+}
+
+lb::MemberSlot* slotForName(const char* balancer, const char* member) {
+  if (g_table == nullptr) {
+    return nullptr;
+  }
+  // Only look the pointer up: inserting it could cache a request-pool copy of the name.
+  lb::MemberSlot* slot = g_cache->find(member);
+  return slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(balancer, member));
+}
+
+}  // namespace fleet::glue

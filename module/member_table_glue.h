@@ -1,0 +1,24 @@
+// The member table's lifecycle in httpd: shared memory created at post_config (sized for every
+// balancer's growth slots), the per-process slot cache, and learned state kept across restarts.
+#pragma once
+
+#include <functional>
+
+#include "module/httpd_includes.h"
+#include "shared/lb/member_table.h"
+
+namespace fleet::glue {
+
+// From post_config (second pass): sizes and creates the shared member table, restores learned
+// state, and claims every configured member.
+apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s);
+// The table of this server generation, or nullptr before post_config.
+lb::MemberTable* memberTable();
+// The slot of a balancer member, claimed on first use; nullptr if the table is full.
+lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker);
+// The same from names as httpd puts them in BALANCER_NAME / BALANCER_WORKER_NAME.
+lb::MemberSlot* slotForName(const char* balancer, const char* member);
+// Every balancer of every virtual host that has its shared state.
+void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& fn);
+
+}  // namespace fleet::glue
