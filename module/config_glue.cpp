@@ -1,5 +1,7 @@
 #include "module/config_glue.h"
 
+#include "module/health_glue.h"
+
 #include <algorithm>
 #include <new>
 #include <string>
@@ -217,6 +219,14 @@ const command_rec kCommands[] = {
     FLEET_TAKE1("FleetPanicThreshold", (setNumber<&DirConfig::panicPercent, 0, 100, false>),
                 "below this percent of healthy members, ignore ejections and use every usable "
                 "member; default 50"),
+    // mod_proxy_hcheck's directives, with the same meaning (mod_fleet replaces that module).
+    AP_INIT_RAW_ARGS("ProxyHCExpr", asCmdFunc(setHcExpr), nullptr, OR_FILEINFO,
+                     "ProxyHCExpr name {expression}: a health check condition for hcexpr=name; "
+                     "%{REQUEST_STATUS}, response headers and hc('body') / %{HC_BODY}"),
+    AP_INIT_RAW_ARGS("ProxyHCTemplate", asCmdFunc(setHcTemplate), nullptr, OR_FILEINFO,
+                     "ProxyHCTemplate name key=value...: hc* parameters for hctemplate=name"),
+    AP_INIT_TAKE1("ProxyHCTPsize", asCmdFunc(setHcThreadPoolSize), nullptr, RSRC_CONF,
+                  "accepted for mod_proxy_hcheck compatibility; mod_fleet needs no thread pool"),
     {nullptr, nullptr, nullptr, 0, RAW_ARGS, nullptr},
 };
 

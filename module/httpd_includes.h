@@ -9,6 +9,8 @@ extern "C" {
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "ap_expr.h"
+#include "ap_mpm.h"
 #include "ap_provider.h"
 #include "apr_optional.h"
 #include "apr_shm.h"

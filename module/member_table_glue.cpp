@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <cstring>
 #include <ctime>
 #include <new>
 
 #include "module/guard.h"
+#include "module/health_glue.h"
 #include "module/proxy_api.h"
 #include "shared/lb/persist.h"
 #include "shared/lb/slot_cache.h"
@@ -16,6 +18,7 @@ namespace fleet::glue {
 namespace {
 
 lb::MemberTable* g_table = nullptr;
+health::CheckerControl* g_control = nullptr;
 const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
 pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
@@ -53,6 +56,7 @@ apr_status_t forgetTable(void*) {
     return 0;
   });
   g_table = nullptr;
+  g_control = nullptr;
   g_cache = nullptr;
   g_table_full_logged = false;
   return APR_SUCCESS;
@@ -84,7 +88,8 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   if (members < 64) {
     members = 64;
   }
-  size_t bytes = lb::MemberTable::bytesFor(members);
+  constexpr size_t kControlBytes = (sizeof(health::CheckerControl) + 63) / 64 * 64;
+  size_t bytes = kControlBytes + lb::MemberTable::bytesFor(members);
   apr_shm_t* shm = nullptr;
   apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
   if (rv != APR_SUCCESS) {
@@ -92,9 +97,11 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
                 " member slots (%" APR_SIZE_T_FMT " bytes)", members, bytes);
     return rv;
   }
-  void* base = apr_shm_baseaddr_get(shm);
-  g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable)))
-      lb::MemberTable(lb::MemberTable::format(base, apr_shm_size_get(shm)));
+  char* base = static_cast<char*>(apr_shm_baseaddr_get(shm));
+  std::memset(base, 0, kControlBytes);
+  g_control = reinterpret_cast<health::CheckerControl*>(base);
+  g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable))) lb::MemberTable(
+      lb::MemberTable::format(base + kControlBytes, apr_shm_size_get(shm) - kControlBytes));
   size_t cache_bytes = lb::SlotCache::bytesFor(members);
   g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
       lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
@@ -104,23 +111,34 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   restoreLearnedState(s);
   // Claim every configured member now (mod_proxy_balancer's post_config has shared them), so
   // the children inherit a warm cache and no request hashes a member name.
-  forEachBalancer(s, [](proxy_balancer* b) {
+  size_t hcFailing = 0;
+  forEachBalancer(s, [&](proxy_balancer* b) {
     auto** w = reinterpret_cast<proxy_worker**>(b->workers->elts);
     for (int j = 0; j < b->workers->nelts; ++j) {
       if (w[j]->s != nullptr) {
         if (lb::MemberSlot* slot = slotFor(b, w[j])) {
           slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
+          // The health checker's verdict from the last generation: a member that was failing
+          // its checks stays out until it passes them again (httpd's own shared state is
+          // created afresh on a restart unless BalancerPersist is on). Parent, one thread.
+          if (slot->health.failing.load(std::memory_order_relaxed) &&
+              healthProbeSpec(w[j]->s->method).method != health::ProbeMethod::kNone) {
+            w[j]->s->status |= PROXY_WORKER_HC_FAIL;
+            w[j]->s->pcount = 0;
+            ++hcFailing;
+          }
         }
       }
     }
   });
   FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
-              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed", g_table->capacity(), members,
-              g_table->used());
+              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed, %" APR_SIZE_T_FMT
+              " HC-fail kept", g_table->capacity(), members, g_table->used(), hcFailing);
   return APR_SUCCESS;
 }
 
 lb::MemberTable* memberTable() { return g_table; }
+health::CheckerControl* checkerControl() { return g_control; }
 
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (g_table == nullptr) {

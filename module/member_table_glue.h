@@ -14,6 +14,8 @@ namespace fleet::glue {
 apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s);
 // The table of this server generation, or nullptr before post_config.
 lb::MemberTable* memberTable();
+// The health checker's lease and counters, in the same shared memory; nullptr before post_config.
+health::CheckerControl* checkerControl();
 // The slot of a balancer member, claimed on first use; nullptr if the table is full.
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker);
 // The same from names as httpd puts them in BALANCER_NAME / BALANCER_WORKER_NAME.

@@ -3,6 +3,7 @@
 // times during startup and on every restart.
 #include "module/config_glue.h"
 #include "module/guard.h"
+#include "module/health_glue.h"
 #include "module/lb_glue.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
@@ -15,6 +16,14 @@ namespace {
 
 int preConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) {
   return guarded<int>(nullptr, "pre_config", DONE, [] {
+    // Before any BalancerMember is read: with both modules loaded, which one parses the hc*
+    // parameters would depend on load order, and both would check every member.
+    std::string conflict = healthConflict();
+    if (!conflict.empty()) {
+      FLEET_LOG_S(APLOG_EMERG | APLOG_STARTUP, 0, nullptr, 00016, "mod_fleet cannot run: %s",
+                  conflict.c_str());
+      return DONE;
+    }
     if (resolveProxyApi().missing().empty()) {
       registerProxyHooks();
     }
@@ -49,14 +58,24 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   });
 }
 
+void childInit(apr_pool_t* pchild, server_rec* s) {
+  guarded<int>(s, "child_init", 0, [&] {
+    startHealthChecker(pchild, s);
+    return 0;
+  });
+}
+
 void registerHooks(apr_pool_t* p) {
   registerLbMethods(p);
+  registerHealthHooks(p);
   ap_hook_pre_config(preConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_check_config(checkConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After mod_proxy_balancer has sized and attached its own shared memory.
   static const char* const kAfter[] = {"mod_proxy_balancer.c", "mod_proxy.c", nullptr};
   ap_hook_post_config(postConfig, kAfter, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(statusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // After mod_proxy_balancer has created each balancer's thread mutex in this child.
+  ap_hook_child_init(childInit, kAfter, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace
@@ -67,7 +86,7 @@ __attribute__((visibility("default"))) module AP_MODULE_DECLARE_DATA fleet_modul
     STANDARD20_MODULE_STUFF,
     fleet::glue::createDirConfig,
     fleet::glue::mergeDirConfig,
-    nullptr,  // server config creator
+    fleet::glue::createServerConfig,
     nullptr,  // server config merger
     fleet::glue::kCommands,
     fleet::glue::registerHooks,

@@ -5,7 +5,10 @@
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
+#include "module/health_glue.h"
 #include "shared/common/clock.h"
+#include "shared/health/lease.h"
+#include "shared/health/record.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/peak_ewma.h"
 #include "shared/status/model.h"
@@ -14,6 +17,8 @@ APLOG_USE_MODULE(fleet);
 
 namespace fleet::glue {
 namespace {
+
+using status::HealthView;
 
 std::vector<status::BalancerView> collect(request_rec* r) {
   std::vector<status::BalancerView> out;
@@ -60,6 +65,26 @@ std::vector<status::BalancerView> collect(request_rec* r) {
         mv.ejections = slot->ejections.load(std::memory_order_relaxed);
         mv.failures = slot->failures.load(std::memory_order_relaxed);
       }
+      health::ProbeSpec spec = healthProbeSpec(w->s->method);
+      if (spec.method != health::ProbeMethod::kNone) {
+        HealthView& h = mv.health;
+        h.checked = true;
+        h.method = health::probeMethodName(spec);
+        h.intervalMicros = w->s->interval;
+        h.failing = (w->s->status & PROXY_WORKER_HC_FAIL) != 0;
+        if (lb::MemberSlot* slot = slotFor(b, w)) {
+          health::HealthSnapshot snap = health::readRecord(slot->health);
+          h.checks = snap.checks;
+          h.lastPassed = snap.lastPassed;
+          h.reason = snap.reason;
+          h.lastStatus = snap.lastStatus;
+          h.lastLatencyMicros = snap.lastLatency;
+          h.lastCheckedAgoMicros = snap.lastCheckedWall > 0 ? apr_time_now() - snap.lastCheckedWall : -1;
+          h.history = health::historyString(snap, 20);
+          h.certDaysLeft = snap.certDaysLeft;
+          h.transitions = snap.transitions;
+        }
+      }
       bv.members.push_back(std::move(mv));
     }
     out.push_back(std::move(bv));
@@ -77,7 +102,19 @@ int statusHandler(request_rec* r) {
     if (r->method_number != M_GET) {
       return HTTP_METHOD_NOT_ALLOWED;
     }
-    std::string body = status::renderJson(collect(r));
+    status::CheckerView checker;
+    if (health::CheckerControl* c = checkerControl()) {
+      uint64_t word = c->lease.load(std::memory_order_acquire);
+      health::LeaseOwner owner = health::Lease::holder(word);
+      checker.pid = owner.pid;
+      checker.generation = owner.generation;
+      checker.heartbeatAgeMicros = owner.pid ? health::Lease::ageMicros(word, common::SteadyClock().nowMicros()) : 0;
+      checker.heldForMicros = owner.pid ? apr_time_now() - c->heldSinceWall.load(std::memory_order_relaxed) : 0;
+      checker.members = c->members.load(std::memory_order_relaxed);
+      checker.probes = c->probes.load(std::memory_order_relaxed);
+      checker.takeovers = c->takeovers.load(std::memory_order_relaxed);
+    }
+    std::string body = status::renderJson(collect(r), &checker);
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     ap_rwrite(body.data(), static_cast<int>(body.size()), r);

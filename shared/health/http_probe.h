@@ -58,6 +58,8 @@ class ResponseParser {
   const std::string& error() const { return error_; }
   // A response header's value (first occurrence, name case-insensitive), or "".
   std::string header(std::string_view name) const;
+  // Every response header in the order received (for health check expressions).
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
 
  private:
   State fail(const std::string& why);

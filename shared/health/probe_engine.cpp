@@ -176,6 +176,7 @@ void ProbeEngine::finish(int fd, bool passed, const std::string& reason, int64_t
   if (p.parser) {
     r.status = p.parser->status();
     r.body = p.parser->body();
+    r.headers = p.parser->headers();
   }
   r.certDaysLeft = p.certDays;
   out->emplace_back(p.id, std::move(r));
@@ -335,6 +336,15 @@ bool ProbeEngine::handshake(int fd, Probe& p, int64_t now,
   ev.data.fd = fd;
   epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
   return true;
+}
+
+void ProbeEngine::wait(int waitMillis) {
+  if (probes_.empty() || !immediate_.empty()) {
+    return;
+  }
+  epoll_event events[1];
+  // Level-triggered: whatever is ready now is reported again by the next step().
+  epoll_wait(epoll_, events, 1, waitMillis);
 }
 
 std::vector<std::pair<size_t, ProbeResult>> ProbeEngine::step(int64_t now, int waitMillis) {

@@ -39,6 +39,7 @@ struct ProbeResult {
   int status = 0;      // HTTP status, 0 for TCP or when none was read
   int64_t latencyMicros = 0;
   std::string body;    // the first maxBody bytes, for expressions
+  std::vector<std::pair<std::string, std::string>> headers;  // the response's, for expressions
   int certDaysLeft = -1;  // TLS: whole days until the member's certificate expires (-1: unknown)
 };
 
@@ -59,6 +60,10 @@ class ProbeEngine {
   // Waits up to waitMillis for I/O (0 = just poll), advances every check, fails those past their
   // deadline at `nowMicros`, and returns the checks that ended as (id, result).
   std::vector<std::pair<size_t, ProbeResult>> step(int64_t nowMicros, int waitMillis);
+  // Waits up to waitMillis until a running check has I/O ready (at once when none runs), without
+  // advancing anything: a caller that reads its clock afterwards then calls step(now, 0), so
+  // latencies and deadlines use the time after the wait.
+  void wait(int waitMillis);
   size_t active() const { return probes_.size(); }
 
  private:

@@ -19,35 +19,42 @@ int64_t checkDelay(const ScheduleConfig& cfg, bool changing, common::Random& rng
   return base + offset < 1 ? 1 : base + offset;
 }
 
-size_t Scheduler::add(const ScheduleConfig& cfg, int64_t now, common::Random& rng) {
+void Scheduler::add(uint64_t key, const ScheduleConfig& cfg, int64_t now, common::Random& rng) {
+  auto it = members_.find(key);
+  if (it != members_.end()) {
+    it->second.cfg = cfg;
+    return;
+  }
   Member m;
   m.cfg = cfg;
   uint64_t span = cfg.intervalMicros > 0 ? static_cast<uint64_t>(cfg.intervalMicros) : 1;
   m.next = now + static_cast<int64_t>(rng.below(span));
-  members_.push_back(m);
-  return members_.size() - 1;
+  members_.emplace(key, m);
 }
 
-std::vector<size_t> Scheduler::takeDue(int64_t now) {
-  std::vector<size_t> due;
-  for (size_t i = 0; i < members_.size(); ++i) {
-    if (!members_[i].running && members_[i].next <= now) {
-      members_[i].running = true;
-      due.push_back(i);
+std::vector<uint64_t> Scheduler::takeDue(int64_t now) {
+  std::vector<uint64_t> due;
+  for (auto& [key, m] : members_) {
+    if (!m.running && m.next <= now) {
+      m.running = true;
+      due.push_back(key);
     }
   }
   return due;
 }
 
-void Scheduler::finished(size_t id, int64_t now, bool changing, common::Random& rng) {
-  Member& m = members_[id];
-  m.running = false;
-  m.next = now + checkDelay(m.cfg, changing, rng);
+void Scheduler::finished(uint64_t key, int64_t now, bool changing, common::Random& rng) {
+  auto it = members_.find(key);
+  if (it == members_.end()) {
+    return;  // removed while its probe ran
+  }
+  it->second.running = false;
+  it->second.next = now + checkDelay(it->second.cfg, changing, rng);
 }
 
 int64_t Scheduler::nextDue() const {
   int64_t best = std::numeric_limits<int64_t>::max();
-  for (const Member& m : members_) {
+  for (const auto& [key, m] : members_) {
     if (!m.running && m.next < best) {
       best = m.next;
     }

@@ -11,7 +11,7 @@
 
 namespace fleet::lb {
 namespace {
-constexpr const char* kHeader = "mod_fleet learned member state v1";
+constexpr const char* kHeader = "mod_fleet learned member state v2";
 }
 
 std::string serializeLearned(const MemberTable& table) {
@@ -23,10 +23,11 @@ std::string serializeLearned(const MemberTable& table) {
       continue;
     }
     char line[128];
-    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRId64 "\n", key,
+    std::snprintf(line, sizeof line, "%" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRId64 " %u\n", key,
                   s.latency.load(std::memory_order_relaxed),
                   s.ejections.load(std::memory_order_relaxed),
-                  s.ejectedUntil.load(std::memory_order_relaxed));
+                  s.ejectedUntil.load(std::memory_order_relaxed),
+                  s.health.failing.load(std::memory_order_relaxed) ? 1u : 0u);
     out += line;
   }
   return out;
@@ -46,9 +47,11 @@ size_t restoreLearned(MemberTable& table, std::string_view data) {
     uint64_t key = 0, latency = 0;
     uint32_t ejections = 0;
     int64_t until = 0;
+    unsigned hcFailing = 0;
     char extra = 0;
-    if (std::sscanf(line.c_str(), "%" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNd64 " %c", &key, &latency,
-                    &ejections, &until, &extra) != 4 || key == 0) {
+    if (std::sscanf(line.c_str(), "%" SCNu64 " %" SCNu64 " %" SCNu32 " %" SCNd64 " %u %c", &key,
+                    &latency, &ejections, &until, &hcFailing, &extra) != 5 ||
+        key == 0 || hcFailing > 1) {
       continue;
     }
     MemberSlot* s = table.findOrClaim(key);
@@ -58,6 +61,7 @@ size_t restoreLearned(MemberTable& table, std::string_view data) {
     s->latency.store(latency, std::memory_order_relaxed);
     s->ejections.store(ejections, std::memory_order_relaxed);
     s->ejectedUntil.store(until, std::memory_order_relaxed);
+    s->health.failing.store(hcFailing, std::memory_order_relaxed);
     ++restored;
   }
   return restored;

@@ -1,6 +1,6 @@
 // Learned member state that outlives a server generation: written by the parent when a
 // generation ends (graceful or full restart, stop) and read by the next one, so a restart with
-// the same members keeps latency estimates and ejections. Counters (in flight, requests) are not
+// the same members keeps latency estimates, ejections and the health checker's verdicts. Counters (in flight, requests) are not
 // kept: they describe the old generation's processes.
 #pragma once
 
@@ -13,7 +13,8 @@
 
 namespace fleet::lb {
 
-// One line per used slot: "<key> <latency word> <ejections> <ejectedUntil>", after a header.
+// One line per used slot: "<key> <latency word> <ejections> <ejectedUntil> <hc failing 0|1>",
+// after a header.
 std::string serializeLearned(const MemberTable& table);
 
 // Claims slots for the members in `data` and restores their learned fields. Malformed lines and a

@@ -36,8 +36,40 @@ std::string jsonString(const std::string& s) {
   return out + "\"";
 }
 
-std::string renderJson(const std::vector<BalancerView>& balancers) {
-  std::string out = "{\"balancers\":[";
+namespace {
+
+std::string renderHealth(const HealthView& h) {
+  if (!h.checked) {
+    return "null";
+  }
+  return "{\"method\":" + jsonString(h.method) + ",\"interval_us\":" +
+         std::to_string(h.intervalMicros) + ",\"failing\":" + (h.failing ? "true" : "false") +
+         ",\"checks\":" + std::to_string(h.checks) + ",\"last_passed\":" +
+         (h.lastPassed ? "true" : "false") + ",\"reason\":" + jsonString(h.reason) +
+         ",\"status\":" + std::to_string(h.lastStatus) + ",\"latency_us\":" +
+         std::to_string(h.lastLatencyMicros) + ",\"checked_ago_us\":" +
+         (h.lastCheckedAgoMicros < 0 ? std::string("null") : std::to_string(h.lastCheckedAgoMicros)) +
+         ",\"history\":" + jsonString(h.history) + ",\"cert_days_left\":" +
+         (h.certDaysLeft < 0 ? std::string("null") : std::to_string(h.certDaysLeft)) +
+         ",\"transitions\":" + std::to_string(h.transitions) + "}";
+}
+
+std::string renderChecker(const CheckerView& c) {
+  return "{\"pid\":" + std::to_string(c.pid) + ",\"generation\":" + std::to_string(c.generation) +
+         ",\"heartbeat_age_us\":" + std::to_string(c.heartbeatAgeMicros) + ",\"held_for_us\":" +
+         std::to_string(c.heldForMicros) + ",\"members\":" + std::to_string(c.members) +
+         ",\"probes\":" + std::to_string(c.probes) + ",\"takeovers\":" +
+         std::to_string(c.takeovers) + "}";
+}
+
+}  // namespace
+
+std::string renderJson(const std::vector<BalancerView>& balancers, const CheckerView* checker) {
+  std::string out = "{";
+  if (checker != nullptr) {
+    out += "\"checker\":" + renderChecker(*checker) + ",";
+  }
+  out += "\"balancers\":[";
   for (size_t i = 0; i < balancers.size(); ++i) {
     const BalancerView& b = balancers[i];
     out += (i ? "," : "");
@@ -55,7 +87,8 @@ std::string renderJson(const std::vector<BalancerView>& balancers) {
                                   : std::to_string(static_cast<int64_t>(m.latencyMicros))) +
              ",\"ejected\":" + (m.ejected ? "true" : "false") + ",\"ejected_for_us\":" +
              std::to_string(m.ejectedForMicros) + ",\"ejections\":" + std::to_string(m.ejections) +
-             ",\"failures\":" + std::to_string(m.failures) + "}";
+             ",\"failures\":" + std::to_string(m.failures) + ",\"health\":" +
+             renderHealth(m.health) + "}";
     }
     out += "]}";
   }

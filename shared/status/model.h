@@ -8,6 +8,23 @@
 
 namespace fleet::status {
 
+// Active health checking of one member (checked = it has an hcmethod other than NONE).
+struct HealthView {
+  bool checked = false;
+  std::string method;          // hcmethod, e.g. "GET11"
+  int64_t intervalMicros = 0;
+  bool failing = false;        // the HC-fail flag
+  uint64_t checks = 0;
+  bool lastPassed = false;
+  std::string reason;          // of the last check ("ok", "status 503", "timeout after 2s ...")
+  int lastStatus = 0;
+  int64_t lastLatencyMicros = 0;
+  int64_t lastCheckedAgoMicros = -1;  // -1: not checked yet
+  std::string history;         // oldest first, '+' passed, '-' failed
+  int certDaysLeft = -1;       // -1: unknown / not TLS
+  uint32_t transitions = 0;
+};
+
 struct MemberView {
   std::string name;
   std::string route;
@@ -22,6 +39,7 @@ struct MemberView {
   int64_t ejectedForMicros = 0;
   uint32_t ejections = 0;      // recent ejections (each doubles the next one)
   uint64_t failures = 0;       // error answers ever
+  HealthView health;
 };
 
 struct BalancerView {
@@ -30,8 +48,21 @@ struct BalancerView {
   std::vector<MemberView> members;
 };
 
-// JSON: {"balancers":[{"name":...,"lbmethod":...,"members":[{...}]}]}
-std::string renderJson(const std::vector<BalancerView>& balancers);
+// The health checker: which child holds the lease (pid 0 = none), since when, and its counters.
+struct CheckerView {
+  uint32_t pid = 0;
+  uint32_t generation = 0;
+  int64_t heartbeatAgeMicros = 0;
+  int64_t heldForMicros = 0;
+  uint32_t members = 0;
+  uint64_t probes = 0;
+  uint64_t takeovers = 0;
+};
+
+// JSON: {"checker":{...},"balancers":[{"name":...,"lbmethod":...,"members":[{...}]}]}; the
+// checker object only when one is given.
+std::string renderJson(const std::vector<BalancerView>& balancers,
+                       const CheckerView* checker = nullptr);
 
 // A JSON string literal, quotes included, with control characters escaped.
 std::string jsonString(const std::string& s);

@@ -21,6 +21,7 @@ class SchedulerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(fasterWhileChanging);
   CPPUNIT_TEST(jitterStaysWithinItsPercent);
   CPPUNIT_TEST(nextDueIsTheEarliestIdleMember);
+  CPPUNIT_TEST(membersComeAndGoWhileProbesRun);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -29,7 +30,7 @@ class SchedulerTest : public CppUnit::TestFixture {
     FastRandom rng(3);
     ScheduleConfig cfg;
     cfg.intervalMicros = kSec;
-    for (int i = 0; i < 1000; ++i) s.add(cfg, 0, rng);
+    for (uint64_t i = 0; i < 1000; ++i) s.add(i + 1, cfg, 0, rng);
     // A tenth of the interval later about a tenth of the members are due (tolerance 4 sigma).
     size_t due = s.takeDue(kSec / 10).size();
     CPPUNIT_ASSERT_MESSAGE(std::to_string(due), due > 60 && due < 140);
@@ -38,7 +39,8 @@ class SchedulerTest : public CppUnit::TestFixture {
   void runningMembersAreNotDueAgain() {
     Scheduler s;
     ScriptedRandom rng({0});
-    size_t id = s.add(ScheduleConfig{}, 5, rng);
+    const uint64_t id = 42;
+    s.add(id, ScheduleConfig{}, 5, rng);
     CPPUNIT_ASSERT_EQUAL(size_t(1), s.takeDue(5).size());
     CPPUNIT_ASSERT(s.takeDue(100 * kSec).empty());  // its probe has not finished
     s.finished(id, 100 * kSec, false, rng);
@@ -49,7 +51,8 @@ class SchedulerTest : public CppUnit::TestFixture {
     ScriptedRandom rng({0});
     ScheduleConfig cfg;
     cfg.intervalMicros = 5 * kSec;
-    size_t id = s.add(cfg, 0, rng);
+    const uint64_t id = 7;
+    s.add(id, cfg, 0, rng);
     s.takeDue(0);
     s.finished(id, kSec, false, rng);  // a probe that took 1 s
     CPPUNIT_ASSERT(s.takeDue(6 * kSec - 1).empty());
@@ -85,13 +88,36 @@ class SchedulerTest : public CppUnit::TestFixture {
   void nextDueIsTheEarliestIdleMember() {
     Scheduler s;
     ScriptedRandom rng({7, 3});
-    s.add(ScheduleConfig{}, 100, rng);  // due at 107
-    s.add(ScheduleConfig{}, 100, rng);  // due at 103
+    s.add(1, ScheduleConfig{}, 100, rng);  // due at 107
+    s.add(2, ScheduleConfig{}, 100, rng);  // due at 103
     CPPUNIT_ASSERT_EQUAL(int64_t(103), s.nextDue());
     s.takeDue(103);
     CPPUNIT_ASSERT_EQUAL(int64_t(107), s.nextDue());
     s.takeDue(107);
     CPPUNIT_ASSERT_EQUAL(INT64_MAX, s.nextDue());
+  }
+  void membersComeAndGoWhileProbesRun() {
+    Scheduler s;
+    ScriptedRandom rng({0});
+    ScheduleConfig cfg;
+    cfg.intervalMicros = kSec;
+    s.add(10, cfg, 0, rng);
+    s.add(11, cfg, 0, rng);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), s.takeDue(0).size());
+    s.remove(10);  // removed from its balancer while its probe runs
+    s.finished(10, kSec, false, rng);  // the late result is ignored
+    CPPUNIT_ASSERT(!s.contains(10));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), s.size());
+    // Re-adding a known key keeps its timing and only takes the new settings.
+    s.finished(11, 0, false, rng);
+    cfg.intervalMicros = 5 * kSec;
+    s.add(11, cfg, 0, rng);
+    std::vector<uint64_t> due = s.takeDue(kSec);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), due.size());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(11), due[0]);
+    s.finished(11, kSec, false, rng);
+    CPPUNIT_ASSERT(s.takeDue(6 * kSec - 1).empty());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), s.takeDue(6 * kSec).size());
   }
 };
 

@@ -28,6 +28,8 @@ class PersistTest : public CppUnit::TestFixture {
     s->ejectedUntil.store(-5);
     s->inflight.store(9);
     s->requests.store(100);
+    s->health.failing.store(1);
+    s->health.checks.store(12);
     t.findOrClaim(77);
     MemberTable u = MemberTable::format(b.data(), b.size() * sizeof(MemberSlot));
     CPPUNIT_ASSERT_EQUAL(size_t(2), restoreLearned(u, serializeLearned(t)));
@@ -38,17 +40,25 @@ class PersistTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(-5), r->ejectedUntil.load());
     CPPUNIT_ASSERT_EQUAL(int64_t(0), r->inflight.load());  // counters start afresh
     CPPUNIT_ASSERT_EQUAL(uint64_t(0), r->requests.load());
+    CPPUNIT_ASSERT_EQUAL(uint32_t(1), r->health.failing.load());  // the checker's verdict stays
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), r->health.checks.load());
     CPPUNIT_ASSERT(u.find(77) != nullptr);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(0), u.find(77)->health.failing.load());
   }
   void badInputRestoresNothingOrSkipsLines() {
     MemberTable u = MemberTable::format(b.data(), b.size() * sizeof(MemberSlot));
     CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(u, ""));
     CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(u, "something else\n1 2 3 4\n"));
     CPPUNIT_ASSERT_EQUAL(size_t(1),
-                         restoreLearned(u, "mod_fleet learned member state v1\n"
-                                           "garbage\n0 1 1 1\n5 6 7\n1 2 3 4 5\n9 8 0 0\n"));
+                         restoreLearned(u, "mod_fleet learned member state v2\n"
+                                           "garbage\n0 1 1 1 0\n5 6 7\n1 2 3 4 5 6\n"
+                                           "3 1 1 1 2\n9 8 0 0 1\n"));
     CPPUNIT_ASSERT(u.find(9) != nullptr);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(1), u.find(9)->health.failing.load());
     CPPUNIT_ASSERT_EQUAL(size_t(1), u.used());
+    // A file of the earlier format is not misread.
+    MemberTable v = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(v, "mod_fleet learned member state v1\n9 8 0 0\n"));
   }
   void fileRoundTripWithAgeLimit() {
     MemberTable t = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));

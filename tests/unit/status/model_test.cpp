@@ -10,6 +10,7 @@ class ModelTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(rendersBalancersAndMembers);
   CPPUNIT_TEST(rendersLatencyAndEjection);
   CPPUNIT_TEST(emptyIsValid);
+  CPPUNIT_TEST(rendersHealthAndChecker);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -33,7 +34,7 @@ class ModelTest : public CppUnit::TestFixture {
                     "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
                     "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
                     "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
-                    "\"failures\":0}]}]}\n"),
+                    "\"failures\":0,\"health\":null}]}]}\n"),
         renderJson({b}));
   }
   void rendersLatencyAndEjection() {
@@ -46,6 +47,36 @@ class ModelTest : public CppUnit::TestFixture {
     std::string j = renderJson({{"b", "ewma", {m}}});
     CPPUNIT_ASSERT(j.find("\"latency_us\":1234,\"ejected\":true,\"ejected_for_us\":30000000,"
                           "\"ejections\":1,\"failures\":5") != std::string::npos);
+  }
+  void rendersHealthAndChecker() {
+    MemberView m;
+    m.health.checked = true;
+    m.health.method = "GET11";
+    m.health.intervalMicros = 1000000;
+    m.health.failing = true;
+    m.health.checks = 7;
+    m.health.reason = "status 503";
+    m.health.lastStatus = 503;
+    m.health.lastLatencyMicros = 800;
+    m.health.lastCheckedAgoMicros = 250000;
+    m.health.history = "++--";
+    m.health.transitions = 1;
+    CheckerView c;
+    c.pid = 4242;
+    c.generation = 3;
+    c.members = 1;
+    c.probes = 7;
+    c.takeovers = 2;
+    std::string j = renderJson({{"b", "p2c", {m}}}, &c);
+    CPPUNIT_ASSERT_MESSAGE(j, j.find("{\"checker\":{\"pid\":4242,\"generation\":3,"
+                                     "\"heartbeat_age_us\":0,\"held_for_us\":0,\"members\":1,"
+                                     "\"probes\":7,\"takeovers\":2},\"balancers\":") == 0);
+    CPPUNIT_ASSERT_MESSAGE(j, j.find("\"health\":{\"method\":\"GET11\",\"interval_us\":1000000,"
+                                     "\"failing\":true,\"checks\":7,\"last_passed\":false,"
+                                     "\"reason\":\"status 503\",\"status\":503,\"latency_us\":800,"
+                                     "\"checked_ago_us\":250000,\"history\":\"++--\","
+                                     "\"cert_days_left\":null,\"transitions\":1}") !=
+                                  std::string::npos);
   }
   void emptyIsValid() { CPPUNIT_ASSERT_EQUAL(std::string("{\"balancers\":[]}\n"), renderJson({})); }
 };

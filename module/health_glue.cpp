@@ -1,0 +1,708 @@
+#include "module/health_glue.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "module/guard.h"
+#include "module/member_table_glue.h"
+#include "module/proxy_api.h"
+#include "shared/common/clock.h"
+#include "shared/common/parse.h"
+#include "shared/common/random.h"
+#include "shared/health/check_config.h"
+#include "shared/health/checker.h"
+#include "shared/health/lease.h"
+#include "shared/health/record.h"
+#include "shared/health/threshold.h"
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+constexpr const char* kBodyNote = "fleet-hc-body";
+// The lease is stale (its holder is gone or hung) after this long without a heartbeat.
+constexpr int64_t kLeaseStaleMicros = 800000;
+// How often a child that does not hold the lease looks whether it is free.
+constexpr auto kStandbyPoll = std::chrono::milliseconds(100);
+// How often the holder re-reads balancers (members added in balancer-manager, edited hc fields).
+constexpr int64_t kRefreshMicros = 1000000;
+// How long a resolved member address is used before resolving again (failures: retried sooner).
+constexpr int64_t kResolveTtlMicros = 30000000;
+constexpr int64_t kResolveRetryMicros = 5000000;
+
+// ProxyHCExpr name {expression}.
+struct HcExpr {
+  const char* text;
+  ap_expr_info_t* expr;
+};
+
+// ProxyHCTemplate name key=value...: the pairs, replayed onto a member that says hctemplate=name.
+struct HcTemplate {
+  apr_array_header_t* pairs;  // of const char* (key, value, key, value...)
+};
+
+// Per virtual host, like mod_proxy_hcheck's (whose definitions are per server too); a member
+// also sees the main server's definitions.
+struct ServerConfig {
+  apr_hash_t* exprs;      // name -> HcExpr*
+  apr_hash_t* templates;  // lower-case name -> HcTemplate*
+};
+
+ServerConfig* g_mainConfig = nullptr;
+
+// mod_fleet's own hc settings (timeout, jitter...) of each configured member, by worker. Written
+// while the configuration is read (one thread), read-only afterwards; cleared with pconf.
+std::unordered_map<const proxy_worker*, health::CheckConfig>* g_memberChecks = nullptr;
+
+apr_status_t forgetMemberChecks(void*) {
+  delete g_memberChecks;
+  g_memberChecks = nullptr;
+  g_mainConfig = nullptr;
+  return APR_SUCCESS;
+}
+
+ServerConfig* serverConfig(server_rec* s) {
+  return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &fleet_module));
+}
+
+template <typename T>
+T* lookup(server_rec* s, apr_hash_t* ServerConfig::*table, const char* name) {
+  for (ServerConfig* c : {serverConfig(s), g_mainConfig}) {
+    if (c != nullptr) {
+      if (void* v = apr_hash_get(c->*table, name, APR_HASH_KEY_STRING)) {
+        return static_cast<T*>(v);
+      }
+    }
+  }
+  return nullptr;
+}
+
+HcExpr* findExpr(server_rec* s, const char* name) { return lookup<HcExpr>(s, &ServerConfig::exprs, name); }
+
+std::string exprNames(server_rec* s) {
+  std::string names;
+  for (ServerConfig* c : {serverConfig(s), g_mainConfig}) {
+    if (c == nullptr) continue;
+    for (apr_hash_index_t* i = apr_hash_first(nullptr, c->exprs); i; i = apr_hash_next(i)) {
+      const void* k = nullptr;
+      apr_hash_this(i, &k, nullptr, nullptr);
+      names += (names.empty() ? "" : ", ") + std::string(static_cast<const char*>(k));
+    }
+    if (c == g_mainConfig) break;
+  }
+  return names.empty() ? "none defined" : names;
+}
+
+hcmethod_t toHcMethod(const health::ProbeSpec& spec) {
+  switch (spec.method) {
+    case health::ProbeMethod::kNone: return NONE;
+    case health::ProbeMethod::kTcp: return TCP;
+    case health::ProbeMethod::kOptions: return spec.http11 ? OPTIONS11 : OPTIONS;
+    case health::ProbeMethod::kHead: return spec.http11 ? HEAD11 : HEAD;
+    case health::ProbeMethod::kGet: return spec.http11 ? GET11 : GET;
+  }
+  return NONE;
+}
+
+// The probe for a member's (possibly balancer-manager edited) hcmethod; kNone for methods
+// mod_fleet does not run (CPING is AJP's, PROVIDER was never implemented by anyone).
+health::ProbeSpec fromHcMethod(hcmethod_t m) {
+  health::ProbeSpec spec;
+  switch (m) {
+    case TCP: spec.method = health::ProbeMethod::kTcp; break;
+    case OPTIONS11: spec.http11 = true; [[fallthrough]];
+    case OPTIONS: spec.method = health::ProbeMethod::kOptions; break;
+    case HEAD11: spec.http11 = true; [[fallthrough]];
+    case HEAD: spec.method = health::ProbeMethod::kHead; break;
+    case GET11: spec.http11 = true; [[fallthrough]];
+    case GET: spec.method = health::ProbeMethod::kGet; break;
+    default: break;
+  }
+  return spec;
+}
+
+// Applies one hc parameter to a member's settings: hctemplate replays the template's pairs,
+// hcexpr must name a known expression, everything else is the core's to validate.
+std::string applyParam(server_rec* s, health::CheckConfig* c, const std::string& key,
+                       const std::string& val, int depth) {
+  std::string k = common::toLower(key);
+  if (k == "hctemplate") {
+    auto* t = lookup<HcTemplate>(s, &ServerConfig::templates, common::toLower(val).c_str());
+    if (t == nullptr) {
+      return "hctemplate='" + val + "' is not a ProxyHCTemplate defined before this line";
+    }
+    if (depth > 8) {
+      return "hctemplate='" + val + "' nests templates too deeply";
+    }
+    const auto** kv = reinterpret_cast<const char**>(t->pairs->elts);
+    for (int i = 0; i + 1 < t->pairs->nelts; i += 2) {
+      std::string err = applyParam(s, c, kv[i], kv[i + 1], depth + 1);
+      if (!err.empty()) return err;
+    }
+    return "";
+  }
+  if (k == "hcexpr" && findExpr(s, val.c_str()) == nullptr) {
+    return "hcexpr='" + val + "' is not a ProxyHCExpr defined before this line; defined: " +
+           exprNames(s);
+  }
+  if (!health::isCheckParam(k)) {
+    return "unknown BalancerMember parameter '" + key + "'";
+  }
+  return health::applyCheckParam(c, k, val);
+}
+
+// mod_proxy hands every BalancerMember key it does not know to this optional function.
+const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, const char* key,
+                             const char* val, void* tmpl) {
+  return guarded<const char*>(s, "set_worker_hc_param", "mod_fleet: internal error",
+                              [&]() -> const char* {
+    if (w == nullptr || tmpl != nullptr) {
+      return "Bad call to set_worker_hc_param()";
+    }
+    if (g_memberChecks == nullptr) {
+      g_memberChecks = new std::unordered_map<const proxy_worker*, health::CheckConfig>();
+      apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
+    }
+    health::CheckConfig& c = (*g_memberChecks)[w];
+    std::string err = applyParam(s, &c, key, val, 0);
+    if (!err.empty()) {
+      return apr_pstrdup(p, err.c_str());
+    }
+    // The fields httpd shares (and balancer-manager shows and edits) live in the worker.
+    w->s->method = toHcMethod(c.spec);
+    apr_cpystrn(w->s->hcuri, c.spec.uri.c_str(), sizeof(w->s->hcuri));
+    apr_cpystrn(w->s->hcexpr, c.exprName.c_str(), sizeof(w->s->hcexpr));
+    w->s->interval = c.intervalMicros;
+    w->s->passes = static_cast<int>(c.passes);
+    w->s->fails = static_cast<int>(c.fails);
+    return nullptr;
+  });
+}
+
+// balancer-manager: the table of expressions above the members.
+void hcShowExprs(request_rec* r) {
+  guarded<int>(r->server, "hc_show_exprs", 0, [&] {
+    std::vector<std::pair<const char*, const HcExpr*>> all;
+    for (ServerConfig* c : {serverConfig(r->server), g_mainConfig}) {
+      if (c == nullptr) continue;
+      for (apr_hash_index_t* i = apr_hash_first(r->pool, c->exprs); i; i = apr_hash_next(i)) {
+        const void* k = nullptr;
+        void* v = nullptr;
+        apr_hash_this(i, &k, nullptr, &v);
+        all.emplace_back(static_cast<const char*>(k), static_cast<const HcExpr*>(v));
+      }
+      if (c == g_mainConfig) break;
+    }
+    if (all.empty()) return 0;
+    ap_rputs("\n\n<table><tr><th colspan='2'>Health check cond. expressions:</th></tr>\n"
+             "<tr><th>Expr name</th><th>Expression</th></tr>\n", r);
+    for (const auto& [name, e] : all) {
+      ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n", ap_escape_html(r->pool, name),
+                 ap_escape_html(r->pool, e->text));
+    }
+    ap_rputs("</table><hr/>\n", r);
+    return 0;
+  });
+}
+
+// balancer-manager: the <option>s of the member form's expression select.
+void hcSelectExprs(request_rec* r, const char* current) {
+  guarded<int>(r->server, "hc_select_exprs", 0, [&] {
+    for (ServerConfig* c : {serverConfig(r->server), g_mainConfig}) {
+      if (c == nullptr) continue;
+      for (apr_hash_index_t* i = apr_hash_first(r->pool, c->exprs); i; i = apr_hash_next(i)) {
+        const void* k = nullptr;
+        apr_hash_this(i, &k, nullptr, nullptr);
+        const char* name = static_cast<const char*>(k);
+        ap_rprintf(r, "<option value='%s' %s >%s</option>\n", ap_escape_html(r->pool, name),
+                   (current != nullptr && std::strcmp(name, current) == 0) ? "selected" : "",
+                   ap_escape_html(r->pool, name));
+      }
+      if (c == g_mainConfig) break;
+    }
+    return 0;
+  });
+}
+
+int hcValidExpr(request_rec* r, const char* name) {
+  return guarded<int>(r->server, "hc_valid_expr", 0,
+                      [&] { return name != nullptr && findExpr(r->server, name) != nullptr; });
+}
+
+// %{HC_BODY} and hc('body') in ProxyHCExpr: the checked member's response body.
+const char* hcBodyVar(ap_expr_eval_ctx_t* ctx, const void* data) {
+  const char* name = static_cast<const char*>(data);
+  if (ctx->r == nullptr || name == nullptr || ap_cstr_casecmp(name, "BODY") != 0) return nullptr;
+  const char* body = apr_table_get(ctx->r->notes, kBodyNote);
+  return body != nullptr ? body : "";
+}
+
+const char* hcFunction(ap_expr_eval_ctx_t* ctx, const void*, const char* arg) {
+  return hcBodyVar(ctx, arg);
+}
+
+int hcExprLookup(ap_expr_lookup_parms* parms) {
+  if (parms->type == AP_EXPR_FUNC_VAR && ap_cstr_casecmpn(parms->name, "HC_", 3) == 0) {
+    *parms->func = reinterpret_cast<const void*>(&hcBodyVar);
+    *parms->data = parms->name + 3;
+    return OK;
+  }
+  if (parms->type == AP_EXPR_FUNC_STRING && ap_cstr_casecmp(parms->name, "HC") == 0) {
+    *parms->func = reinterpret_cast<const void*>(&hcFunction);
+    *parms->data = parms->arg;
+    return OK;
+  }
+  return DECLINED;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checker thread.
+
+struct Member {
+  proxy_balancer* balancer;
+  proxy_worker* worker;
+  server_rec* server;
+  lb::MemberSlot* slot;  // may be nullptr (table full)
+  health::ProbeSpec spec;
+};
+
+struct Resolved {
+  health::ProbeTarget target;
+  std::string error;
+  int64_t at = 0;
+};
+
+class CheckerThread {
+ public:
+  CheckerThread(server_rec* s, health::CheckerControl* control, uint32_t generation)
+      : s_(s), control_(control), rng_(static_cast<uint64_t>(getpid()) * 2654435761u) {
+    me_.pid = static_cast<uint32_t>(getpid());
+    me_.generation = generation;
+    apr_allocator_create(&allocator_);
+    apr_pool_create_ex(&pool_, nullptr, nullptr, allocator_);
+    apr_allocator_owner_set(allocator_, pool_);
+  }
+  ~CheckerThread() { apr_pool_destroy(pool_); }
+
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  bool sleepFor(std::chrono::microseconds d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return !cv_.wait_for(lock, d, [this] { return stop_; });
+  }
+  bool stopping() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stop_;
+  }
+
+  void run() {
+    guarded<int>(s_, "health checker thread", 0, [this] {
+      loop();
+      return 0;
+    });
+    health::Lease::release(control_->lease, me_);
+  }
+
+  void loop() {
+    bool held = false;
+    int64_t lastRefresh = 0;
+    while (!stopping()) {
+      int mpmState = AP_MPMQ_RUNNING;
+      ap_mpm_query(AP_MPMQ_MPM_STATE, &mpmState);
+      if (mpmState == AP_MPMQ_STOPPING) {
+        return;  // this child is on its way out (graceful restart or stop): let another check
+      }
+      int64_t now = clock_.nowMicros();
+      if (!health::Lease::tryHold(control_->lease, me_, now, kLeaseStaleMicros)) {
+        if (held) {
+          held = false;
+          checker_ = std::make_unique<health::Checker>();
+        }
+        sleepFor(kStandbyPoll);
+        continue;
+      }
+      if (!held) {
+        held = true;
+        control_->takeovers.fetch_add(1, std::memory_order_relaxed);
+        control_->heldSinceWall.store(apr_time_now(), std::memory_order_relaxed);
+        FLEET_LOG_S(APLOG_INFO, 0, s_, 00013, "health checks run in this child (pid %u)", me_.pid);
+        lastRefresh = 0;
+      }
+      if (lastRefresh == 0 || now - lastRefresh >= kRefreshMicros) {
+        refresh(now);
+        lastRefresh = now;
+      }
+      if (checker_->running() == 0) {
+        int64_t idle = std::min<int64_t>(checker_->untilNextDue(now), 100000);
+        if (idle > 0) {
+          sleepFor(std::chrono::microseconds(idle));
+          if (!health::Lease::tryHold(control_->lease, me_, clock_.nowMicros(), kLeaseStaleMicros)) {
+            continue;
+          }
+        }
+      }
+      size_t started = checker_->tick(clock_, 100, rng_, [this](uint64_t key, health::ProbeResult& r) {
+        return onResult(key, r);
+      });
+      control_->probes.fetch_add(started, std::memory_order_relaxed);
+    }
+  }
+
+  // Re-reads every balancer of every virtual host: which members are checked, and how.
+  void refresh(int64_t now) {
+    const ProxyApi& api = proxyApi();
+    std::vector<health::CheckTarget> targets;
+    members_.clear();
+    for (server_rec* v = s_; v != nullptr; v = v->next) {
+      auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+      if (conf == nullptr) continue;
+      auto* balancers = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+      for (int i = 0; i < conf->balancers->nelts; ++i) {
+        proxy_balancer* b = &balancers[i];
+        if (b->s == nullptr) continue;
+        std::vector<proxy_worker*> workers;
+        PROXY_THREAD_LOCK(b);
+        if (api.syncBalancer != nullptr) {
+          api.syncBalancer(b, v, conf);  // members added from balancer-manager
+        }
+        auto** w = reinterpret_cast<proxy_worker**>(b->workers->elts);
+        workers.assign(w, w + b->workers->nelts);
+        PROXY_THREAD_UNLOCK(b);
+        for (proxy_worker* worker : workers) {
+          if (worker->s == nullptr || (worker->s->status & PROXY_WORKER_STOPPED)) continue;
+          health::ProbeSpec spec = fromHcMethod(worker->s->method);
+          if (spec.method == health::ProbeMethod::kNone) continue;
+          targets.push_back(target(b, worker, v, spec, now));
+        }
+      }
+    }
+    checker_->setMembers(targets, now, rng_);
+    control_->members.store(static_cast<uint32_t>(targets.size()), std::memory_order_relaxed);
+  }
+
+  health::CheckTarget target(proxy_balancer* b, proxy_worker* w, server_rec* v,
+                             health::ProbeSpec spec, int64_t now) {
+    static const health::CheckConfig kDefaults;
+    const health::CheckConfig* cfg = &kDefaults;
+    if (g_memberChecks != nullptr) {
+      auto it = g_memberChecks->find(w);
+      if (it != g_memberChecks->end()) cfg = &it->second;
+    }
+    uint64_t key = lb::memberKey(b->s->name, w->s->name_ex);
+    lb::MemberTable* table = memberTable();
+    members_[key] = Member{b, w, v, table != nullptr ? table->findOrClaim(key) : nullptr, spec};
+
+    health::CheckTarget t;
+    t.key = key;
+    std::string host = w->s->hostname_ex[0] ? w->s->hostname_ex : w->s->hostname;
+    int port = w->s->port;
+    std::string hostPort = host + ":" + std::to_string(port);
+    Resolved& r = resolved_[hostPort];
+    if (r.at == 0 || now - r.at >= (r.error.empty() ? kResolveTtlMicros : kResolveRetryMicros)) {
+      r.error.clear();
+      r.at = now;
+      std::string why;
+      if (!health::resolveTarget(host, port, &r.target, &why)) {
+        r.error = why;
+        FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
+                    w->s->name_ex, b->s->name, why.c_str());
+      }
+    }
+    t.unresolved = r.error;
+    t.probe.addr = r.target.addr;
+    t.probe.addrLen = r.target.addrLen;
+    spec.uri = w->s->hcuri[0] ? w->s->hcuri : "/";
+    bool tls = ap_cstr_casecmp(w->s->scheme, "https") == 0 ||
+               ap_cstr_casecmp(w->s->scheme, "wss") == 0 || ap_cstr_casecmp(w->s->scheme, "h2") == 0;
+    bool defaultPort = (port == 80 && !tls) || (port == 443 && tls);
+    spec.host = !cfg->spec.host.empty() ? cfg->spec.host : (defaultPort ? host : hostPort);
+    t.probe.spec = spec;
+    t.probe.expect = cfg->expect;
+    t.probe.timeoutMicros = cfg->timeoutMicros;
+    t.probe.tls = tls;
+    t.probe.sni = !cfg->sni.empty() ? cfg->sni : host;
+    t.probe.verify = cfg->verify;
+    t.probe.caFile = cfg->caFile;
+    t.schedule.intervalMicros = w->s->interval >= 100000 ? w->s->interval : 30000000;
+    t.schedule.changingIntervalMicros = cfg->fastIntervalMicros;
+    t.schedule.jitterPercent = cfg->jitterPercent;
+    return t;
+  }
+
+  // The verdict of an hcexpr on a response, like mod_proxy_hcheck: the expression alone decides.
+  bool evalExpr(const Member& m, const char* name, const health::ProbeResult& res, std::string* why) {
+    HcExpr* e = findExpr(m.server, name);
+    if (e == nullptr) {
+      *why = std::string("hcexpr ") + name + " is not defined";
+      return false;
+    }
+    apr_pool_t* p = nullptr;
+    apr_pool_create(&p, pool_);
+    auto* c = static_cast<conn_rec*>(apr_pcalloc(p, sizeof(conn_rec)));
+    c->pool = p;
+    c->base_server = m.server;
+    c->notes = apr_table_make(p, 1);
+    c->conn_config = ap_create_conn_config(p);
+    c->client_ip = c->local_ip = const_cast<char*>("127.0.0.1");
+    apr_sockaddr_info_get(&c->client_addr, "127.0.0.1", APR_INET, 0, 0, p);
+    c->local_addr = c->client_addr;
+    auto* r = static_cast<request_rec*>(apr_pcalloc(p, sizeof(request_rec)));
+    r->pool = p;
+    r->connection = c;
+    r->server = m.server;
+    r->per_dir_config = m.server->lookup_defaults;
+    r->request_config = ap_create_request_config(p);
+    r->headers_in = apr_table_make(p, 1);
+    r->headers_out = apr_table_make(p, 8);
+    r->err_headers_out = apr_table_make(p, 1);
+    r->subprocess_env = apr_table_make(p, 1);
+    r->notes = apr_table_make(p, 2);
+    r->trailers_in = apr_table_make(p, 1);
+    r->trailers_out = apr_table_make(p, 1);
+    r->useragent_ip = c->client_ip;
+    r->useragent_addr = c->client_addr;
+    r->proxyreq = PROXYREQ_RESPONSE;
+    r->method = health::probeMethodName(m.spec);
+    r->method_number = ap_method_number_of(r->method);
+    r->protocol = const_cast<char*>(m.spec.http11 ? "HTTP/1.1" : "HTTP/1.0");
+    r->proto_num = m.spec.http11 ? HTTP_VERSION(1, 1) : HTTP_VERSION(1, 0);
+    r->uri = r->unparsed_uri = apr_pstrdup(p, m.worker->s->hcuri[0] ? m.worker->s->hcuri : "/");
+    r->status = res.status;
+    for (const auto& [k, v] : res.headers) {
+      apr_table_add(r->headers_out, k.c_str(), v.c_str());
+    }
+    apr_table_setn(r->notes, kBodyNote, apr_pstrmemdup(p, res.body.data(), res.body.size()));
+    const char* err = nullptr;
+    int ok = ap_expr_exec(r, e->expr, &err);
+    if (err != nullptr) {
+      *why = std::string("hcexpr ") + name + ": " + err;
+      FLEET_LOG_S(APLOG_INFO, 0, m.server, 00018, "health check expression %s for %s: %s", name,
+                  m.worker->s->name_ex, err);
+    } else if (ok <= 0) {
+      *why = std::string("hcexpr ") + name + " false (status " + std::to_string(res.status) + ")";
+    }
+    apr_pool_destroy(p);
+    return err == nullptr && ok > 0;
+  }
+
+  // One finished check: rise/fall on the worker's shared fields, the HC-fail flag, the record.
+  bool onResult(uint64_t key, health::ProbeResult& res) {
+    auto it = members_.find(key);
+    if (it == members_.end()) return false;
+    const Member& m = it->second;
+    proxy_worker_shared* ws = m.worker->s;
+    char exprName[sizeof(ws->hcexpr)];
+    apr_cpystrn(exprName, ws->hcexpr, sizeof(exprName));
+    if (exprName[0] != '\0' && m.spec.method != health::ProbeMethod::kTcp && res.status > 0) {
+      std::string why;
+      res.passed = evalExpr(m, exprName, res, &why);
+      res.reason = res.passed ? "ok" : why;
+    }
+    health::Threshold th;
+    th.passes = ws->passes > 0 ? static_cast<uint32_t>(ws->passes) : 1;
+    th.fails = ws->fails > 0 ? static_cast<uint32_t>(ws->fails) : 1;
+    bool failing = (ws->status & PROXY_WORKER_HC_FAIL) != 0;
+    uint32_t pcount = ws->pcount > 0 ? static_cast<uint32_t>(ws->pcount) : 0;
+    uint32_t fcount = ws->fcount > 0 ? static_cast<uint32_t>(ws->fcount) : 0;
+    health::Transition t = th.record(res.passed, &failing, &pcount, &fcount);
+    ws->pcount = static_cast<int>(pcount);
+    ws->fcount = static_cast<int>(fcount);
+    if (t == health::Transition::kFailed) {
+      __atomic_fetch_or(&ws->status, PROXY_WORKER_HC_FAIL, __ATOMIC_RELAXED);
+      FLEET_LOG_S(APLOG_WARNING, 0, m.server, 00014,
+                  "member %s of %s failed its health check %u time(s) in a row: %s; marked "
+                  "HC-fail", ws->name_ex, m.balancer->s->name, th.fails, res.reason.c_str());
+    } else if (t == health::Transition::kRecovered) {
+      __atomic_fetch_and(&ws->status, ~static_cast<unsigned int>(PROXY_WORKER_HC_FAIL | PROXY_WORKER_IN_ERROR),
+                         __ATOMIC_RELAXED);
+      FLEET_LOG_S(APLOG_NOTICE, 0, m.server, 00015,
+                  "member %s of %s passed its health check %u time(s) in a row; HC-fail cleared",
+                  ws->name_ex, m.balancer->s->name, th.passes);
+    } else if (res.passed && !failing && (ws->status & PROXY_WORKER_IN_ERROR)) {
+      // A member in error from a failed request answers checks again: usable at once rather
+      // than after its retry= time, as mod_proxy_hcheck does since 2.4.55.
+      __atomic_fetch_and(&ws->status, ~static_cast<unsigned int>(PROXY_WORKER_IN_ERROR), __ATOMIC_RELAXED);
+    }
+    ws->updated = apr_time_now();
+    if (m.slot != nullptr) {
+      health::recordCheck(m.slot->health, res, failing, t != health::Transition::kNone,
+                          apr_time_now());
+    }
+    return pcount > 0 || fcount > 0;
+  }
+
+  server_rec* s_;
+  health::CheckerControl* control_;
+  health::LeaseOwner me_;
+  common::SteadyClock clock_;
+  common::FastRandom rng_;
+  apr_allocator_t* allocator_ = nullptr;
+  apr_pool_t* pool_ = nullptr;  // the thread's own (own allocator: pools are not thread-safe)
+  std::unique_ptr<health::Checker> checker_ = std::make_unique<health::Checker>();
+  std::unordered_map<uint64_t, Member> members_;
+  std::map<std::string, Resolved> resolved_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+apr_status_t stopChecker(void* data) {
+  auto* t = static_cast<CheckerThread*>(data);
+  guarded<int>(nullptr, "stopping the health checker", 0, [t] {
+    t->stop();
+    delete t;
+    return 0;
+  });
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+health::ProbeSpec healthProbeSpec(int hcmethod) {
+  return fromHcMethod(static_cast<hcmethod_t>(hcmethod));
+}
+
+void* createServerConfig(apr_pool_t* p, server_rec* s) {
+  auto* c = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
+  c->exprs = apr_hash_make(p);
+  c->templates = apr_hash_make(p);
+  if (!s->is_virtual) {
+    g_mainConfig = c;
+    apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
+  }
+  return c;
+}
+
+const char* setHcExpr(cmd_parms* cmd, void*, const char* args) {
+  return guarded<const char*>(cmd->server, "ProxyHCExpr", "ProxyHCExpr: internal error",
+                              [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) return err;
+    const char* name = ap_getword_conf(cmd->pool, &args);
+    if (*name == '\0') return "ProxyHCExpr needs a name and an expression, e.g. ProxyHCExpr ok234 {%{REQUEST_STATUS} =~ /^[234]/}";
+    if (std::strlen(name) > 15) {
+      return apr_psprintf(cmd->pool, "ProxyHCExpr: name '%s' is too long; accepted: at most 15 characters", name);
+    }
+    const char* text = ap_getword_conf2(cmd->pool, &args);
+    if (*text == '\0') return apr_psprintf(cmd->pool, "ProxyHCExpr %s: the expression is missing", name);
+    const char* err = nullptr;
+    ap_expr_info_t* expr = ap_expr_parse_cmd(cmd, text, 0, &err, nullptr);
+    if (err != nullptr) {
+      return apr_psprintf(cmd->pool, "ProxyHCExpr %s: cannot parse \"%s\": %s", name, text, err);
+    }
+    if (*ap_getword_conf(cmd->temp_pool, &args) != '\0') {
+      return apr_psprintf(cmd->pool, "ProxyHCExpr %s: extra words after the expression (quote it or use {...})", name);
+    }
+    auto* e = static_cast<HcExpr*>(apr_palloc(cmd->pool, sizeof(HcExpr)));
+    e->text = text;
+    e->expr = expr;
+    apr_hash_set(serverConfig(cmd->server)->exprs, name, APR_HASH_KEY_STRING, e);
+    return nullptr;
+  });
+}
+
+const char* setHcTemplate(cmd_parms* cmd, void*, const char* args) {
+  return guarded<const char*>(cmd->server, "ProxyHCTemplate", "ProxyHCTemplate: internal error",
+                              [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) return err;
+    const char* name = ap_getword_conf(cmd->pool, &args);
+    if (*name == '\0') return "ProxyHCTemplate needs a name and key=value pairs, e.g. ProxyHCTemplate web hcmethod=GET hcuri=/health";
+    auto* t = static_cast<HcTemplate*>(apr_palloc(cmd->pool, sizeof(HcTemplate)));
+    t->pairs = apr_array_make(cmd->pool, 8, sizeof(const char*));
+    health::CheckConfig scratch;  // validates each pair as a member would apply it
+    while (*args != '\0') {
+      char* word = ap_getword_conf(cmd->pool, &args);
+      if (*word == '\0') break;
+      char* eq = std::strchr(word, '=');
+      if (eq == nullptr) {
+        return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: '%s' is not key=value", name, word);
+      }
+      *eq = '\0';
+      std::string err = applyParam(cmd->server, &scratch, word, eq + 1, 0);
+      if (!err.empty()) {
+        return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: %s", name, err.c_str());
+      }
+      *static_cast<const char**>(apr_array_push(t->pairs)) = word;
+      *static_cast<const char**>(apr_array_push(t->pairs)) = eq + 1;
+    }
+    apr_hash_set(serverConfig(cmd->server)->templates,
+                 apr_pstrdup(cmd->pool, common::toLower(name).c_str()), APR_HASH_KEY_STRING, t);
+    return nullptr;
+  });
+}
+
+const char* setHcThreadPoolSize(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, "ProxyHCTPsize", "ProxyHCTPsize: internal error",
+                              [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    if (!common::parseInteger(arg, 0, 1000000).isOk()) {
+      return apr_psprintf(cmd->pool, "ProxyHCTPsize '%s' is not valid; accepted: a whole number >= 0", arg);
+    }
+    // Accepted so mod_proxy_hcheck configurations load unchanged; one non-blocking thread
+    // does all checks, so there is no pool to size.
+    return nullptr;
+  });
+}
+
+void registerHealthHooks(apr_pool_t*) {
+  // The names mod_proxy and mod_proxy_balancer look up; the types are checked here.
+  APR_OPTIONAL_FN_TYPE(set_worker_hc_param)* setParam = setWorkerHcParam;
+  APR_OPTIONAL_FN_TYPE(hc_show_exprs)* show = hcShowExprs;
+  APR_OPTIONAL_FN_TYPE(hc_select_exprs)* select = hcSelectExprs;
+  APR_OPTIONAL_FN_TYPE(hc_valid_expr)* valid = hcValidExpr;
+  apr_dynamic_fn_register("set_worker_hc_param", reinterpret_cast<apr_opt_fn_t*>(setParam));
+  apr_dynamic_fn_register("hc_show_exprs", reinterpret_cast<apr_opt_fn_t*>(show));
+  apr_dynamic_fn_register("hc_select_exprs", reinterpret_cast<apr_opt_fn_t*>(select));
+  apr_dynamic_fn_register("hc_valid_expr", reinterpret_cast<apr_opt_fn_t*>(valid));
+  ap_hook_expr_lookup(hcExprLookup, nullptr, nullptr, APR_HOOK_MIDDLE);
+}
+
+std::string healthConflict() {
+  if (ap_find_linked_module("mod_proxy_hcheck.c") != nullptr) {
+    return "mod_proxy_hcheck is loaded too; mod_fleet replaces it (same hc* parameters, "
+           "ProxyHCExpr and ProxyHCTemplate): remove its LoadModule line (a2dismod proxy_hcheck) "
+           "and load only one";
+  }
+  return "";
+}
+
+void startHealthChecker(apr_pool_t* pchild, server_rec* s) {
+  health::CheckerControl* control = checkerControl();
+  if (control == nullptr) return;
+  int generation = 0;
+  ap_mpm_query(AP_MPMQ_GENERATION, &generation);
+  auto* t = new CheckerThread(s, control, static_cast<uint32_t>(generation));
+  try {
+    t->start();
+  } catch (const std::exception& e) {
+    FLEET_LOG_S(APLOG_ERR, 0, s, 00019, "cannot start the health checker thread: %s", e.what());
+    delete t;
+    return;
+  }
+  apr_pool_pre_cleanup_register(pchild, t, stopChecker);
+}
+
+}  // namespace fleet::glue

@@ -1,0 +1,57 @@
+// The health checker's loop body, without threads or httpd: which members to check (set by the
+// caller whenever membership or settings may have changed), the scheduler that says when, and the
+// probe engine that runs the checks. The caller's thread calls tick() over and over; every
+// finished check is handed to the caller (which applies rise/fall to the member and records it)
+// together with whether the member's state is still changing, for the faster interval.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "shared/common/clock.h"
+#include "shared/common/random.h"
+#include "shared/health/probe_engine.h"
+#include "shared/health/scheduler.h"
+
+namespace fleet::health {
+
+struct CheckTarget {
+  uint64_t key = 0;         // the member's stable key
+  ProbeTarget probe;        // where and how
+  std::string unresolved;   // non-empty: the member cannot be reached at all (bad host name...);
+                            // each of its checks fails at once with this reason
+  ScheduleConfig schedule;
+};
+
+class Checker {
+ public:
+  // Returns whether the member's state is changing (a pass or fail count under way).
+  using OnResult = std::function<bool(uint64_t key, ProbeResult& result)>;
+
+  // The members to check from now on. Members that stay keep their timing; new ones get their
+  // first check spread over their interval; members that left are forgotten (a check of theirs
+  // still running is dropped when it ends).
+  void setMembers(const std::vector<CheckTarget>& members, int64_t nowMicros,
+                  common::Random& rng);
+  // Starts the checks due now, waits up to waitMillis for I/O when checks are running, then
+  // finishes what is done (at the clock's time after the wait) and hands each result to onResult.
+  // Returns the number of checks started.
+  size_t tick(const common::Clock& clock, int waitMillis, common::Random& rng,
+              const OnResult& onResult);
+  // Micros from now until the next check is due (0 when overdue; INT64_MAX when none).
+  int64_t untilNextDue(int64_t nowMicros) const;
+
+  size_t size() const { return targets_.size(); }
+  size_t running() const { return engine_.active(); }
+  bool ok() const { return engine_.ok(); }
+
+ private:
+  ProbeEngine engine_;
+  Scheduler scheduler_;
+  std::unordered_map<uint64_t, CheckTarget> targets_;
+};
+
+}  // namespace fleet::health
