@@ -43,6 +43,8 @@ constexpr int64_t kRefreshMicros = 1000000;
 // How long a resolved member address is used before resolving again (failures: retried sooner).
 constexpr int64_t kResolveTtlMicros = 30000000;
 constexpr int64_t kResolveRetryMicros = 5000000;
+// Checks due within this long of each other start together (fewer wake-ups; see Checker).
+constexpr int64_t kBatchMicros = 10000;
 
 // ProxyHCExpr name {expression}.
 struct HcExpr {
@@ -339,7 +341,7 @@ class CheckerThread {
       if (!health::Lease::tryHold(control_->lease, me_, now, kLeaseStaleMicros)) {
         if (held) {
           held = false;
-          checker_ = std::make_unique<health::Checker>();
+          checker_ = std::make_unique<health::Checker>(kBatchMicros);
         }
         sleepFor(kStandbyPoll);
         continue;
@@ -446,6 +448,7 @@ class CheckerThread {
     t.probe.sni = !cfg->sni.empty() ? cfg->sni : host;
     t.probe.verify = cfg->verify;
     t.probe.caFile = cfg->caFile;
+    t.probe.reuse = cfg->reuse;
     t.schedule.intervalMicros = w->s->interval >= 100000 ? w->s->interval : 30000000;
     t.schedule.changingIntervalMicros = cfg->fastIntervalMicros;
     t.schedule.jitterPercent = cfg->jitterPercent;
@@ -561,7 +564,7 @@ class CheckerThread {
   common::FastRandom rng_;
   apr_allocator_t* allocator_ = nullptr;
   apr_pool_t* pool_ = nullptr;  // the thread's own (own allocator: pools are not thread-safe)
-  std::unique_ptr<health::Checker> checker_ = std::make_unique<health::Checker>();
+  std::unique_ptr<health::Checker> checker_ = std::make_unique<health::Checker>(kBatchMicros);
   std::unordered_map<uint64_t, Member> members_;
   std::map<std::string, Resolved> resolved_;
   std::thread thread_;

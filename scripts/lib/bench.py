@@ -174,6 +174,9 @@ def instructions_mode():
 def main():
     if "--instructions" in sys.argv:
         return instructions_mode()
+    if "--health" in sys.argv:
+        import bench_health
+        return bench_health.main()
     os.sched_setaffinity(0, {0})  # servers started from here inherit CPU 0
     fast = [Member(f"b{i}") for i in range(1, 5)]
     slow = fast[:3] + [Member("s4", delay_ms=SLOW_MS)]

@@ -40,7 +40,7 @@ bool isCheckParam(std::string_view key) {
   static const char* kNames[] = {"hcmethod", "hcuri",  "hcinterval", "hcpasses", "hcfails",
                                  "hcexpr",   "hctemplate", "hctimeout", "hcjitter",
                                  "hcfastinterval", "hcexpect", "hchost", "hcsni", "hcverify",
-                                 "hcca"};
+                                 "hcca", "hcreuse"};
   std::string k = common::toLower(key);
   for (const char* n : kNames) {
     if (k == n) return true;
@@ -96,10 +96,10 @@ std::string applyCheckParam(CheckConfig* c, std::string_view rawKey, std::string
     (key == "hchost" ? c->spec.host : c->sni) = std::string(value);
     return "";
   }
-  if (key == "hcverify") {
+  if (key == "hcverify" || key == "hcreuse") {
     common::Result<bool> b = common::parseSwitch(value);
     if (!b.isOk()) return bad(key, value, "on or off");
-    c->verify = b.value();
+    (key == "hcverify" ? c->verify : c->reuse) = b.value();
     return "";
   }
   if (key == "hcca") {

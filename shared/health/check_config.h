@@ -1,7 +1,7 @@
 // A member's active-check settings from its BalancerMember hc* parameters: mod_proxy_hcheck's
 // (hcmethod, hcuri, hcinterval, hcpasses, hcfails, hcexpr; hctemplate is resolved by the glue)
 // with the same meaning and limits, plus mod_fleet's own: hctimeout, hcjitter, hcfastinterval,
-// hcexpect, hchost, hcsni, hcverify, hcca. Each bad value gets a message naming the parameter,
+// hcexpect, hchost, hcsni, hcverify, hcca, hcreuse. Each bad value gets a message naming the parameter,
 // the value and what is accepted.
 #pragma once
 
@@ -26,6 +26,7 @@ struct CheckConfig {
   std::string sni;                      // hcsni: TLS name (default the member's host)
   bool verify = true;                   // hcverify on|off (https members)
   std::string caFile;                   // hcca: CA file (default the system store)
+  bool reuse = false;                   // hcreuse on|off: keep plain HTTP check connections
 };
 
 // True for every parameter name this file knows (case-insensitive), hctemplate included.

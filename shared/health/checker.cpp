@@ -16,6 +16,7 @@ void Checker::setMembers(const std::vector<CheckTarget>& members, int64_t now,
   for (auto it = targets_.begin(); it != targets_.end();) {
     if (keep.count(it->first) == 0) {
       scheduler_.remove(it->first);
+      engine_.forget(static_cast<size_t>(it->first));
       it = targets_.erase(it);
     } else {
       ++it;
@@ -26,7 +27,7 @@ void Checker::setMembers(const std::vector<CheckTarget>& members, int64_t now,
 size_t Checker::tick(const common::Clock& clock, int waitMillis, common::Random& rng,
                      const OnResult& onResult) {
   int64_t now = clock.nowMicros();
-  std::vector<uint64_t> due = scheduler_.takeDue(now);
+  std::vector<uint64_t> due = scheduler_.takeDue(now + batchMicros_);
   std::vector<std::pair<size_t, ProbeResult>> ended;
   for (uint64_t key : due) {
     const CheckTarget& t = targets_.at(key);
@@ -56,12 +57,12 @@ size_t Checker::tick(const common::Clock& clock, int waitMillis, common::Random&
   return due.size();
 }
 
-int64_t Checker::untilNextDue(int64_t now) const {
+int64_t Checker::untilNextDue(int64_t now) {
   int64_t next = scheduler_.nextDue();
   if (next == std::numeric_limits<int64_t>::max()) {
     return next;
   }
-  return next <= now ? 0 : next - now;
+  return next - batchMicros_ <= now ? 0 : next - batchMicros_ - now;
 }
 
 }  // namespace fleet::health

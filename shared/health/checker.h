@@ -31,6 +31,10 @@ class Checker {
   // Returns whether the member's state is changing (a pass or fail count under way).
   using OnResult = std::function<bool(uint64_t key, ProbeResult& result)>;
 
+  // Checks due within batchMicros of a tick start together, so thousands of members spread
+  // over an interval wake the thread a few hundred times a second, not once per check.
+  explicit Checker(int64_t batchMicros = 0) : batchMicros_(batchMicros) {}
+
   // The members to check from now on. Members that stay keep their timing; new ones get their
   // first check spread over their interval; members that left are forgotten (a check of theirs
   // still running is dropped when it ends).
@@ -42,13 +46,14 @@ class Checker {
   size_t tick(const common::Clock& clock, int waitMillis, common::Random& rng,
               const OnResult& onResult);
   // Micros from now until the next check is due (0 when overdue; INT64_MAX when none).
-  int64_t untilNextDue(int64_t nowMicros) const;
+  int64_t untilNextDue(int64_t nowMicros);
 
   size_t size() const { return targets_.size(); }
   size_t running() const { return engine_.active(); }
   bool ok() const { return engine_.ok(); }
 
  private:
+  int64_t batchMicros_;
   ProbeEngine engine_;
   Scheduler scheduler_;
   std::unordered_map<uint64_t, CheckTarget> targets_;

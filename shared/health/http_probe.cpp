@@ -53,7 +53,7 @@ const char* probeMethodName(const ProbeSpec& spec) {
   return "NONE";
 }
 
-std::string buildRequest(const ProbeSpec& spec) {
+std::string buildRequest(const ProbeSpec& spec, bool keepAlive) {
   const char* verb = spec.method == ProbeMethod::kOptions ? "OPTIONS"
                      : spec.method == ProbeMethod::kHead  ? "HEAD"
                                                           : "GET";
@@ -62,7 +62,8 @@ std::string buildRequest(const ProbeSpec& spec) {
   if (spec.http11 || !spec.host.empty()) {
     r += "Host: " + spec.host + "\r\n";
   }
-  r += "User-Agent: mod_fleet health check\r\nConnection: close\r\n\r\n";
+  r += keepAlive ? "User-Agent: mod_fleet health check\r\nConnection: keep-alive\r\n\r\n"
+                 : "User-Agent: mod_fleet health check\r\nConnection: close\r\n\r\n";
   return r;
 }
 
@@ -148,6 +149,7 @@ ResponseParser::State ResponseParser::parseHead() {
     return fail("not an HTTP/1.x status line: '" + std::string(line.substr(0, 64)) + "'");
   }
   status_ = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  http11_ = line[7] != '0';
   if (status_ < 100 || status_ > 599) {
     return fail("status out of range");
   }
@@ -224,6 +226,18 @@ ResponseParser::State ResponseParser::parseBody() {
     if (remaining_ > 0) return State::kNeedMore;
     chunkTrailer_ = true;
   }
+}
+
+bool ResponseParser::reusable() const {
+  // Chunked answers end before their trailer section is read: not reused, to be safe.
+  if (state_ != State::kDone || framing_ == Framing::kClose || framing_ == Framing::kChunked ||
+      buf_.size() > 0) {
+    return false;
+  }
+  std::string connection = common::toLower(header("connection"));
+  bool close = connection.find("close") != std::string::npos;
+  bool keepAlive = connection.find("keep-alive") != std::string::npos;
+  return http11_ ? !close : keepAlive;
 }
 
 }  // namespace fleet::health

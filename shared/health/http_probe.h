@@ -29,7 +29,8 @@ common::Result<ProbeSpec> parseProbeMethod(std::string_view text);
 const char* probeMethodName(const ProbeSpec& spec);
 
 // The request bytes ("GET /health HTTP/1.1\r\nHost: ...\r\n...\r\n\r\n"); uri must start with '/'.
-std::string buildRequest(const ProbeSpec& spec);
+// keepAlive asks the member to keep the connection for the next check (hcreuse).
+std::string buildRequest(const ProbeSpec& spec, bool keepAlive = false);
 
 // "200-399", "200,204,301-302": statuses from 100 to 599.
 class StatusList {
@@ -60,6 +61,10 @@ class ResponseParser {
   std::string header(std::string_view name) const;
   // Every response header in the order received (for health check expressions).
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  // True when the response is complete, delimited by Content-Length (or has no body), nothing
+  // followed it, and the member keeps the connection open (HTTP/1.1 without "close", HTTP/1.0
+  // with keep-alive).
+  bool reusable() const;
 
  private:
   State fail(const std::string& why);
@@ -72,6 +77,7 @@ class ResponseParser {
   std::string buf_;
   bool inBody_ = false;
   int status_ = 0;
+  bool http11_ = false;
   std::vector<std::pair<std::string, std::string>> headers_;
   enum class Framing { kLength, kChunked, kClose, kNone } framing_ = Framing::kNone;
   uint64_t remaining_ = 0;     // kLength: body bytes left; kChunked: bytes left in this chunk

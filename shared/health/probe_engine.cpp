@@ -24,6 +24,9 @@ struct ProbeEngine::Probe {
     if (ssl != nullptr) SSL_free(ssl);
   }
   size_t id = 0;
+  int fd = -1;
+  bool reused = false;    // on a connection kept from the previous check
+  bool gotBytes = false;  // any answer byte arrived
   ProbeTarget target;
   int64_t started = 0;
   int64_t deadline = 0;
@@ -118,38 +121,85 @@ ProbeEngine::~ProbeEngine() {
   for (auto& p : probes_) {
     close(p.first);
   }
+  for (auto& i : idle_) {
+    close(i.second);
+  }
   if (epoll_ >= 0) {
     close(epoll_);
   }
 }
 
 void ProbeEngine::start(size_t id, const ProbeTarget& target, int64_t now) {
+  auto p = std::make_unique<Probe>();
+  p->id = id;
+  p->target = target;
+  p->started = now;
+  p->deadline = now + target.timeoutMicros;
+  bool reuse = target.reuse && !target.tls && target.spec.method != ProbeMethod::kTcp;
+  if (target.spec.method != ProbeMethod::kTcp) {
+    p->request = buildRequest(target.spec, reuse);
+    p->parser = std::make_unique<ResponseParser>(target.spec.method == ProbeMethod::kHead,
+                                                 target.maxBody);
+  }
+  int fd = -1;
+  auto kept = idle_.find(id);
+  if (kept != idle_.end()) {
+    fd = kept->second;
+    idle_.erase(kept);
+    char c;
+    ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (!reuse || n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+      close(fd);  // closed by the member (or it sent something unasked): start afresh
+      fd = -1;
+    }
+  }
+  if (fd >= 0) {
+    p->reused = true;
+    p->phase = Probe::Phase::kSending;
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) == 0) {
+      probes_[fd] = std::move(p);
+      return;
+    }
+    close(fd);
+    p->reused = false;
+    p->phase = Probe::Phase::kConnecting;
+  }
+  if (connectFresh(*p, now)) {
+    int newFd = p->fd;
+    probes_[newFd] = std::move(p);
+  }
+}
+
+// Opens the probe's connection and registers it; false (with the result queued) on failure.
+bool ProbeEngine::connectFresh(Probe& p, int64_t now) {
   auto fail = [&](const std::string& why) {
     ProbeResult r;
     r.reason = why;
-    immediate_.emplace_back(id, std::move(r));
+    r.latencyMicros = now - p.started;
+    immediate_.emplace_back(p.id, std::move(r));
+    return false;
   };
+  const ProbeTarget& target = p.target;
   int fd = socket(target.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     return fail(std::string("socket: ") + std::strerror(errno));
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!target.reuse) {
+    // A check's connection ends with a reset, as HAProxy's checks do: no FIN exchange and no
+    // TIME_WAIT socket per check, which with thousands of checks a second costs the most.
+    linger noLinger{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &noLinger, sizeof noLinger);
+  }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&target.addr), target.addrLen) != 0 &&
       errno != EINPROGRESS) {
     std::string why = std::strerror(errno);
     close(fd);
     return fail("connect: " + why);
-  }
-  auto p = std::make_unique<Probe>();
-  p->id = id;
-  p->target = target;
-  p->started = now;
-  p->deadline = now + target.timeoutMicros;
-  if (target.spec.method != ProbeMethod::kTcp) {
-    p->request = buildRequest(target.spec);
-    p->parser = std::make_unique<ResponseParser>(target.spec.method == ProbeMethod::kHead,
-                                                 target.maxBody);
   }
   epoll_event ev{};
   ev.events = EPOLLOUT;
@@ -159,7 +209,17 @@ void ProbeEngine::start(size_t id, const ProbeTarget& target, int64_t now) {
     close(fd);
     return fail("epoll: " + why);
   }
-  probes_[fd] = std::move(p);
+  p.fd = fd;
+  p.phase = Probe::Phase::kConnecting;
+  return true;
+}
+
+void ProbeEngine::forget(size_t id) {
+  auto it = idle_.find(id);
+  if (it != idle_.end()) {
+    close(it->second);
+    idle_.erase(it);
+  }
 }
 
 void ProbeEngine::finish(int fd, bool passed, const std::string& reason, int64_t now,
@@ -169,6 +229,21 @@ void ProbeEngine::finish(int fd, bool passed, const std::string& reason, int64_t
     return;
   }
   Probe& p = *it->second;
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  if (!passed && p.reused && !p.gotBytes && now < p.deadline) {
+    // The member closed the kept connection just as the check started: that says nothing about
+    // its health. Check again on a fresh connection, within the same deadline.
+    close(fd);
+    std::unique_ptr<Probe> again = std::move(it->second);
+    probes_.erase(it);
+    again->reused = false;
+    again->sent = 0;
+    if (connectFresh(*again, now)) {
+      int newFd = again->fd;
+      probes_[newFd] = std::move(again);
+    }
+    return;
+  }
   ProbeResult r;
   r.passed = passed;
   r.reason = reason;
@@ -180,8 +255,12 @@ void ProbeEngine::finish(int fd, bool passed, const std::string& reason, int64_t
   }
   r.certDaysLeft = p.certDays;
   out->emplace_back(p.id, std::move(r));
-  epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-  close(fd);
+  if (p.target.reuse && p.ssl == nullptr && p.parser && p.parser->reusable()) {
+    forget(p.id);
+    idle_[p.id] = fd;  // kept for the next check
+  } else {
+    close(fd);
+  }
   probes_.erase(it);
 }
 
@@ -260,6 +339,7 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       return finish(fd, false, std::string("recv: ") + std::strerror(errno), now, out);
     }
+    p.gotBytes |= n > 0;
     ResponseParser::State st = p.parser->feed(buf, static_cast<size_t>(n));
     if (st == ResponseParser::State::kError) {
       return finish(fd, false, "bad answer: " + p.parser->error(), now, out);

@@ -30,6 +30,10 @@ struct ProbeTarget {
   std::string sni;
   bool verify = true;
   std::string caFile;
+  // Plain HTTP checks: keep the connection for the member's next check when it allows
+  // (hcreuse; Envoy's default). A kept connection that the member has closed meanwhile is
+  // replaced by a fresh one within the same check.
+  bool reuse = false;
 };
 
 struct ProbeResult {
@@ -65,9 +69,13 @@ class ProbeEngine {
   // latencies and deadlines use the time after the wait.
   void wait(int waitMillis);
   size_t active() const { return probes_.size(); }
+  size_t idle() const { return idle_.size(); }
+  // Closes a kept connection of `id` (a member that is no longer checked).
+  void forget(size_t id);
 
  private:
   struct Probe;
+  bool connectFresh(Probe& p, int64_t now);
   void finish(int fd, bool passed, const std::string& reason, int64_t now,
               std::vector<std::pair<size_t, ProbeResult>>* out);
   void advance(int fd, uint32_t events, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
@@ -81,6 +89,7 @@ class ProbeEngine {
   std::unique_ptr<TlsContexts> tls_;
   std::unordered_map<int, std::unique_ptr<Probe>> probes_;
   std::vector<std::pair<size_t, ProbeResult>> immediate_;
+  std::unordered_map<size_t, int> idle_;  // id -> a kept-alive connection between checks
 };
 
 }  // namespace fleet::health

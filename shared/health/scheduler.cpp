@@ -19,26 +19,41 @@ int64_t checkDelay(const ScheduleConfig& cfg, bool changing, common::Random& rng
   return base + offset < 1 ? 1 : base + offset;
 }
 
+void Scheduler::push(uint64_t key, Member& m) {
+  queue_.emplace(m.next, key, ++m.version);
+}
+
+void Scheduler::dropStale() {
+  while (!queue_.empty()) {
+    const auto& [next, key, version] = queue_.top();
+    auto it = members_.find(key);
+    if (it != members_.end() && !it->second.running && it->second.version == version) {
+      return;
+    }
+    queue_.pop();
+  }
+}
+
 void Scheduler::add(uint64_t key, const ScheduleConfig& cfg, int64_t now, common::Random& rng) {
   auto it = members_.find(key);
   if (it != members_.end()) {
     it->second.cfg = cfg;
     return;
   }
-  Member m;
+  Member& m = members_[key];
   m.cfg = cfg;
   uint64_t span = cfg.intervalMicros > 0 ? static_cast<uint64_t>(cfg.intervalMicros) : 1;
   m.next = now + static_cast<int64_t>(rng.below(span));
-  members_.emplace(key, m);
+  push(key, m);
 }
 
 std::vector<uint64_t> Scheduler::takeDue(int64_t now) {
   std::vector<uint64_t> due;
-  for (auto& [key, m] : members_) {
-    if (!m.running && m.next <= now) {
-      m.running = true;
-      due.push_back(key);
-    }
+  for (dropStale(); !queue_.empty() && std::get<0>(queue_.top()) <= now; dropStale()) {
+    uint64_t key = std::get<1>(queue_.top());
+    queue_.pop();
+    members_[key].running = true;
+    due.push_back(key);
   }
   return due;
 }
@@ -50,16 +65,12 @@ void Scheduler::finished(uint64_t key, int64_t now, bool changing, common::Rando
   }
   it->second.running = false;
   it->second.next = now + checkDelay(it->second.cfg, changing, rng);
+  push(key, it->second);
 }
 
-int64_t Scheduler::nextDue() const {
-  int64_t best = std::numeric_limits<int64_t>::max();
-  for (const auto& [key, m] : members_) {
-    if (!m.running && m.next < best) {
-      best = m.next;
-    }
-  }
-  return best;
+int64_t Scheduler::nextDue() {
+  dropStale();
+  return queue_.empty() ? std::numeric_limits<int64_t>::max() : std::get<0>(queue_.top());
 }
 
 }  // namespace fleet::health

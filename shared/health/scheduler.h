@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <queue>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -40,7 +42,7 @@ class Scheduler {
   // A probe of `key` ended at `now`; `changing` = its pass/fail count is under way.
   void finished(uint64_t key, int64_t now, bool changing, common::Random& rng);
   // The earliest time a member not running is due (INT64_MAX when none): the loop's timeout.
-  int64_t nextDue() const;
+  int64_t nextDue();
   size_t size() const { return members_.size(); }
 
  private:
@@ -48,8 +50,16 @@ class Scheduler {
     ScheduleConfig cfg;
     int64_t next = 0;
     bool running = false;
+    uint64_t version = 0;  // which queue entry is current
   };
+  // (due time, key, version), earliest first. Entries of removed members, of running ones and
+  // older versions are skipped when they reach the top: every operation is O(log n), so
+  // thousands of members cost nothing per tick.
+  using Entry = std::tuple<int64_t, uint64_t, uint64_t>;
+  void push(uint64_t key, Member& m);
+  void dropStale();
   std::unordered_map<uint64_t, Member> members_;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> queue_;
 };
 
 }  // namespace fleet::health

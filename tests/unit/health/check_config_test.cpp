@@ -48,6 +48,7 @@ class CheckConfigTest : public CppUnit::TestFixture {
     ok("hchost", "app.example");
     ok("hcsni", "app.example");
     ok("hcverify", "off");
+    ok("hcreuse", "on");
     ok("hcca", "/etc/ssl/members.pem");
     CPPUNIT_ASSERT_EQUAL(int64_t(2000000), c.timeoutMicros);
     CPPUNIT_ASSERT_EQUAL(uint32_t(10), c.jitterPercent);

@@ -76,6 +76,7 @@ class CheckerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(changingMembersAreCheckedAtTheFasterInterval);
   CPPUNIT_TEST(aMemberThatLeftIsNotReported);
   CPPUNIT_TEST(timeoutsUseTheClockAfterTheWait);
+  CPPUNIT_TEST(checksDueWithinTheBatchStartTogether);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -154,6 +155,16 @@ class CheckerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!got[4].passed);
     CPPUNIT_ASSERT_MESSAGE(got[4].reason, got[4].reason.find("timeout after 2s") == 0);
     CPPUNIT_ASSERT_EQUAL(2 * kSec, got[4].latencyMicros);
+  }
+  void checksDueWithinTheBatchStartTogether() {
+    Port up(true);
+    ManualClock clock(0);
+    ScriptedRandom rng({5000, 9000, 30000});  // first checks due at 5 ms, 9 ms and 30 ms
+    Checker c(10000);
+    c.setMembers({member(1, up.port), member(2, up.port), member(3, up.port)}, 0, rng);
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), c.untilNextDue(0));  // 5 ms is within the batch
+    CPPUNIT_ASSERT_EQUAL(size_t(2), c.tick(clock, 0, rng, [](uint64_t, ProbeResult&) { return false; }));
+    CPPUNIT_ASSERT_EQUAL(int64_t(20000), c.untilNextDue(0));  // 30 ms less the batch
   }
 };
 

@@ -26,6 +26,7 @@ class HttpProbeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(bodyIsCapped);
   CPPUNIT_TEST(malformedAnswersAreErrors);
   CPPUNIT_TEST(earlyCloseIsAnError);
+  CPPUNIT_TEST(reusableOnlyWhenTheMemberKeepsTheConnection);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -125,6 +126,23 @@ class HttpProbeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(q.feed("HTTP/1.1 2", 10) == State::kNeedMore);
     CPPUNIT_ASSERT(q.feed(nullptr, 0) == State::kError);
     CPPUNIT_ASSERT(q.error().find("headers") != std::string::npos);
+  }
+  void reusableOnlyWhenTheMemberKeepsTheConnection() {
+    auto reusable = [](const std::string& answer, bool head = false) {
+      ResponseParser p(head);
+      p.feed(answer.data(), answer.size());
+      return p.reusable();
+    };
+    CPPUNIT_ASSERT(reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+    CPPUNIT_ASSERT(reusable("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", true));
+    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(!reusable("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(reusable("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok"));  // incomplete
+    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));  // unasked bytes
+    CPPUNIT_ASSERT(buildRequest(ProbeSpec{ProbeMethod::kGet, true, "/", "h"}, true)
+                       .find("Connection: keep-alive\r\n") != std::string::npos);
   }
 };
 

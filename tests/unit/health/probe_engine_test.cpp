@@ -98,7 +98,23 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(garbageAnswerFails);
   CPPUNIT_TEST(manyProbesAtOnce);
   CPPUNIT_TEST(unresolvableHostSaysSo);
+  CPPUNIT_TEST(reuseKeepsTheConnectionForTheNextCheck);
+  CPPUNIT_TEST(reuseReconnectsWhenTheMemberClosed);
+  CPPUNIT_TEST(noReuseWhenTheMemberSaysClose);
   CPPUNIT_TEST_SUITE_END();
+
+  // Reads one request head from an accepted connection and answers it.
+  static std::string answerOn(int c, const std::string& answer) {
+    std::string req;
+    char buf[4096];
+    while (req.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = recv(c, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      req.append(buf, static_cast<size_t>(n));
+    }
+    send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    return req;
+  }
 
  public:
   void tcpPassesWhenSomethingListens() {
@@ -171,6 +187,66 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     std::string why;
     CPPUNIT_ASSERT(!resolveTarget("no-such-host.invalid", 80, &t, &why));
     CPPUNIT_ASSERT(why.find("cannot resolve no-such-host.invalid") == 0);
+  }
+  void reuseKeepsTheConnectionForTheNextCheck() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET11");
+    t.reuse = true;
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    e.start(4, t, 0);
+    e.step(0, 0);
+    int c;
+    std::string first = l.serveOnce(ok, &c);
+    CPPUNIT_ASSERT(first.find("Connection: keep-alive\r\n") != std::string::npos);
+    CPPUNIT_ASSERT(runOne(e, 10).passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.idle());
+    // The second check goes over the same connection: no new connection reaches the listener.
+    e.start(4, t, 20);
+    e.step(20, 0);
+    std::string second = answerOn(c, ok);
+    CPPUNIT_ASSERT(second.rfind("GET /health HTTP/1.1\r\n", 0) == 0);
+    ProbeResult r = runOne(e, 30);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(int64_t(10), r.latencyMicros);
+    CPPUNIT_ASSERT(accept(l.fd, nullptr, nullptr) < 0);
+    e.forget(4);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
+    close(c);
+  }
+  void reuseReconnectsWhenTheMemberClosed() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET");
+    t.reuse = true;
+    const std::string ok = "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n";
+    e.start(5, t, 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce(ok, &c);
+    CPPUNIT_ASSERT(runOne(e, 0).passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.idle());
+    close(c);  // the member drops the idle connection
+    e.start(5, t, 100);
+    e.step(100, 0);
+    int c2;
+    l.serveOnce(ok, &c2);  // a fresh connection carries the check
+    ProbeResult r = runOne(e, 100);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    close(c2);
+  }
+  void noReuseWhenTheMemberSaysClose() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET11");
+    t.reuse = true;
+    e.start(6, t, 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", &c);
+    CPPUNIT_ASSERT(runOne(e, 0).passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
+    close(c);
   }
 };
 
