@@ -3,6 +3,7 @@
 HC-fail flag within its time bound, the check timeout, TLS members with verification, the single
 checker handing over when its child dies, balancer-manager's hc columns, and bad configuration."""
 import collections
+import re
 import os
 import signal
 import socket
@@ -112,7 +113,8 @@ def setUpModule():
         "ProxyHCTPsize 16",
         balancer_section("hc", "p2c", [
             f"  BalancerMember {m1} route=m1 hctemplate=fast hctimeout=500ms",
-            f"  BalancerMember {m2} route=m2 hctemplate=fast hctimeout=500ms"]),
+            f"  BalancerMember {m2} route=m2 hctemplate=fast hctimeout=500ms"],
+            ["FleetSlowStart 10s", "FleetDecisionHeader On"]),
         balancer_section("silent", "byrequests", [
             f"  BalancerMember {m3} route=m3 hcmethod=GET11 hcinterval=300ms hctimeout=400ms",
             f"  BalancerMember http://127.0.0.1:{silent.port} route=s hcmethod=GET11 "
@@ -123,6 +125,7 @@ def setUpModule():
             f"  BalancerMember {m3} route=m3 hcmethod=HEAD hcexpr=ok234 hcinterval=200ms"]),
         balancer_section("dead", "maglev", [
             f"  BalancerMember {m3} route=m3 hcmethod=TCP hcinterval=200ms",
+            "  BalancerMember http://no-such-host.invalid:8080 route=nx hcmethod=GET hcinterval=200ms",
             f"  BalancerMember {CLOSED} route=x hcmethod=TCP hcinterval=200ms"]),
         balancer_section("keep", "p2c", [
             f"  BalancerMember {m1} route=m1",
@@ -177,8 +180,14 @@ class HealthChecks(unittest.TestCase):
         took = wait_for(lambda: not member_health("hc", m2.url)["health"]["failing"], 3)
         self.assertIsNotNone(took)
         self.assertLess(took, 2 * 0.2 + 0.2 + 0.3)
-        got = served_by("/hc/", 40)
-        self.assertGreater(got[(200, "m2")], 5)
+        # Slow start: right after its return m2 competes with a fraction of its weight.
+        def m2_weight():
+            _, headers, _ = request(httpd.port, "/hc/")
+            return int(re.search(r"m2 inflight=\d+ weight=(\d+)", headers["x-fleet-decision"]).group(1))
+
+        first = m2_weight()
+        self.assertLess(first, 50)
+        self.assertIsNotNone(wait_for(lambda: m2_weight() > first + 5, 3))
         self.assertIn("FL00015:", httpd.error_log())
         h = member_health("hc", m2.url)["health"]
         self.assertGreaterEqual(h["transitions"], 2)
@@ -214,6 +223,10 @@ class HealthChecks(unittest.TestCase):
         took = wait_for(lambda: member_health("dead", CLOSED)["health"]["failing"], 3)
         self.assertIsNotNone(took)
         self.assertIn("refused", member_health("dead", CLOSED)["health"]["reason"])
+        nx = "http://no-such-host.invalid:8080"
+        self.assertIsNotNone(wait_for(lambda: member_health("dead", nx)["health"]["failing"], 3))
+        self.assertIn("cannot resolve no-such-host.invalid", member_health("dead", nx)["health"]["reason"])
+        self.assertIn("FL00017:", httpd.error_log())
         h3 = member_health("dead", members[2].url)["health"]
         self.assertTrue(h3["last_passed"])
         self.assertEqual(h3["method"], "TCP")
