@@ -1,6 +1,7 @@
 #include "module/config_glue.h"
 
 #include "module/health_glue.h"
+#include "module/offload_glue.h"
 
 #include <algorithm>
 #include <new>
@@ -162,6 +163,13 @@ void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
     inherit(m->outlierMax, a->outlierMax);
     inherit(m->outlierMaxPercent, a->outlierMaxPercent);
     inherit(m->panicPercent, a->panicPercent);
+    inherit(m->forwardTls, a->forwardTls);
+    inherit(m->tlsHeaders, a->tlsHeaders);
+    inherit(m->trustedProxies, a->trustedProxies);
+    inherit(m->hsts, a->hsts);
+    inherit(m->redirectCode, a->redirectCode);
+    inherit(m->redirectPort, a->redirectPort);
+    inherit(m->redirectExempt, a->redirectExempt);
     return m;
   });
 }
@@ -219,6 +227,31 @@ const command_rec kCommands[] = {
     FLEET_TAKE1("FleetPanicThreshold", (setNumber<&DirConfig::panicPercent, 0, 100, false>),
                 "below this percent of healthy members, ignore ejections and use every usable "
                 "member; default 50"),
+    AP_INIT_FLAG("FleetForwardTLS", asCmdFunc(setForwardTls), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On tells members the client's TLS facts (X-Forwarded-Proto/Port, Forwarded, client "
+                 "certificate) from mod_ssl, after removing any copies the client sent; default Off"),
+    AP_INIT_TAKE2("FleetForwardTLSHeader", asCmdFunc(setForwardTlsHeader), nullptr,
+                  RSRC_CONF | ACCESS_CONF,
+                  "FleetForwardTLSHeader <fact> <Header-Name>|off: rename or turn off one forwarded "
+                  "fact (proto, port, forwarded, client-verify, client-subject, client-issuer, "
+                  "client-serial, client-not-after, client-sha256, client-cert, client-cert-chain, "
+                  "tls-protocol, tls-cipher, tls-sni)"),
+    AP_INIT_ITERATE("FleetTrustedProxies", asCmdFunc(addTrustedProxy), nullptr,
+                    RSRC_CONF | ACCESS_CONF,
+                    "addresses or networks (10.0.0.0/8, 2001:db8::/32) whose X-Forwarded-For and "
+                    "Forwarded chains are kept; from anyone else they are replaced"),
+    AP_INIT_RAW_ARGS("FleetHSTS", asCmdFunc(setHsts), nullptr, RSRC_CONF | ACCESS_CONF,
+                     "FleetHSTS max-age=<seconds> [includeSubDomains] [preload]: "
+                     "Strict-Transport-Security on HTTPS responses; FleetHSTS off"),
+    AP_INIT_TAKE12("FleetRedirectHTTPS", asCmdFunc(setRedirectHttps), nullptr,
+                   RSRC_CONF | ACCESS_CONF,
+                   "FleetRedirectHTTPS on [301|302|303|307|308]: send plain-HTTP requests to HTTPS "
+                   "(308 by default), keeping path and query; off"),
+    AP_INIT_TAKE1("FleetRedirectHTTPSPort", asCmdFunc(setRedirectPort), nullptr,
+                  RSRC_CONF | ACCESS_CONF, "the HTTPS port redirects point to; default 443"),
+    AP_INIT_ITERATE("FleetRedirectHTTPSExempt", asCmdFunc(addRedirectExempt), nullptr,
+                    RSRC_CONF | ACCESS_CONF,
+                    "path prefixes never redirected, e.g. /.well-known/acme-challenge/ /healthz"),
     // mod_proxy_hcheck's directives, with the same meaning (mod_fleet replaces that module).
     AP_INIT_RAW_ARGS("ProxyHCExpr", asCmdFunc(setHcExpr), nullptr, OR_FILEINFO,
                      "ProxyHCExpr name {expression}: a health check condition for hcexpr=name; "

@@ -8,6 +8,8 @@
 
 #include "module/httpd_includes.h"
 #include "shared/lb/member_health.h"
+#include "shared/offload/forwarded.h"
+#include "shared/offload/tls_facts.h"
 
 namespace fleet::glue {
 
@@ -28,6 +30,14 @@ struct DirConfig {
   std::optional<int64_t> outlierMax;
   std::optional<uint32_t> outlierMaxPercent;
   std::optional<uint32_t> panicPercent;
+  // SSL offload (module/offload_glue.cpp). Lists set in a section replace the inherited ones.
+  std::optional<bool> forwardTls;                          // FleetForwardTLS
+  std::optional<offload::HeaderNames*> tlsHeaders;         // FleetForwardTLSHeader (pool-owned)
+  std::optional<offload::TrustedProxies*> trustedProxies;  // FleetTrustedProxies (pool-owned)
+  std::optional<const char*> hsts;                         // FleetHSTS: the header value
+  std::optional<int> redirectCode;                         // FleetRedirectHTTPS: 0 = off
+  std::optional<int> redirectPort;                         // FleetRedirectHTTPSPort
+  std::optional<apr_array_header_t*> redirectExempt;       // FleetRedirectHTTPSExempt (char*)
 
   bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.

@@ -6,6 +6,7 @@
 #include "module/health_glue.h"
 #include "module/lb_glue.h"
 #include "module/member_table_glue.h"
+#include "module/offload_glue.h"
 #include "module/proxy_api.h"
 #include "module/status_glue.h"
 
@@ -26,6 +27,7 @@ int preConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) {
     }
     if (resolveProxyApi().missing().empty()) {
       registerProxyHooks();
+      registerOffloadProxyHooks();
     }
     return OK;
   });
@@ -68,6 +70,7 @@ void childInit(apr_pool_t* pchild, server_rec* s) {
 void registerHooks(apr_pool_t* p) {
   registerLbMethods(p);
   registerHealthHooks(p);
+  registerOffloadHooks();
   ap_hook_pre_config(preConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_check_config(checkConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After mod_proxy_balancer has sized and attached its own shared memory.
