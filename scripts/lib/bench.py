@@ -84,11 +84,11 @@ class Peer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def wrk(port, path):
+def wrk(port, path, scheme="http"):
     cmd = ["taskset", "-c", "1", "wrk", "-t1", f"-c{CONNS}", f"-d{DURATION}s", "--latency"]
     if os.path.exists(REPORT_LUA):
         cmd += ["-s", REPORT_LUA]
-    cmd.append(f"http://127.0.0.1:{port}{path}")
+    cmd.append(f"{scheme}://127.0.0.1:{port}{path}")
     if WARMUP:
         subprocess.run(cmd[:5] + [f"-d{WARMUP}s", cmd[-1]], capture_output=True, env=dict(os.environ, WRK_CONNS=str(CONNS)))
     out = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, WRK_CONNS=str(CONNS))).stdout
@@ -177,6 +177,9 @@ def main():
     if "--health" in sys.argv:
         import bench_health
         return bench_health.main()
+    if "--tls" in sys.argv:
+        import bench_tls
+        return bench_tls.main()
     os.sched_setaffinity(0, {0})  # servers started from here inherit CPU 0
     fast = [Member(f"b{i}") for i in range(1, 5)]
     slow = fast[:3] + [Member("s4", delay_ms=SLOW_MS)]
