@@ -1,0 +1,258 @@
+#include "shared/cache/entry.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace fleet::cache {
+namespace {
+
+constexpr char kEntryMagic[4] = {'F', 'L', 'C', '1'};
+constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+void put64(std::string* out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void put32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void putString(std::string* out, std::string_view s) {
+  put32(out, static_cast<uint32_t>(s.size()));
+  out->append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view b) : b_(b) {}
+  bool u64(uint64_t* v) {
+    if (b_.size() - pos_ < 8) return false;
+    *v = 0;
+    for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    pos_ += 8;
+    return true;
+  }
+  bool u32(uint32_t* v) {
+    if (b_.size() - pos_ < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) *v |= static_cast<uint32_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    pos_ += 4;
+    return true;
+  }
+  bool str(std::string* s) {
+    uint32_t n = 0;
+    if (!u32(&n) || b_.size() - pos_ < n) return false;
+    s->assign(b_.substr(pos_, n));
+    pos_ += n;
+    return true;
+  }
+  bool done() const { return pos_ == b_.size(); }
+
+ private:
+  std::string_view b_;
+  size_t pos_ = 0;
+};
+
+std::string hex(const unsigned char* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kHex[p[i] >> 4];
+    out += kHex[p[i] & 15];
+  }
+  return out;
+}
+
+common::Status corrupt(const char* what) {
+  return common::Status(common::Code::kInvalidArgument, std::string("cache entry rejected: ") + what);
+}
+
+}  // namespace
+
+std::string primaryKey(std::string_view scheme, std::string_view host, int port,
+                       std::string_view pathAndQuery) {
+  return lower(scheme) + "://" + lower(host) + ":" + std::to_string(port) + std::string(pathAndQuery);
+}
+
+std::string normalizeVaryValue(std::string_view name, std::string_view value) {
+  std::string collapsed;
+  bool space = false;
+  for (char c : trim(value)) {
+    if (c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space && !collapsed.empty()) collapsed += ' ';
+    space = false;
+    collapsed += c;
+  }
+  std::string n = lower(name);
+  if (n == "accept-encoding" || n == "accept-language" || n == "accept") {
+    std::vector<std::string> items;
+    size_t pos = 0;
+    while (pos <= collapsed.size()) {
+      size_t comma = collapsed.find(',', pos);
+      std::string item = lower(trim(std::string_view(collapsed).substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
+      item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+      if (!item.empty()) items.push_back(item);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    collapsed.clear();
+    for (const std::string& i : items) collapsed += (collapsed.empty() ? "" : ",") + i;
+  }
+  return collapsed;
+}
+
+std::vector<std::string> varyNames(std::string_view vary) {
+  std::vector<std::string> names;
+  size_t pos = 0;
+  while (pos <= vary.size()) {
+    size_t comma = vary.find(',', pos);
+    std::string n = lower(trim(vary.substr(pos, comma == std::string_view::npos ? vary.npos : comma - pos)));
+    if (!n.empty()) names.push_back(n);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::string variantKey(const std::string& primary, const std::vector<std::string>& names,
+                       const std::map<std::string, std::string>& requestValues) {
+  std::string k = primary;
+  for (const std::string& n : names) {
+    auto it = requestValues.find(n);
+    // An absent header and an empty one select different variants (RFC 9111 4.1).
+    k += '\n' + n + (it == requestValues.end() ? std::string("!") : ":" + normalizeVaryValue(n, it->second));
+  }
+  return k;
+}
+
+std::string storageKey(std::string_view prefix, std::string_view fullKey) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(fullKey.data()), fullKey.size(), md);
+  return std::string(prefix) + hex(md, 20);  // 160 bits: collisions are checked anyway
+}
+
+std::string chunkKey(std::string_view prefix, std::string_view fullKey, uint64_t bodyId, uint32_t index) {
+  unsigned char id[8];
+  for (int i = 0; i < 8; ++i) id[i] = static_cast<unsigned char>(bodyId >> (8 * i));
+  return storageKey(prefix, fullKey) + ":" + hex(id, 8) + ":" + std::to_string(index);
+}
+
+std::string Entry::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return "";
+}
+
+std::string encodeEntry(const Entry& e) {
+  std::string out(kEntryMagic, 4);
+  out.push_back(static_cast<char>(e.kind));
+  putString(&out, e.key);
+  put32(&out, static_cast<uint32_t>(e.status));
+  put64(&out, static_cast<uint64_t>(e.requestTime));
+  put64(&out, static_cast<uint64_t>(e.responseTime));
+  put32(&out, static_cast<uint32_t>(e.headers.size()));
+  for (const auto& [k, v] : e.headers) {
+    putString(&out, k);
+    putString(&out, v);
+  }
+  put32(&out, static_cast<uint32_t>(e.vary.size()));
+  for (const std::string& v : e.vary) putString(&out, v);
+  put32(&out, static_cast<uint32_t>(e.tags.size()));
+  for (const auto& [t, g] : e.tags) {
+    putString(&out, t);
+    put64(&out, g);
+  }
+  put64(&out, e.bodySize);
+  put64(&out, e.bodyId);
+  put32(&out, e.chunkSize);
+  put32(&out, e.chunkCount);
+  putString(&out, e.chunkCount == 0 ? std::string_view(e.body) : std::string_view());
+  return out;
+}
+
+common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expectedKey) {
+  if (bytes.size() < 5 || std::memcmp(bytes.data(), kEntryMagic, 4) != 0) return corrupt("not a mod_fleet entry");
+  Entry e;
+  uint8_t kind = static_cast<uint8_t>(bytes[4]);
+  if (kind != 1 && kind != 2) return corrupt("unknown kind");
+  e.kind = static_cast<Entry::Kind>(kind);
+  Reader r(bytes.substr(5));
+  uint32_t status = 0, n = 0;
+  uint64_t rq = 0, rs = 0;
+  if (!r.str(&e.key) || !r.u32(&status) || !r.u64(&rq) || !r.u64(&rs) || !r.u32(&n)) return corrupt("truncated");
+  if (e.key != expectedKey) return corrupt("stored under another key");
+  if (n > 1000) return corrupt("too many headers");
+  e.status = static_cast<int>(status);
+  e.requestTime = static_cast<int64_t>(rq);
+  e.responseTime = static_cast<int64_t>(rs);
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!r.str(&k) || !r.str(&v)) return corrupt("truncated headers");
+    e.headers.emplace_back(std::move(k), std::move(v));
+  }
+  if (!r.u32(&n) || n > 100) return corrupt("bad vary list");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string v;
+    if (!r.str(&v)) return corrupt("truncated vary list");
+    e.vary.push_back(std::move(v));
+  }
+  if (!r.u32(&n) || n > 100) return corrupt("bad tag list");
+  for (uint32_t i = 0; i < n; ++i) {
+    std::string t;
+    uint64_t g = 0;
+    if (!r.str(&t) || !r.u64(&g)) return corrupt("truncated tag list");
+    e.tags.emplace_back(std::move(t), g);
+  }
+  if (!r.u64(&e.bodySize) || !r.u64(&e.bodyId) || !r.u32(&e.chunkSize) || !r.u32(&e.chunkCount) ||
+      !r.str(&e.body) || !r.done()) {
+    return corrupt("truncated body");
+  }
+  if (e.chunkCount == 0 && e.body.size() != e.bodySize) return corrupt("body length mismatch");
+  if (e.chunkCount > 0 && (e.chunkSize == 0 || !e.body.empty() ||
+                           (e.bodySize + e.chunkSize - 1) / e.chunkSize != e.chunkCount)) {
+    return corrupt("chunk layout mismatch");
+  }
+  return e;
+}
+
+std::string encodeChunk(uint64_t bodyId, uint32_t index, std::string_view data) {
+  std::string out(kChunkMagic, 4);
+  put64(&out, bodyId);
+  put32(&out, index);
+  out.append(data);
+  return out;
+}
+
+common::Result<std::string> decodeChunk(std::string_view bytes, uint64_t bodyId, uint32_t index) {
+  if (bytes.size() < 16 || std::memcmp(bytes.data(), kChunkMagic, 4) != 0) return corrupt("not a chunk");
+  Reader r(bytes.substr(4, 12));
+  uint64_t id = 0;
+  uint32_t i = 0;
+  r.u64(&id);
+  r.u32(&i);
+  if (id != bodyId || i != index) return corrupt("chunk of another version");
+  return std::string(bytes.substr(16));
+}
+
+}  // namespace fleet::cache

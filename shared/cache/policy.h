@@ -1,0 +1,87 @@
+// HTTP caching rules (RFC 9111, RFC 5861) as pure functions over header values and times: parsing
+// Cache-Control and HTTP dates, whether a response may be stored by a shared cache, its freshness
+// lifetime and current age, and whether a stored response may answer a request (fresh, stale
+// within the client's max-stale or the response's stale-while-revalidate / stale-if-error).
+// All times are wall-clock seconds (HTTP's unit); nothing here reads a clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fleet::cache {
+
+// IMF-fixdate, RFC 850 and asctime forms (RFC 9110 5.6.7); nullopt when invalid.
+std::optional<int64_t> parseHttpDate(std::string_view text);
+std::string formatHttpDate(int64_t unixSeconds);
+
+// Cache-Control directives of a request or response. A directive given twice or with a bad value
+// makes the delta-seconds value invalid; RFC 9111 4.2.1 then says to treat the response as stale
+// (max-age) — here `invalidMaxAge` records it.
+struct CacheControl {
+  bool noStore = false, noCache = false, isPrivate = false, isPublic = false;
+  bool mustRevalidate = false, proxyRevalidate = false, onlyIfCached = false, noTransform = false;
+  bool mustUnderstand = false;
+  std::vector<std::string> noCacheFields, privateFields;  // no-cache="Set-Cookie"
+  std::optional<int64_t> maxAge, sMaxAge, maxStale, minFresh;
+  bool maxStaleAny = false;  // max-stale without a value
+  std::optional<int64_t> staleWhileRevalidate, staleIfError;
+  bool invalidMaxAge = false;
+};
+CacheControl parseCacheControl(std::string_view value);
+
+struct Limits {
+  int64_t defaultStaleWhileRevalidate = 0;  // FleetCacheStaleWhileRevalidate
+  int64_t defaultStaleIfError = 0;          // FleetCacheStaleIfError
+  int64_t maxHeuristic = 86400;             // cap on the Last-Modified heuristic
+  double heuristicFraction = 0.1;           // of (Date - Last-Modified)
+};
+
+// What the response said, as the glue reads it from httpd's tables.
+struct ResponseFacts {
+  int status = 0;
+  std::string cacheControl;   // all Cache-Control values joined with ", "
+  std::string pragma;
+  std::string expires, date, lastModified, age, etag, vary;
+  bool hasSetCookie = false;
+  bool hasAuthorizationRequest = false;  // the request carried Authorization
+};
+
+// Why a response is not stored ("" when it may be).
+std::string whyNotStorable(const std::string& method, const ResponseFacts& r);
+
+// Freshness lifetime in seconds (RFC 9111 4.2.1; the heuristic only for heuristically cacheable
+// statuses without explicit freshness); 0 when stale at once.
+int64_t freshnessLifetime(const ResponseFacts& r, const Limits& limits);
+
+// RFC 9111 4.2.3 current age of a stored response: responseTime/requestTime as the cache saw them.
+int64_t currentAge(const ResponseFacts& r, int64_t requestTime, int64_t responseTime, int64_t now);
+
+enum class Verdict {
+  kFresh,            // serve
+  kStaleAllowed,     // serve (the client's max-stale allows it)
+  kStaleRevalidate,  // serve, and refresh in the background (stale-while-revalidate)
+  kMustRevalidate,   // ask the member (conditional request); on error maybe stale-if-error
+};
+
+struct Decision {
+  Verdict verdict = Verdict::kMustRevalidate;
+  int64_t age = 0;
+  int64_t ttl = 0;             // freshness lifetime - age (negative when stale)
+  int64_t staleIfError = 0;    // how long past freshness a member error may still be hidden
+};
+
+// May the stored response (facts, with its stored times) answer a request with this
+// Cache-Control / Pragma now?
+Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t responseTime,
+                std::string_view requestCacheControl, std::string_view requestPragma, int64_t now,
+                const Limits& limits);
+
+// Whether a stored response answers a conditional request with 304 (If-None-Match, weak
+// comparison; else If-Modified-Since against Last-Modified).
+bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
+                 std::string_view ifModifiedSince);
+
+}  // namespace fleet::cache

@@ -1,0 +1,176 @@
+#include "shared/cache/policy.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace fleet::cache;
+
+namespace {
+const int64_t T = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+const std::string kDate = "Sun, 06 Nov 1994 08:49:37 GMT";
+
+ResponseFacts ok(const std::string& cc = "") {
+  ResponseFacts r;
+  r.status = 200;
+  r.cacheControl = cc;
+  r.date = kDate;
+  return r;
+}
+}  // namespace
+
+class PolicyTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(PolicyTest);
+  CPPUNIT_TEST(httpDatesInAllThreeForms);
+  CPPUNIT_TEST(cacheControlParsing);
+  CPPUNIT_TEST(storability);
+  CPPUNIT_TEST(freshnessLifetimes);
+  CPPUNIT_TEST(ageArithmetic);
+  CPPUNIT_TEST(requestDirectives);
+  CPPUNIT_TEST(staleServing);
+  CPPUNIT_TEST(conditionalRequests);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void httpDatesInAllThreeForms() {
+    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT").value());
+    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT").value());
+    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sun Nov  6 08:49:37 1994").value());
+    CPPUNIT_ASSERT_EQUAL(kDate, formatHttpDate(T));
+    for (const char* bad : {"0", "-1", "", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 32 Nov 1994 08:49:37 GMT",
+                            "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT trailing"}) {
+      CPPUNIT_ASSERT_MESSAGE(bad, !parseHttpDate(bad).has_value());
+    }
+  }
+  void cacheControlParsing() {
+    CacheControl c = parseCacheControl("public, max-age=60, s-maxage=\"120\", no-cache=\"Set-Cookie, X-A\"");
+    CPPUNIT_ASSERT(c.isPublic);
+    CPPUNIT_ASSERT_EQUAL(int64_t(60), *c.maxAge);
+    CPPUNIT_ASSERT_EQUAL(int64_t(120), *c.sMaxAge);
+    CPPUNIT_ASSERT(!c.noCache);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), c.noCacheFields.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("set-cookie"), c.noCacheFields[0]);
+    CPPUNIT_ASSERT(parseCacheControl("NO-STORE").noStore);
+    CPPUNIT_ASSERT(parseCacheControl("max-stale").maxStaleAny);
+    CPPUNIT_ASSERT_EQUAL(int64_t(2147483648LL), *parseCacheControl("max-age=99999999999999").maxAge);
+    // Conflicting or malformed max-age: invalid, treated as stale.
+    CPPUNIT_ASSERT(parseCacheControl("max-age=60, max-age=120").invalidMaxAge);
+    CPPUNIT_ASSERT(!parseCacheControl("max-age=60, max-age=60").invalidMaxAge);
+    CPPUNIT_ASSERT(parseCacheControl("max-age=1h").invalidMaxAge);
+    CPPUNIT_ASSERT_EQUAL(int64_t(30), *parseCacheControl("stale-while-revalidate=30").staleWhileRevalidate);
+  }
+  void storability() {
+    struct Case { std::string method; int status; std::string cc; std::string expires; bool auth; bool cookie; std::string vary; std::string why; };
+    const Case cases[] = {
+        {"GET", 200, "", "", false, false, "", ""},                     // heuristically cacheable
+        {"POST", 200, "max-age=60", "", false, false, "", "method"},
+        {"GET", 200, "no-store", "", false, false, "", "no-store"},
+        {"GET", 200, "private, max-age=60", "", false, false, "", "private"},
+        {"GET", 200, "private=\"X-User\", max-age=60", "", false, false, "", ""},
+        {"GET", 302, "", "", false, false, "", "status"},                // needs explicit freshness
+        {"GET", 302, "max-age=60", "", false, false, "", ""},
+        {"GET", 206, "max-age=60", "", false, false, "", "status"},
+        {"GET", 404, "", "", false, false, "", ""},
+        {"GET", 200, "max-age=60", "", true, false, "", "authorization"},
+        {"GET", 200, "max-age=60, public", "", true, false, "", ""},
+        {"GET", 200, "s-maxage=60", "", true, false, "", ""},
+        {"GET", 200, "max-age=60, must-revalidate", "", true, false, "", ""},
+        {"GET", 200, "max-age=60", "", false, true, "", "set-cookie"},
+        {"GET", 200, "max-age=60, no-cache=\"Set-Cookie\"", "", false, true, "", ""},
+        {"GET", 200, "max-age=60", "", false, false, "*", "vary-star"},
+        {"GET", 200, "max-age=60", "", false, false, "Accept-Encoding, *", "vary-star"},
+        {"GET", 500, "", "Sun, 06 Nov 1994 09:49:37 GMT", false, false, "", ""},
+    };
+    for (const Case& c : cases) {
+      ResponseFacts r = ok(c.cc);
+      r.status = c.status;
+      r.expires = c.expires;
+      r.hasAuthorizationRequest = c.auth;
+      r.hasSetCookie = c.cookie;
+      r.vary = c.vary;
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(c.method + " " + std::to_string(c.status) + " " + c.cc, c.why,
+                                   whyNotStorable(c.method, r));
+    }
+  }
+  void freshnessLifetimes() {
+    Limits l;
+    CPPUNIT_ASSERT_EQUAL(int64_t(120), freshnessLifetime(ok("max-age=60, s-maxage=120"), l));
+    CPPUNIT_ASSERT_EQUAL(int64_t(60), freshnessLifetime(ok("max-age=60"), l));
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=0"), l));
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=60, max-age=30"), l));  // conflicting
+    ResponseFacts e = ok();
+    e.expires = "Sun, 06 Nov 1994 09:49:37 GMT";
+    CPPUNIT_ASSERT_EQUAL(int64_t(3600), freshnessLifetime(e, l));
+    e.expires = "0";  // invalid: already expired
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(e, l));
+    e.cacheControl = "max-age=10";  // max-age wins over Expires
+    CPPUNIT_ASSERT_EQUAL(int64_t(10), freshnessLifetime(e, l));
+    ResponseFacts h = ok();
+    h.lastModified = "Sun, 06 Nov 1994 06:49:37 GMT";  // two hours before Date
+    CPPUNIT_ASSERT_EQUAL(int64_t(720), freshnessLifetime(h, l));  // 10 %
+    h.lastModified = "Sun, 06 Nov 1984 06:49:37 GMT";
+    CPPUNIT_ASSERT_EQUAL(int64_t(86400), freshnessLifetime(h, l));  // capped
+    h.status = 302;  // not heuristically cacheable
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(h, l));
+  }
+  void ageArithmetic() {
+    ResponseFacts r = ok("max-age=100");
+    // Stored at T+2 for a request sent at T+1 (1 s delay), Age 10 from upstream: 11 at arrival.
+    r.age = "10";
+    CPPUNIT_ASSERT_EQUAL(int64_t(11), currentAge(r, T + 1, T + 2, T + 2));
+    CPPUNIT_ASSERT_EQUAL(int64_t(41), currentAge(r, T + 1, T + 2, T + 32));
+    // A Date behind the cache's clock counts as apparent age.
+    r.age = "";
+    r.date = formatHttpDate(T - 30);
+    CPPUNIT_ASSERT_EQUAL(int64_t(32), currentAge(r, T, T + 2, T + 2));
+    r.age = "garbage";  // an invalid Age is ignored
+    r.date = kDate;
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), currentAge(r, T, T, T));
+  }
+  void requestDirectives() {
+    Limits l;
+    ResponseFacts r = ok("max-age=100");
+    CPPUNIT_ASSERT(decide(r, T, T, "", "", T + 10, l).verdict == Verdict::kFresh);
+    CPPUNIT_ASSERT_EQUAL(int64_t(90), decide(r, T, T, "", "", T + 10, l).ttl);
+    CPPUNIT_ASSERT(decide(r, T, T, "no-cache", "", T + 10, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "", "no-cache", T + 10, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-age=5", "", T + 10, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-age=50", "", T + 10, l).verdict == Verdict::kFresh);
+    CPPUNIT_ASSERT(decide(r, T, T, "min-fresh=95", "", T + 10, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=20", "", T + 110, l).verdict == Verdict::kStaleAllowed);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=5", "", T + 110, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale", "", T + 100000, l).verdict == Verdict::kStaleAllowed);
+    CPPUNIT_ASSERT(decide(ok("no-cache, max-age=100"), T, T, "", "", T + 1, l).verdict == Verdict::kMustRevalidate);
+  }
+  void staleServing() {
+    Limits l;
+    ResponseFacts r = ok("max-age=10, stale-while-revalidate=30, stale-if-error=300");
+    Decision d = decide(r, T, T, "", "", T + 20, l);
+    CPPUNIT_ASSERT(d.verdict == Verdict::kStaleRevalidate);
+    CPPUNIT_ASSERT_EQUAL(int64_t(300), d.staleIfError);
+    CPPUNIT_ASSERT(decide(r, T, T, "", "", T + 41, l).verdict == Verdict::kMustRevalidate);
+    // must-revalidate (and s-maxage) forbid serving stale, even on errors.
+    d = decide(ok("max-age=10, must-revalidate, stale-while-revalidate=30, stale-if-error=300"), T, T, "", "", T + 20, l);
+    CPPUNIT_ASSERT(d.verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), d.staleIfError);
+    CPPUNIT_ASSERT(decide(ok("s-maxage=10"), T, T, "max-stale", "", T + 20, l).verdict == Verdict::kMustRevalidate);
+    // Server-wide defaults apply when the response says nothing.
+    l.defaultStaleWhileRevalidate = 60;
+    l.defaultStaleIfError = 600;
+    d = decide(ok("max-age=10"), T, T, "", "", T + 30, l);
+    CPPUNIT_ASSERT(d.verdict == Verdict::kStaleRevalidate);
+    CPPUNIT_ASSERT_EQUAL(int64_t(600), d.staleIfError);
+  }
+  void conditionalRequests() {
+    ResponseFacts r = ok("max-age=60");
+    r.etag = "\"v1\"";
+    r.lastModified = kDate;
+    CPPUNIT_ASSERT(notModified(r, "\"v1\"", ""));
+    CPPUNIT_ASSERT(notModified(r, "\"v0\", W/\"v1\"", ""));  // weak comparison
+    CPPUNIT_ASSERT(notModified(r, "*", ""));
+    CPPUNIT_ASSERT(!notModified(r, "\"v2\"", kDate));  // If-None-Match wins over If-Modified-Since
+    CPPUNIT_ASSERT(notModified(r, "", kDate));
+    CPPUNIT_ASSERT(!notModified(r, "", "Sun, 06 Nov 1994 07:49:37 GMT"));
+    CPPUNIT_ASSERT(!notModified(r, "", "not a date"));
+  }
+};
+
+CPPUNIT_TEST_SUITE_NAMED_REGISTRATION(PolicyTest, "cache");
