@@ -2,6 +2,7 @@
 
 #include "module/health_glue.h"
 #include "module/offload_glue.h"
+#include "module/cache_glue.h"
 
 #include <algorithm>
 #include <new>
@@ -116,6 +117,31 @@ const char* setTableSize(cmd_parms* cmd, void* dir, const char* arg) {
   });
 }
 
+const char* setCacheMaxObject(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<uint64_t> v = common::parseSizeBytes(arg);
+    if (!v.isOk() || v.value() == 0) {
+      return apr_psprintf(cmd->pool, "FleetCacheMaxObjectSize: '%s' is not valid; accepted: a size "
+                          "such as 512k, 10M or 1G", arg);
+    }
+    static_cast<DirConfig*>(dir)->cacheMaxObject = v.value();
+    return nullptr;
+  });
+}
+
+// Durations stored as whole seconds (HTTP's unit).
+template <std::optional<int64_t> DirConfig::*Field>
+const char* setCacheSeconds(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk()) {
+      return apr_pstrdup(cmd->pool, config::badValue(cmd->cmd->name, v.status().message()).c_str());
+    }
+    static_cast<DirConfig*>(dir)->*Field = v.value() / 1000000;
+    return nullptr;
+  });
+}
+
 template <typename T>
 void inherit(std::optional<T>& merged, const std::optional<T>& add) {
   if (add.has_value()) {
@@ -170,6 +196,12 @@ void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
     inherit(m->redirectCode, a->redirectCode);
     inherit(m->redirectPort, a->redirectPort);
     inherit(m->redirectExempt, a->redirectExempt);
+    inherit(m->cacheOn, a->cacheOn);
+    inherit(m->cacheMaxObject, a->cacheMaxObject);
+    inherit(m->cacheSwr, a->cacheSwr);
+    inherit(m->cacheSie, a->cacheSie);
+    inherit(m->cacheLockWait, a->cacheLockWait);
+    inherit(m->cachePurge, a->cachePurge);
     return m;
   });
 }
@@ -252,6 +284,28 @@ const command_rec kCommands[] = {
     AP_INIT_ITERATE("FleetRedirectHTTPSExempt", asCmdFunc(addRedirectExempt), nullptr,
                     RSRC_CONF | ACCESS_CONF,
                     "path prefixes never redirected, e.g. /.well-known/acme-challenge/ /healthz"),
+    AP_INIT_FLAG("FleetCache", asCmdFunc(setFlag<&DirConfig::cacheOn>), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On caches responses here in the shared memcached cache (FleetCacheServers); default Off"),
+    AP_INIT_TAKE1("FleetCacheMaxObjectSize", asCmdFunc(setCacheMaxObject), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "largest response body stored, e.g. 10M (default); larger ones pass through"),
+    AP_INIT_TAKE1("FleetCacheStaleWhileRevalidate", asCmdFunc(setCacheSeconds<&DirConfig::cacheSwr>), nullptr,
+                  RSRC_CONF | ACCESS_CONF,
+                  "default stale-while-revalidate for responses that do not say, e.g. 30s; default 0"),
+    AP_INIT_TAKE1("FleetCacheStaleIfError", asCmdFunc(setCacheSeconds<&DirConfig::cacheSie>), nullptr,
+                  RSRC_CONF | ACCESS_CONF,
+                  "default stale-if-error for responses that do not say, e.g. 1h; default 0"),
+    AP_INIT_TAKE1("FleetCacheLockWait", asCmdFunc((setDuration<&DirConfig::cacheLockWait, 0>)), nullptr,
+                  RSRC_CONF | ACCESS_CONF,
+                  "how long a request waits for another one fetching the same miss; 0 = no "
+                  "coalescing; default 2s"),
+    AP_INIT_FLAG("FleetCachePurge", asCmdFunc(setFlag<&DirConfig::cachePurge>), nullptr, RSRC_CONF | ACCESS_CONF,
+                 "On accepts PURGE here (guard it with Require); default Off"),
+    AP_INIT_RAW_ARGS("FleetCacheServers", asCmdFunc(setCacheServers), nullptr, RSRC_CONF,
+                  "memcached servers of the shared cache: host:port ..."),
+    AP_INIT_TAKE1("FleetCacheTimeout", asCmdFunc(setCacheTimeout), nullptr, RSRC_CONF,
+                  "connect and I/O timeout for memcached, e.g. 100ms (default)"),
+    AP_INIT_TAKE1("FleetCacheRetry", asCmdFunc(setCacheRetry), nullptr, RSRC_CONF,
+                  "how long a failed memcached server is skipped, e.g. 5s (default)"),
     // mod_proxy_hcheck's directives, with the same meaning (mod_fleet replaces that module).
     AP_INIT_RAW_ARGS("ProxyHCExpr", asCmdFunc(setHcExpr), nullptr, OR_FILEINFO,
                      "ProxyHCExpr name {expression}: a health check condition for hcexpr=name; "

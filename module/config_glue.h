@@ -38,6 +38,13 @@ struct DirConfig {
   std::optional<int> redirectCode;                         // FleetRedirectHTTPS: 0 = off
   std::optional<int> redirectPort;                         // FleetRedirectHTTPSPort
   std::optional<apr_array_header_t*> redirectExempt;       // FleetRedirectHTTPSExempt (char*)
+  // The shared response cache (module/cache_glue.cpp).
+  std::optional<bool> cacheOn;              // FleetCache
+  std::optional<uint64_t> cacheMaxObject;   // FleetCacheMaxObjectSize (bytes)
+  std::optional<int64_t> cacheSwr;          // FleetCacheStaleWhileRevalidate (seconds)
+  std::optional<int64_t> cacheSie;          // FleetCacheStaleIfError (seconds)
+  std::optional<int64_t> cacheLockWait;     // FleetCacheLockWait (micros; 0 = no coalescing)
+  std::optional<bool> cachePurge;           // FleetCachePurge
 
   bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.

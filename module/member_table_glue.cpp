@@ -19,6 +19,7 @@ namespace {
 
 lb::MemberTable* g_table = nullptr;
 health::CheckerControl* g_control = nullptr;
+cache::CacheShared* g_cacheShared = nullptr;
 const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
 pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
@@ -57,6 +58,7 @@ apr_status_t forgetTable(void*) {
   });
   g_table = nullptr;
   g_control = nullptr;
+  g_cacheShared = nullptr;
   g_cache = nullptr;
   g_table_full_logged = false;
   return APR_SUCCESS;
@@ -88,7 +90,8 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   if (members < 64) {
     members = 64;
   }
-  constexpr size_t kControlBytes = (sizeof(health::CheckerControl) + 63) / 64 * 64;
+  constexpr size_t kCheckerBytes = (sizeof(health::CheckerControl) + 63) / 64 * 64;
+  constexpr size_t kControlBytes = kCheckerBytes + (sizeof(cache::CacheShared) + 63) / 64 * 64;
   size_t bytes = kControlBytes + lb::MemberTable::bytesFor(members);
   apr_shm_t* shm = nullptr;
   apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
@@ -100,6 +103,7 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   char* base = static_cast<char*>(apr_shm_baseaddr_get(shm));
   std::memset(base, 0, kControlBytes);
   g_control = reinterpret_cast<health::CheckerControl*>(base);
+  g_cacheShared = reinterpret_cast<cache::CacheShared*>(base + kCheckerBytes);
   g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable))) lb::MemberTable(
       lb::MemberTable::format(base + kControlBytes, apr_shm_size_get(shm) - kControlBytes));
   size_t cache_bytes = lb::SlotCache::bytesFor(members);
@@ -139,6 +143,7 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
 
 lb::MemberTable* memberTable() { return g_table; }
 health::CheckerControl* checkerControl() { return g_control; }
+cache::CacheShared* cacheShared() { return g_cacheShared; }
 
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (g_table == nullptr) {

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "module/httpd_includes.h"
+#include "shared/cache/store.h"
 #include "shared/lb/member_table.h"
 
 namespace fleet::glue {
@@ -16,6 +17,8 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s);
 lb::MemberTable* memberTable();
 // The health checker's lease and counters, in the same shared memory; nullptr before post_config.
 health::CheckerControl* checkerControl();
+// The cache's counters and memcached server states, in the same shared memory.
+cache::CacheShared* cacheShared();
 // The slot of a balancer member, claimed on first use; nullptr if the table is full.
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker);
 // The same from names as httpd puts them in BALANCER_NAME / BALANCER_WORKER_NAME.

@@ -1,6 +1,7 @@
 // The module: hook registration and the lifecycle (pre_config, check_config, post_config).
 // Nothing is started here or in static constructors: httpd loads and unloads the DSO several
 // times during startup and on every restart.
+#include "module/cache_glue.h"
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/health_glue.h"
@@ -63,6 +64,7 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
 void childInit(apr_pool_t* pchild, server_rec* s) {
   guarded<int>(s, "child_init", 0, [&] {
     startHealthChecker(pchild, s);
+    startCache(pchild, s);
     return 0;
   });
 }
@@ -71,6 +73,7 @@ void registerHooks(apr_pool_t* p) {
   registerLbMethods(p);
   registerHealthHooks(p);
   registerOffloadHooks();
+  registerCacheHooks();
   ap_hook_pre_config(preConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_check_config(checkConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After mod_proxy_balancer has sized and attached its own shared memory.

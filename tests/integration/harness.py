@@ -301,3 +301,29 @@ def fleet_status(httpd, path="/fleet-status"):
     status, _, body = httpd.get(path)
     assert status == 200, status
     return json.loads(body)
+
+
+class Memcached:
+    """A private memcached on a loopback port, stopped (and restartable) by PID."""
+
+    def __init__(self, port=None):
+        self.port = port or free_port()
+        self.proc = None
+        self.start()
+
+    def start(self):
+        cmd = ["memcached", "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", "64"]
+        if os.geteuid() == 0:
+            cmd += ["-u", "nobody"]
+        self.proc = subprocess.Popen(cmd)
+        _started.append(self.proc)
+        wait_port(self.port, self.proc, what="memcached")
+
+    def stop(self):
+        if self.proc is not None:
+            stop_process(self.proc)
+            self.proc = None
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"

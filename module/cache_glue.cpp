@@ -1,0 +1,723 @@
+#include "module/cache_glue.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "module/config_glue.h"
+#include "module/guard.h"
+#include "module/member_table_glue.h"
+#include "shared/cache/entry.h"
+#include "shared/cache/policy.h"
+#include "shared/cache/store.h"
+#include "shared/common/clock.h"
+#include "shared/common/parse.h"
+
+extern "C" {
+#include "http_ssl.h"
+}
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+using cache::Entry;
+
+constexpr const char* kPrefix = "fl1:";
+constexpr size_t kChunkSize = 512 * 1024;  // below memcached's default 1 MB item limit
+constexpr uint64_t kDefaultMaxObject = 10 * 1024 * 1024;
+constexpr int64_t kDefaultLockWait = 2000000;
+constexpr int64_t kMaxTtl = 30 * 86400;
+constexpr const char* kCtxKey = "fleet-cache";
+constexpr const char* kTagHeader = "Surrogate-Key";
+
+struct Globals {
+  std::string servers;
+  int64_t timeoutMicros = 100000;
+  int64_t retryMicros = 5000000;
+};
+Globals* g_conf = nullptr;  // set by directives, lives with pconf
+std::unique_ptr<cache::Store> g_store;  // per child
+common::SteadyClock g_clock;
+ap_filter_rec_t* g_saveFilter = nullptr;
+ap_filter_rec_t* g_invalidateFilter = nullptr;
+std::mt19937_64* g_rng = nullptr;
+
+apr_status_t forgetGlobals(void*) {
+  delete g_conf;
+  g_conf = nullptr;
+  return APR_SUCCESS;
+}
+
+Globals& globals(apr_pool_t* pconf) {
+  if (g_conf == nullptr) {
+    g_conf = new Globals();
+    apr_pool_cleanup_register(pconf, nullptr, forgetGlobals, apr_pool_cleanup_null);
+  }
+  return *g_conf;
+}
+
+cache::CacheShared* counters() { return cacheShared(); }
+void count(std::atomic<uint64_t> cache::CacheShared::*field, uint64_t n = 1) {
+  if (cache::CacheShared* c = counters()) (c->*field).fetch_add(n, std::memory_order_relaxed);
+}
+
+int64_t wallNow() { return static_cast<int64_t>(apr_time_sec(apr_time_now())); }
+
+// Per request.
+struct Ctx {
+  std::string primary;
+  std::string fullKey;                 // where this request's response lives (variant or primary)
+  int64_t requestTime = 0;
+  std::optional<Entry> stored;         // a stored response that could not be served as it was
+  int64_t staleIfError = 0;
+  bool revalidating = false;           // we added validators to the member request
+  std::string lockKey;                 // a miss lease we hold
+  const char* fwd = "uri-miss";
+  // Storing, as the response streams out.
+  bool decided = false, storing = false;
+  Entry entry;
+  std::string pending;                 // body bytes not yet in a chunk
+  uint64_t maxObject = kDefaultMaxObject;
+  int64_t ttl = 0;
+};
+
+apr_status_t destroyCtx(void* p) {
+  auto* ctx = static_cast<Ctx*>(p);
+  if (!ctx->lockKey.empty() && g_store) g_store->remove(ctx->lockKey);
+  delete ctx;
+  return APR_SUCCESS;
+}
+
+Ctx* ctxOf(request_rec* r) {
+  void* p = nullptr;
+  apr_pool_userdata_get(&p, kCtxKey, r->pool);
+  return static_cast<Ctx*>(p);
+}
+
+Ctx* newCtx(request_rec* r) {
+  auto* ctx = new Ctx();
+  apr_pool_userdata_setn(ctx, kCtxKey, destroyCtx, r->pool);
+  return ctx;
+}
+
+std::string primaryKeyOf(request_rec* r) {
+  bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+  const char* host = r->hostname != nullptr ? r->hostname : r->server->server_hostname;
+  return cache::primaryKey(https ? "https" : "http", host != nullptr ? host : "", ap_get_server_port(r),
+                           r->unparsed_uri != nullptr ? r->unparsed_uri : "/");
+}
+
+std::optional<Entry> fetch(const std::string& fullKey) {
+  std::optional<std::string> v = g_store->get(cache::storageKey(kPrefix, fullKey));
+  if (!v) return std::nullopt;
+  common::Result<Entry> e = cache::decodeEntry(*v, fullKey);
+  if (!e.isOk()) return std::nullopt;
+  return std::move(e.value());
+}
+
+std::map<std::string, std::string> requestValues(request_rec* r, const std::vector<std::string>& names) {
+  std::map<std::string, std::string> out;
+  for (const std::string& n : names) {
+    if (const char* v = apr_table_get(r->headers_in, n.c_str())) out[n] = v;
+  }
+  return out;
+}
+
+// The stored response for this request (through the Vary manifest), or nothing; sets the key
+// the response belongs under and why it missed.
+std::optional<Entry> lookup(request_rec* r, Ctx* ctx) {
+  ctx->fullKey = ctx->primary;
+  std::optional<Entry> e = fetch(ctx->primary);
+  if (e && e->kind == Entry::Kind::kVaryManifest) {
+    ctx->fullKey = cache::variantKey(ctx->primary, e->vary, requestValues(r, e->vary));
+    e = fetch(ctx->fullKey);
+    if (!e) ctx->fwd = "vary-miss";
+  }
+  if (e && e->kind != Entry::Kind::kResponse) e.reset();
+  if (e && !e->tags.empty()) {
+    // Purged by tag since it was stored?
+    for (const auto& [tag, gen] : e->tags) {
+      std::optional<std::string> now = g_store->get(std::string(kPrefix) + "tag:" + tag);
+      uint64_t current = now ? std::strtoull(now->c_str(), nullptr, 10) : 0;
+      if (current != gen) return std::nullopt;
+    }
+  }
+  return e;
+}
+
+cache::ResponseFacts factsOf(const Entry& e) {
+  cache::ResponseFacts f;
+  f.status = e.status;
+  std::string cc;
+  for (const auto& [k, v] : e.headers) {
+    if (strcasecmp(k.c_str(), "Cache-Control") == 0) cc += (cc.empty() ? "" : ", ") + v;
+  }
+  f.cacheControl = cc;
+  f.expires = e.header("Expires");
+  f.date = e.header("Date");
+  f.lastModified = e.header("Last-Modified");
+  f.age = e.header("Age");
+  f.etag = e.header("ETag");
+  f.vary = e.header("Vary");
+  return f;
+}
+
+cache::Limits limitsOf(const DirConfig& d) {
+  cache::Limits l;
+  l.defaultStaleWhileRevalidate = d.cacheSwr.value_or(0);
+  l.defaultStaleIfError = d.cacheSie.value_or(0);
+  return l;
+}
+
+bool hopByHop(const std::string& name) {
+  static const char* kSkip[] = {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+                                "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
+                                "Age", "Set-Cookie", "Set-Cookie2", "Cache-Status"};
+  for (const char* s : kSkip) {
+    if (strcasecmp(name.c_str(), s) == 0) return true;
+  }
+  return false;
+}
+
+void setStatusHeader(request_rec* r, const std::string& value) {
+  apr_table_setn(r->headers_out, "Cache-Status", apr_pstrdup(r->pool, ("fleet; " + value).c_str()));
+}
+
+// The stored body: inline, or every chunk (all must be there and of this version).
+std::optional<std::string> bodyOf(const Ctx* ctx, const Entry& e) {
+  if (e.chunkCount == 0) return e.body;
+  std::string body;
+  body.reserve(e.bodySize);
+  for (uint32_t i = 0; i < e.chunkCount; ++i) {
+    std::optional<std::string> v = g_store->get(cache::chunkKey(kPrefix, ctx->fullKey, e.bodyId, i));
+    if (!v) return std::nullopt;
+    common::Result<std::string> c = cache::decodeChunk(*v, e.bodyId, i);
+    if (!c.isOk()) return std::nullopt;
+    body += c.value();
+  }
+  if (body.size() != e.bodySize) return std::nullopt;
+  return body;
+}
+
+void copyHeaders(request_rec* r, const Entry& e) {
+  cache::CacheControl cc = cache::parseCacheControl(factsOf(e).cacheControl);
+  auto listed = [&](const std::string& name) {
+    std::string l = common::toLower(name);
+    return std::find(cc.noCacheFields.begin(), cc.noCacheFields.end(), l) != cc.noCacheFields.end() ||
+           std::find(cc.privateFields.begin(), cc.privateFields.end(), l) != cc.privateFields.end();
+  };
+  apr_table_clear(r->headers_out);
+  for (const auto& [k, v] : e.headers) {
+    if (hopByHop(k) || listed(k)) continue;
+    if (strcasecmp(k.c_str(), "Content-Type") == 0) {
+      ap_set_content_type(r, apr_pstrdup(r->pool, v.c_str()));
+      continue;
+    }
+    apr_table_add(r->headers_out, apr_pstrdup(r->pool, k.c_str()), apr_pstrdup(r->pool, v.c_str()));
+  }
+}
+
+// Answers the request from a stored response; DECLINED when the body cannot be had (a miss).
+int serve(request_rec* r, Ctx* ctx, const Entry& e, int64_t age, const std::string& status) {
+  const char* inm = apr_table_get(r->headers_in, "If-None-Match");
+  const char* ims = apr_table_get(r->headers_in, "If-Modified-Since");
+  if ((inm != nullptr || ims != nullptr) && e.status == 200 &&
+      cache::notModified(factsOf(e), inm ? inm : "", ims ? ims : "")) {
+    copyHeaders(r, e);
+    apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, std::max<int64_t>(0, age)));
+    setStatusHeader(r, status);
+    count(&cache::CacheShared::hits);
+    return HTTP_NOT_MODIFIED;
+  }
+  std::optional<std::string> body = bodyOf(ctx, e);
+  if (!body) {
+    g_store->remove(cache::storageKey(kPrefix, ctx->fullKey));  // a chunk is gone: drop it all
+    return DECLINED;
+  }
+  copyHeaders(r, e);
+  r->status = e.status;
+  apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, std::max<int64_t>(0, age)));
+  setStatusHeader(r, status);
+  ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
+  count(&cache::CacheShared::hits);
+  count(&cache::CacheShared::bytesServed, body->size());
+  if (r->header_only) return OK;
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+  ap_pass_brigade(r->output_filters, bb);
+  return OK;
+}
+
+std::string ttlText(int64_t ttl) { return "ttl=" + std::to_string(ttl); }
+
+// Tries the stored response; returns a handler result, or DECLINED to go to the member.
+int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale) {
+  std::optional<Entry> e = lookup(r, ctx);
+  if (!e) return DECLINED;
+  const char* cc = apr_table_get(r->headers_in, "Cache-Control");
+  const char* pragma = apr_table_get(r->headers_in, "Pragma");
+  cache::Decision dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "",
+                                      pragma ? pragma : "", wallNow(), limitsOf(d));
+  if (dec.verdict == cache::Verdict::kFresh || dec.verdict == cache::Verdict::kStaleAllowed) {
+    int rc = serve(r, ctx, *e, dec.age, "hit; " + ttlText(dec.ttl));
+    if (rc != DECLINED && dec.verdict == cache::Verdict::kStaleAllowed) count(&cache::CacheShared::staleServed);
+    return rc;
+  }
+  *stale = true;
+  ctx->fwd = "stale";
+  ctx->staleIfError = dec.staleIfError;
+  ctx->stored = std::move(e);
+  return DECLINED;
+}
+
+// Adds the stored response's validators to the member request (unless the client has its own).
+void addValidators(request_rec* r, Ctx* ctx) {
+  if (!ctx->stored || apr_table_get(r->headers_in, "If-None-Match") != nullptr ||
+      apr_table_get(r->headers_in, "If-Modified-Since") != nullptr) {
+    return;
+  }
+  std::string etag = ctx->stored->header("ETag");
+  std::string lm = ctx->stored->header("Last-Modified");
+  if (!etag.empty()) apr_table_setn(r->headers_in, "If-None-Match", apr_pstrdup(r->pool, etag.c_str()));
+  if (!lm.empty()) apr_table_setn(r->headers_in, "If-Modified-Since", apr_pstrdup(r->pool, lm.c_str()));
+  ctx->revalidating = !etag.empty() || !lm.empty();
+}
+
+int purge(request_rec* r, const DirConfig& d) {
+  if (!d.cachePurge.value_or(false)) return HTTP_METHOD_NOT_ALLOWED;
+  count(&cache::CacheShared::purges);
+  const char* tags = apr_table_get(r->headers_in, kTagHeader);
+  std::string done;
+  if (tags != nullptr) {
+    // Every response stored with one of these tags is stale fleet-wide at once: its recorded
+    // generation no longer matches (no scan of memcached).
+    for (const char* t = tags; *t != '\0';) {
+      const char* tag = ap_getword_white(r->pool, &t);
+      if (*tag == '\0') break;
+      if (!g_store->increment(std::string(kPrefix) + "tag:" + tag)) return HTTP_SERVICE_UNAVAILABLE;
+      done += std::string(done.empty() ? "" : " ") + tag;
+    }
+  } else {
+    // The primary key holds the response or the Vary manifest every variant is reached through.
+    std::string primary = primaryKeyOf(r);
+    if (!g_store->remove(cache::storageKey(kPrefix, primary))) return HTTP_SERVICE_UNAVAILABLE;
+    done = primary;
+  }
+  r->status = HTTP_OK;
+  ap_set_content_type(r, "text/plain");
+  ap_rprintf(r, "purged %s\n", done.c_str());
+  return OK;
+}
+
+int lookupHandler(request_rec* r) {
+  return guarded<int>(r->server, "cache lookup", DECLINED, [&] {
+    if (!g_store || r->main != nullptr || r->prev != nullptr) return DECLINED;
+    const DirConfig& d = dirConfig(r);
+    if (!d.cacheOn.value_or(false)) return DECLINED;
+    if (std::strcmp(r->method, "PURGE") == 0) return purge(r, d);
+    if (r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_DELETE ||
+        r->method_number == M_PATCH) {
+      ap_add_output_filter_handle(g_invalidateFilter, nullptr, r, r->connection);
+      return DECLINED;
+    }
+    if (r->method_number != M_GET) return DECLINED;  // HEAD is M_GET with header_only
+    Ctx* ctx = newCtx(r);
+    ctx->primary = primaryKeyOf(r);
+    ctx->requestTime = wallNow();
+    ctx->maxObject = d.cacheMaxObject.value_or(kDefaultMaxObject);
+    const char* reqCc = apr_table_get(r->headers_in, "Cache-Control");
+    cache::CacheControl rc = cache::parseCacheControl(reqCc ? reqCc : "");
+    bool stale = false;
+    int res = tryStored(r, ctx, d, &stale);
+    if (res != DECLINED) return res;
+    if (rc.onlyIfCached) return HTTP_GATEWAY_TIME_OUT;
+    if (rc.noCache) ctx->fwd = "request";
+    count(&cache::CacheShared::misses);
+    int64_t wait = d.cacheLockWait.value_or(kDefaultLockWait);
+    if (!stale && wait > 0 && !r->header_only) {
+      std::string lock = cache::storageKey(kPrefix, ctx->primary) + ":lock";
+      int64_t ttl = std::max<int64_t>(2, wait / 1000000 + 1);
+      if (g_store->add(lock, std::to_string(getpid()), ttl)) {
+        ctx->lockKey = lock;
+      } else {
+        // Someone (any child, any server of the fleet) is fetching it: wait for their copy.
+        int64_t deadline = g_clock.nowMicros() + wait;
+        while (g_clock.nowMicros() < deadline) {
+          usleep(20000);
+          bool s2 = false;
+          res = tryStored(r, ctx, d, &s2);
+          if (res != DECLINED) {
+            count(&cache::CacheShared::coalesced);
+            return res;
+          }
+          if (!g_store->get(lock)) break;  // the holder gave up: go to the member ourselves
+        }
+      }
+    }
+    if (stale) addValidators(r, ctx);
+    ap_add_output_filter_handle(g_saveFilter, ctx, r, r->connection);
+    return DECLINED;
+  });
+}
+
+cache::ResponseFacts factsOfResponse(request_rec* r) {
+  cache::ResponseFacts f;
+  f.status = r->status;
+  apr_table_t* all = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
+  std::string cc;
+  apr_table_do([](void* rec, const char*, const char* v) {
+    auto* s = static_cast<std::string*>(rec);
+    *s += (s->empty() ? "" : ", ") + std::string(v);
+    return 1;
+  }, &cc, all, "Cache-Control", nullptr);
+  f.cacheControl = cc;
+  auto get = [&](const char* n) { const char* v = apr_table_get(all, n); return std::string(v ? v : ""); };
+  f.expires = get("Expires");
+  f.date = get("Date");
+  f.lastModified = get("Last-Modified");
+  f.age = get("Age");
+  f.etag = get("ETag");
+  f.vary = get("Vary");
+  f.hasSetCookie = apr_table_get(all, "Set-Cookie") != nullptr || apr_table_get(all, "Set-Cookie2") != nullptr;
+  f.hasAuthorizationRequest = apr_table_get(r->headers_in, "Authorization") != nullptr;
+  return f;
+}
+
+// Decides, on the response's first bytes, whether and where to store it.
+void startStoring(request_rec* r, Ctx* ctx) {
+  cache::ResponseFacts f = factsOfResponse(r);
+  std::string why = cache::whyNotStorable("GET", f);
+  if (!why.empty()) {
+    count(&cache::CacheShared::uncacheable);
+    setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=" + why);
+    return;
+  }
+  const DirConfig& d = dirConfig(r);
+  int64_t lifetime = cache::freshnessLifetime(f, limitsOf(d));
+  cache::CacheControl cc = cache::parseCacheControl(f.cacheControl);
+  int64_t keep = std::max(cc.staleWhileRevalidate.value_or(d.cacheSwr.value_or(0)),
+                          cc.staleIfError.value_or(d.cacheSie.value_or(0)));
+  bool validators = !f.etag.empty() || !f.lastModified.empty();
+  ctx->ttl = std::min<int64_t>(kMaxTtl, lifetime + keep + (validators ? 3600 : 0));
+  if (ctx->ttl <= 0) {
+    setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=stale-at-once");
+    return;
+  }
+  std::vector<std::string> names = cache::varyNames(f.vary);
+  if (!names.empty()) {
+    ctx->fullKey = cache::variantKey(ctx->primary, names, requestValues(r, names));
+    Entry manifest;
+    manifest.kind = Entry::Kind::kVaryManifest;
+    manifest.key = ctx->primary;
+    manifest.vary = names;
+    g_store->set(cache::storageKey(kPrefix, ctx->primary), cache::encodeEntry(manifest), ctx->ttl);
+  } else {
+    ctx->fullKey = ctx->primary;
+  }
+  Entry& e = ctx->entry;
+  e.key = ctx->fullKey;
+  e.status = r->status;
+  e.requestTime = ctx->requestTime;
+  e.responseTime = wallNow();
+  apr_table_t* all = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
+  const apr_array_header_t* arr = apr_table_elts(all);
+  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  for (int i = 0; i < arr->nelts; ++i) {
+    if (elts[i].key == nullptr || hopByHop(elts[i].key)) continue;
+    e.headers.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
+  }
+  if (r->content_type != nullptr && e.header("Content-Type").empty()) {
+    e.headers.emplace_back("Content-Type", r->content_type);
+  }
+  if (const char* tags = apr_table_get(all, kTagHeader)) {
+    for (const char* t = tags; *t != '\0';) {
+      const char* tag = ap_getword_white(r->pool, &t);
+      if (*tag == '\0') break;
+      std::optional<std::string> g = g_store->get(std::string(kPrefix) + "tag:" + tag);
+      e.tags.emplace_back(tag, g ? std::strtoull(g->c_str(), nullptr, 10) : 0);
+    }
+  }
+  e.bodyId = (*g_rng)();
+  ctx->storing = true;
+  setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; stored; " + ttlText(lifetime));
+}
+
+// Appends body bytes; full chunks go to memcached as they fill, so memory stays at one chunk.
+bool storeBytes(Ctx* ctx, const char* data, size_t len) {
+  Entry& e = ctx->entry;
+  if (e.bodySize + len > ctx->maxObject) return false;
+  e.bodySize += len;
+  ctx->pending.append(data, len);
+  while (ctx->pending.size() >= kChunkSize) {
+    std::string chunk = ctx->pending.substr(0, kChunkSize);
+    ctx->pending.erase(0, kChunkSize);
+    if (!g_store->set(cache::chunkKey(kPrefix, ctx->fullKey, e.bodyId, e.chunkCount),
+                      cache::encodeChunk(e.bodyId, e.chunkCount, chunk), ctx->ttl)) {
+      return false;
+    }
+    ++e.chunkCount;
+  }
+  return true;
+}
+
+void finishStoring(Ctx* ctx) {
+  Entry& e = ctx->entry;
+  bool ok = true;
+  if (e.chunkCount == 0) {
+    e.body.swap(ctx->pending);
+  } else {
+    e.chunkSize = static_cast<uint32_t>(kChunkSize);
+    if (!ctx->pending.empty()) {
+      ok = g_store->set(cache::chunkKey(kPrefix, ctx->fullKey, e.bodyId, e.chunkCount),
+                        cache::encodeChunk(e.bodyId, e.chunkCount, ctx->pending), ctx->ttl);
+      ++e.chunkCount;
+    }
+  }
+  // The entry last: a reader never finds an entry whose chunks are not all there.
+  ok = ok && g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ctx->ttl);
+  count(ok ? &cache::CacheShared::stores : &cache::CacheShared::storeFailures);
+  if (ok) count(&cache::CacheShared::bytesStored, e.bodySize);
+}
+
+// A 304 from the member for a stored response: refresh its headers and serve its body.
+apr_status_t answerFromRevalidated(ap_filter_t* f, Ctx* ctx, apr_bucket_brigade* in) {
+  request_rec* r = f->r;
+  Entry e = std::move(*ctx->stored);
+  ctx->stored.reset();
+  apr_table_t* fresh = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
+  for (const char* h : {"Cache-Control", "Date", "Expires", "ETag", "Last-Modified", "Vary"}) {
+    const char* v = apr_table_get(fresh, h);
+    if (v == nullptr) continue;
+    e.headers.erase(std::remove_if(e.headers.begin(), e.headers.end(),
+                                   [&](const auto& kv) { return strcasecmp(kv.first.c_str(), h) == 0; }),
+                    e.headers.end());
+    e.headers.emplace_back(h, v);
+  }
+  e.requestTime = ctx->requestTime;
+  e.responseTime = wallNow();
+  std::optional<std::string> body = bodyOf(ctx, e);
+  apr_brigade_cleanup(in);
+  ap_remove_output_filter(f);
+  if (!body) {
+    // The stored body vanished meanwhile: nothing to answer the 304 with. Fail this response
+    // (the client retries, and will miss).
+    return ap_pass_brigade(f->next, in);
+  }
+  const DirConfig& d = dirConfig(r);
+  int64_t lifetime = cache::freshnessLifetime(factsOf(e), limitsOf(d));
+  int64_t ttl = std::min<int64_t>(kMaxTtl, lifetime + 3600);
+  g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ttl);
+  count(&cache::CacheShared::revalidated);
+  copyHeaders(r, e);
+  r->status = e.status;
+  r->status_line = nullptr;
+  apr_table_setn(r->headers_out, "Age", "0");
+  setStatusHeader(r, "fwd=stale; fwd-status=304; " + ttlText(lifetime));
+  ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  if (!r->header_only) {
+    char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
+  }
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+  return ap_pass_brigade(f->next, bb);
+}
+
+apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
+  request_rec* r = f->r;
+  auto* ctx = static_cast<Ctx*>(f->ctx);
+  bool handled = false;
+  apr_status_t rv = guarded<apr_status_t>(r->server, "cache store", APR_SUCCESS, [&]() -> apr_status_t {
+    if (!ctx->decided) {
+      ctx->decided = true;
+      if (ctx->revalidating && r->status == HTTP_NOT_MODIFIED && ctx->stored) {
+        handled = true;
+        return answerFromRevalidated(f, ctx, in);
+      }
+      if (ctx->stored && r->status >= 500 && ctx->staleIfError > 0) {
+        // Fresh enough for stale-if-error? (checked against the stored response's own age)
+        cache::Decision dec = cache::decide(factsOf(*ctx->stored), ctx->stored->requestTime,
+                                            ctx->stored->responseTime, "", "", wallNow(), limitsOf(dirConfig(r)));
+        if (-dec.ttl <= dec.staleIfError) {
+          handled = true;
+          Entry e = std::move(*ctx->stored);
+          ctx->stored.reset();
+          std::optional<std::string> body = bodyOf(ctx, e);
+          if (body) {
+            apr_brigade_cleanup(in);
+            ap_remove_output_filter(f);
+            copyHeaders(r, e);
+            r->status = e.status;
+            r->status_line = nullptr;
+            apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, dec.age));
+            setStatusHeader(r, "hit; " + ttlText(dec.ttl) + "; detail=stale-if-error");
+            count(&cache::CacheShared::staleServed);
+            ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
+            apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+            if (!r->header_only) {
+              char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
+              APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
+            }
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+            return ap_pass_brigade(f->next, bb);
+          }
+          handled = false;
+        }
+      }
+      if (!r->header_only) startStoring(r, ctx);
+    }
+    if (!ctx->storing) return APR_SUCCESS;
+    for (apr_bucket* b = APR_BRIGADE_FIRST(in); b != APR_BRIGADE_SENTINEL(in); b = APR_BUCKET_NEXT(b)) {
+      if (APR_BUCKET_IS_EOS(b)) {
+        finishStoring(ctx);
+        ctx->storing = false;
+        break;
+      }
+      if (APR_BUCKET_IS_METADATA(b)) continue;
+      const char* data = nullptr;
+      apr_size_t len = 0;
+      if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS || !storeBytes(ctx, data, len)) {
+        ctx->storing = false;  // too big, or memcached failed: the response goes on unstored
+        count(&cache::CacheShared::storeFailures);
+        break;
+      }
+    }
+    return APR_SUCCESS;
+  });
+  if (handled) return rv;
+  if (!ctx->storing && ctx->decided) {
+    if (!ctx->lockKey.empty()) {
+      g_store->remove(ctx->lockKey);
+      ctx->lockKey.clear();
+    }
+    ap_remove_output_filter(f);
+  }
+  return ap_pass_brigade(f->next, in);
+}
+
+// Unsafe methods: a successful one invalidates the URL and its Location / Content-Location.
+apr_status_t invalidateFilter(ap_filter_t* f, apr_bucket_brigade* in) {
+  request_rec* r = f->r;
+  guarded<int>(r->server, "cache invalidate", 0, [&] {
+    if (r->status >= 200 && r->status < 400 && g_store) {
+      std::string primary = primaryKeyOf(r);
+      g_store->remove(cache::storageKey(kPrefix, primary));
+      for (const char* h : {"Location", "Content-Location"}) {
+        const char* v = apr_table_get(r->headers_out, h);
+        if (v == nullptr || *v == '\0') continue;
+        apr_uri_t u;
+        if (apr_uri_parse(r->pool, v, &u) != APR_SUCCESS || u.path == nullptr) continue;
+        // Only the same host (RFC 9111 4.4).
+        if (u.hostname != nullptr && r->hostname != nullptr && strcasecmp(u.hostname, r->hostname) != 0) continue;
+        std::string target = std::string(u.path) + (u.query ? std::string("?") + u.query : "");
+        std::string base = primary.substr(0, primary.size() - std::strlen(r->unparsed_uri));
+        g_store->remove(cache::storageKey(kPrefix, base + target));
+      }
+    }
+    return 0;
+  });
+  ap_remove_output_filter(f);
+  return ap_pass_brigade(f->next, in);
+}
+
+// Error responses (a member that is down) pass the stored copy's stale-if-error check here.
+void insertErrorFilter(request_rec* r) {
+  Ctx* ctx = ctxOf(r);
+  if (ctx != nullptr && ctx->stored && ctx->staleIfError > 0 && !ctx->decided) {
+    ap_add_output_filter_handle(g_saveFilter, ctx, r, r->connection);
+  }
+}
+
+void reportServer(size_t i, bool down, const std::string& detail) {
+  std::string name = g_store ? g_store->serverName(i) : "?";
+  if (down) {
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00020, "memcached %s failed (%s): its keys are misses, "
+                "retried after the back-off", name.c_str(), detail.c_str());
+  } else {
+    FLEET_LOG_S(APLOG_NOTICE, 0, nullptr, 00021, "memcached %s is %s again", name.c_str(), detail.c_str());
+  }
+}
+
+apr_status_t stopCache(void*) {
+  g_store.reset();
+  delete g_rng;
+  g_rng = nullptr;
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+const char* setCacheServers(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    common::Result<std::vector<std::pair<std::string, int>>> s = cache::parseServers(arg);
+    if (!s.isOk()) return apr_psprintf(cmd->pool, "FleetCacheServers: %s", s.status().message().c_str());
+    globals(cmd->pool).servers = arg;
+    return nullptr;
+  });
+}
+
+const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk() || v.value() < 1000 || v.value() > 10000000) {
+      return apr_psprintf(cmd->pool, "FleetCacheTimeout: '%s' is not valid; accepted: 1ms to 10s, e.g. 100ms", arg);
+    }
+    globals(cmd->pool).timeoutMicros = v.value();
+    return nullptr;
+  });
+}
+
+const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk() || v.value() < 100000) {
+      return apr_psprintf(cmd->pool, "FleetCacheRetry: '%s' is not valid; accepted: 100ms or more, e.g. 5s", arg);
+    }
+    globals(cmd->pool).retryMicros = v.value();
+    return nullptr;
+  });
+}
+
+std::string cacheConfigProblem() { return ""; }
+
+void startCache(apr_pool_t* pchild, server_rec* s) {
+  if (g_conf == nullptr || g_conf->servers.empty()) return;
+  cache::StoreConfig cfg;
+  cfg.servers = cache::parseServers(g_conf->servers).value();
+  cfg.connectTimeoutMicros = g_conf->timeoutMicros;
+  cfg.ioTimeoutMicros = g_conf->timeoutMicros;
+  cfg.backoffMicros = g_conf->retryMicros;
+  common::Result<std::unique_ptr<cache::Store>> store = cache::Store::create(cfg, cacheShared(), g_clock, reportServer);
+  if (!store.isOk()) {
+    FLEET_LOG_S(APLOG_ERR, 0, s, 00022, "the shared cache is off in this child: %s",
+                store.status().message().c_str());
+    return;
+  }
+  g_store = std::move(store.value());
+  g_rng = new std::mt19937_64(std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32));
+  apr_pool_cleanup_register(pchild, nullptr, stopCache, apr_pool_cleanup_null);
+}
+
+void registerCacheHooks() {
+  ap_hook_handler(lookupHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+  ap_hook_insert_error_filter(insertErrorFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // After content filters such as mod_deflate (which adds its Vary), before the protocol ones.
+  g_saveFilter = ap_register_output_filter("FLEET_CACHE_SAVE", saveFilter, nullptr,
+                                           static_cast<ap_filter_type>(AP_FTYPE_CONTENT_SET + 5));
+  g_invalidateFilter = ap_register_output_filter("FLEET_CACHE_INVALIDATE", invalidateFilter, nullptr,
+                                                 static_cast<ap_filter_type>(AP_FTYPE_CONTENT_SET + 5));
+}
+
+}  // namespace fleet::glue

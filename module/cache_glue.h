@@ -1,0 +1,22 @@
+// The shared response cache in httpd: lookups before the content handler (a fresh hit never
+// reaches mod_proxy), an output filter that stores responses in memcached as they stream out,
+// revalidation with the member, stale-if-error, coalescing of misses, PURGE by URL and by tag.
+#pragma once
+
+#include <string>
+
+#include "module/httpd_includes.h"
+
+namespace fleet::glue {
+
+void registerCacheHooks();
+// One memcached connection pool per child (FleetCacheServers set).
+void startCache(apr_pool_t* pchild, server_rec* s);
+// Nothing configured wrongly for the cache (check_config): "" or the problem.
+std::string cacheConfigProblem();
+
+const char* setCacheServers(cmd_parms* cmd, void*, const char* arg);
+const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg);
+const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg);
+
+}  // namespace fleet::glue
