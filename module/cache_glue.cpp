@@ -40,6 +40,7 @@ constexpr const char* kCtxKey = "fleet-cache";
 constexpr const char* kTagHeader = "Surrogate-Key";
 
 struct Globals {
+  bool quick = false;  // FleetCacheQuickHandler
   std::string servers;
   int64_t timeoutMicros = 100000;
   int64_t retryMicros = 5000000;
@@ -49,6 +50,7 @@ std::unique_ptr<cache::Store> g_store;  // per child
 common::SteadyClock g_clock;
 ap_filter_rec_t* g_saveFilter = nullptr;
 ap_filter_rec_t* g_invalidateFilter = nullptr;
+ap_filter_rec_t* g_sinkFilter = nullptr;
 std::mt19937_64* g_rng = nullptr;
 
 apr_status_t forgetGlobals(void*) {
@@ -81,6 +83,7 @@ struct Ctx {
   int64_t staleIfError = 0;
   bool revalidating = false;           // we added validators to the member request
   std::string lockKey;                 // a miss lease we hold
+  std::string refreshLease;            // a stale-while-revalidate refresh we owe, after the response
   const char* fwd = "uri-miss";
   // Storing, as the response streams out.
   bool decided = false, storing = false;
@@ -93,6 +96,7 @@ struct Ctx {
 apr_status_t destroyCtx(void* p) {
   auto* ctx = static_cast<Ctx*>(p);
   if (!ctx->lockKey.empty() && g_store) g_store->remove(ctx->lockKey);
+  if (!ctx->refreshLease.empty() && g_store) g_store->remove(ctx->refreshLease);
   delete ctx;
   return APR_SUCCESS;
 }
@@ -262,7 +266,7 @@ int serve(request_rec* r, Ctx* ctx, const Entry& e, int64_t age, const std::stri
 std::string ttlText(int64_t ttl) { return "ttl=" + std::to_string(ttl); }
 
 // Tries the stored response; returns a handler result, or DECLINED to go to the member.
-int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale) {
+int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale, bool quickOnly = false) {
   std::optional<Entry> e = lookup(r, ctx);
   if (!e) return DECLINED;
   const char* cc = apr_table_get(r->headers_in, "Cache-Control");
@@ -270,8 +274,22 @@ int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale) {
   cache::Decision dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "",
                                       pragma ? pragma : "", wallNow(), limitsOf(d));
   if (dec.verdict == cache::Verdict::kFresh || dec.verdict == cache::Verdict::kStaleAllowed) {
+    if (quickOnly && !cache::parseCacheControl(factsOf(*e).cacheControl).isPublic) return DECLINED;
     int rc = serve(r, ctx, *e, dec.age, "hit; " + ttlText(dec.ttl));
     if (rc != DECLINED && dec.verdict == cache::Verdict::kStaleAllowed) count(&cache::CacheShared::staleServed);
+    return rc;
+  }
+  if (dec.verdict == cache::Verdict::kStaleRevalidate && !quickOnly) {
+    // stale-while-revalidate: this client gets the stored copy now; one request in the whole
+    // fleet (the one that wins the refresh lease) refreshes it once the response is sent.
+    int rc = serve(r, ctx, *e, dec.age, "hit; " + ttlText(dec.ttl) + "; detail=stale-while-revalidate");
+    if (rc == DECLINED) return rc;
+    count(&cache::CacheShared::staleServed);
+    std::string lease = cache::storageKey(kPrefix, ctx->fullKey) + ":refresh";
+    if (g_store->add(lease, std::to_string(getpid()), 30)) {
+      ctx->refreshLease = lease;
+      ctx->stored = std::move(e);
+    }
     return rc;
   }
   *stale = true;
@@ -320,53 +338,134 @@ int purge(request_rec* r, const DirConfig& d) {
   return OK;
 }
 
+constexpr const char* kRefreshNote = "fleet-cache-refresh";
+
+void finishStoring(Ctx* ctx);
+
+// The background refresh of a stale-while-revalidate hit: a subrequest whose output goes nowhere
+// but into the cache (the save filter revalidates or stores).
+int refreshSubrequest(request_rec* r) {
+  void* p = nullptr;
+  apr_pool_userdata_get(&p, kRefreshNote, r->pool);
+  if (p == nullptr) return DECLINED;
+  auto* parent = static_cast<Ctx*>(p);
+  Ctx* ctx = newCtx(r);
+  ctx->primary = parent->primary;
+  ctx->fullKey = parent->fullKey;
+  ctx->requestTime = wallNow();
+  ctx->maxObject = dirConfig(r).cacheMaxObject.value_or(kDefaultMaxObject);
+  ctx->stored = parent->stored;
+  ctx->fwd = "stale";
+  apr_table_unset(r->headers_in, "If-None-Match");
+  apr_table_unset(r->headers_in, "If-Modified-Since");
+  apr_table_unset(r->headers_in, "Cache-Control");
+  addValidators(r, ctx);
+  ap_add_output_filter_handle(g_saveFilter, ctx, r, r->connection);
+  return DECLINED;
+}
+
+int lookupOrFetch(request_rec* r, bool quick);
+
 int lookupHandler(request_rec* r) {
   return guarded<int>(r->server, "cache lookup", DECLINED, [&] {
-    if (!g_store || r->main != nullptr || r->prev != nullptr) return DECLINED;
-    const DirConfig& d = dirConfig(r);
-    if (!d.cacheOn.value_or(false)) return DECLINED;
-    if (std::strcmp(r->method, "PURGE") == 0) return purge(r, d);
-    if (r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_DELETE ||
-        r->method_number == M_PATCH) {
-      ap_add_output_filter_handle(g_invalidateFilter, nullptr, r, r->connection);
-      return DECLINED;
-    }
-    if (r->method_number != M_GET) return DECLINED;  // HEAD is M_GET with header_only
-    Ctx* ctx = newCtx(r);
-    ctx->primary = primaryKeyOf(r);
-    ctx->requestTime = wallNow();
-    ctx->maxObject = d.cacheMaxObject.value_or(kDefaultMaxObject);
-    const char* reqCc = apr_table_get(r->headers_in, "Cache-Control");
-    cache::CacheControl rc = cache::parseCacheControl(reqCc ? reqCc : "");
-    bool stale = false;
-    int res = tryStored(r, ctx, d, &stale);
-    if (res != DECLINED) return res;
-    if (rc.onlyIfCached) return HTTP_GATEWAY_TIME_OUT;
-    if (rc.noCache) ctx->fwd = "request";
-    count(&cache::CacheShared::misses);
-    int64_t wait = d.cacheLockWait.value_or(kDefaultLockWait);
-    if (!stale && wait > 0 && !r->header_only) {
-      std::string lock = cache::storageKey(kPrefix, ctx->primary) + ":lock";
-      int64_t ttl = std::max<int64_t>(2, wait / 1000000 + 1);
-      if (g_store->add(lock, std::to_string(getpid()), ttl)) {
-        ctx->lockKey = lock;
-      } else {
-        // Someone (any child, any server of the fleet) is fetching it: wait for their copy.
-        int64_t deadline = g_clock.nowMicros() + wait;
-        while (g_clock.nowMicros() < deadline) {
-          usleep(20000);
-          bool s2 = false;
-          res = tryStored(r, ctx, d, &s2);
-          if (res != DECLINED) {
-            count(&cache::CacheShared::coalesced);
-            return res;
-          }
-          if (!g_store->get(lock)) break;  // the holder gave up: go to the member ourselves
+    if (!g_store) return DECLINED;
+    if (r->main != nullptr) return refreshSubrequest(r);
+    return lookupOrFetch(r, false);
+  });
+}
+
+// The lookup (quick = only public fresh hits, nothing else); DECLINED lets the request go on.
+// FleetCacheQuickHandler on: before httpd maps and authorizes the request, answer fresh hits of
+// responses the member marked public (anything else waits for the normal lookup, after access
+// checks).
+int quickHandler(request_rec* r, int lookupOnly) {
+  return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
+    if (!g_store || lookupOnly || r->main != nullptr || g_conf == nullptr || !g_conf->quick) return DECLINED;
+    if (r->method_number != M_GET) return DECLINED;
+    ap_location_walk(r);  // FleetCache is set per <Location>
+    return lookupOrFetch(r, true);
+  });
+}
+
+int lookupOrFetch(request_rec* r, bool quick) {
+  if (r->prev != nullptr) return DECLINED;
+  const DirConfig& d = dirConfig(r);
+  if (!d.cacheOn.value_or(false)) return DECLINED;
+  if (std::strcmp(r->method, "PURGE") == 0) return purge(r, d);
+  if (r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_DELETE ||
+      r->method_number == M_PATCH) {
+    ap_add_output_filter_handle(g_invalidateFilter, nullptr, r, r->connection);
+    return DECLINED;
+  }
+  if (r->method_number != M_GET) return DECLINED;  // HEAD is M_GET with header_only
+  Ctx* ctx = newCtx(r);
+  ctx->primary = primaryKeyOf(r);
+  ctx->requestTime = wallNow();
+  ctx->maxObject = d.cacheMaxObject.value_or(kDefaultMaxObject);
+  const char* reqCc = apr_table_get(r->headers_in, "Cache-Control");
+  cache::CacheControl rc = cache::parseCacheControl(reqCc ? reqCc : "");
+  bool stale = false;
+  int res = tryStored(r, ctx, d, &stale, quick);
+  if (res != DECLINED || quick) return res;
+  if (rc.onlyIfCached) return HTTP_GATEWAY_TIME_OUT;
+  if (rc.noCache) ctx->fwd = "request";
+  count(&cache::CacheShared::misses);
+  int64_t wait = d.cacheLockWait.value_or(kDefaultLockWait);
+  if (!stale && wait > 0 && !r->header_only) {
+    std::string lock = cache::storageKey(kPrefix, ctx->primary) + ":lock";
+    int64_t ttl = std::max<int64_t>(2, wait / 1000000 + 1);
+    if (g_store->add(lock, std::to_string(getpid()), ttl)) {
+      ctx->lockKey = lock;
+    } else {
+      // Someone (any child, any server of the fleet) is fetching it: wait for their copy.
+      int64_t deadline = g_clock.nowMicros() + wait;
+      while (g_clock.nowMicros() < deadline) {
+        usleep(20000);
+        bool s2 = false;
+        res = tryStored(r, ctx, d, &s2);
+        if (res != DECLINED) {
+          count(&cache::CacheShared::coalesced);
+          return res;
         }
+        if (!g_store->get(lock)) break;  // the holder gave up: go to the member ourselves
       }
     }
-    if (stale) addValidators(r, ctx);
-    ap_add_output_filter_handle(g_saveFilter, ctx, r, r->connection);
+  }
+  if (stale) addValidators(r, ctx);
+  ap_add_output_filter_handle(g_saveFilter, ctx, r, r->connection);
+  return DECLINED;
+}
+
+apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
+  apr_brigade_cleanup(bb);
+  return APR_SUCCESS;
+}
+
+// After the response went out: the stale-while-revalidate refresh this request won, if any.
+int refreshAfterResponse(request_rec* r) {
+  return guarded<int>(r->server, "cache refresh", DECLINED, [&] {
+    Ctx* ctx = ctxOf(r);
+    if (ctx == nullptr || ctx->refreshLease.empty() || !g_store) return DECLINED;
+    auto* sink = static_cast<ap_filter_t*>(apr_pcalloc(r->pool, sizeof(ap_filter_t)));
+    sink->frec = g_sinkFilter;
+    sink->c = r->connection;
+    request_rec* rr = ap_sub_req_method_uri("GET", r->unparsed_uri, r, sink);
+    if (rr != nullptr) {
+      sink->r = rr;
+      apr_pool_userdata_setn(ctx, kRefreshNote, nullptr, rr->pool);
+      if (rr->status == HTTP_OK) {
+        ap_run_sub_req(rr);
+        // A subrequest's end of stream stops at its core filter, before ours: finish here.
+        Ctx* sub = ctxOf(rr);
+        if (sub != nullptr && sub->storing) {
+          finishStoring(sub);
+          sub->storing = false;
+        }
+      }
+      ap_destroy_sub_req(rr);
+    }
+    g_store->remove(ctx->refreshLease);
+    ctx->refreshLease.clear();
     return DECLINED;
   });
 }
@@ -690,6 +789,12 @@ const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  globals(cmd->pool).quick = on != 0;
+  return nullptr;
+}
+
 std::string cacheConfigProblem() { return ""; }
 
 void startCache(apr_pool_t* pchild, server_rec* s) {
@@ -712,6 +817,9 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
 
 void registerCacheHooks() {
   ap_hook_handler(lookupHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+  ap_hook_quick_handler(quickHandler, nullptr, nullptr, APR_HOOK_FIRST);
+  ap_hook_log_transaction(refreshAfterResponse, nullptr, nullptr, APR_HOOK_LAST);
+  g_sinkFilter = ap_register_output_filter("FLEET_CACHE_SINK", sinkFilter, nullptr, AP_FTYPE_NETWORK);
   ap_hook_insert_error_filter(insertErrorFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After content filters such as mod_deflate (which adds its Vary), before the protocol ones.
   g_saveFilter = ap_register_output_filter("FLEET_CACHE_SAVE", saveFilter, nullptr,

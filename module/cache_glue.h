@@ -18,5 +18,6 @@ std::string cacheConfigProblem();
 const char* setCacheServers(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg);
+const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on);
 
 }  // namespace fleet::glue

@@ -302,6 +302,9 @@ const command_rec kCommands[] = {
                  "On accepts PURGE here (guard it with Require); default Off"),
     AP_INIT_RAW_ARGS("FleetCacheServers", asCmdFunc(setCacheServers), nullptr, RSRC_CONF,
                   "memcached servers of the shared cache: host:port ..."),
+    AP_INIT_FLAG("FleetCacheQuickHandler", asCmdFunc(setCacheQuickHandler), nullptr, RSRC_CONF,
+                 "On answers fresh hits of public responses before httpd's access checks, like "
+                 "mod_cache's CacheQuickHandler; default Off"),
     AP_INIT_TAKE1("FleetCacheTimeout", asCmdFunc(setCacheTimeout), nullptr, RSRC_CONF,
                   "connect and I/O timeout for memcached, e.g. 100ms (default)"),
     AP_INIT_TAKE1("FleetCacheRetry", asCmdFunc(setCacheRetry), nullptr, RSRC_CONF,

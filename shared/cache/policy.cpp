@@ -296,7 +296,7 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
     return d;
   }
   int64_t swr = resp.staleWhileRevalidate.value_or(limits.defaultStaleWhileRevalidate);
-  d.verdict = staleness <= swr ? Verdict::kStaleRevalidate : Verdict::kMustRevalidate;
+  d.verdict = (swr > 0 && staleness <= swr) ? Verdict::kStaleRevalidate : Verdict::kMustRevalidate;
   return d;
 }
 

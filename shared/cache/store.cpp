@@ -150,6 +150,12 @@ static bool runOp(memcached_pool_st* pool, const StoreConfig& cfg, CacheShared* 
     return false;  // backing off: a miss, at once
   }
   memcached_return_t rc = op(h.get());
+  if (transportFailure(rc)) {
+    // A pooled connection the server closed (it restarted) fails once: drop this handle's
+    // connections and try once more on a fresh one.
+    memcached_quit(h.get());
+    rc = op(h.get());
+  }
   int64_t after = clock.nowMicros();
   if (srv == nullptr) return !transportFailure(rc);
   srv->ops.fetch_add(1, std::memory_order_relaxed);

@@ -31,8 +31,11 @@ def count(path):
     return int(request(MEMBER_PORT, f"/__count?path={path}")[2])
 
 
-def server_conf():
+def server_conf(quick=False):
     return "\n".join([
+        f"FleetCacheQuickHandler {'on' if quick else 'off'}",
+        "<Location /c/gz/>\n  AddOutputFilterByType DEFLATE text/plain\n</Location>",
+        "<Location /c/locked/>\n  Require expr %{HTTP:X-Key} == 'secret'\n</Location>",
         f"FleetCacheServers {mc[0].address} {mc[1].address}",
         "FleetCacheTimeout 200ms",
         "FleetCacheRetry 1s",
@@ -60,8 +63,9 @@ def setUpModule():
     member = start_member(MEMBER_PORT)
     DEAD_PORT = free_port()
     dead = start_member(DEAD_PORT)
-    a = Httpd(server_conf(), log_level="warn fleet:info").start()
-    b = Httpd(server_conf(), log_level="warn fleet:info").start()
+    mods = Httpd.BASE_MODULES + ["deflate", "filter"]
+    a = Httpd(server_conf(), modules=mods, log_level="warn fleet:info").start()
+    b = Httpd(server_conf(quick=True), modules=mods, log_level="warn fleet:info").start()
 
 
 def tearDownModule():
@@ -243,7 +247,60 @@ class Basics(unittest.TestCase):
             dead = start_member(DEAD_PORT)
 
 
-class MemcachedFailure(unittest.TestCase):
+class Stale(unittest.TestCase):
+    def test_stale_while_revalidate_refreshes_once_in_the_background(self):
+        path = "/c/swr?cc=max-age%3D3%2C%20stale-while-revalidate%3D30"
+        get(a, path)
+        time.sleep(4.1)
+        bodies = []
+        for _ in range(5):
+            s, h, body = get(a, path)
+            self.assertEqual(s, 200)
+            bodies.append(body)
+        self.assertIn(b"/c/swr #1", bodies[0])  # the stale copy, at once
+        deadline = time.time() + 3
+        while time.time() < deadline and count("/c/swr") < 2:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        self.assertEqual(count("/c/swr"), 2)  # one refresh for five stale hits
+        s, h, body = get(a, path)
+        self.assertIn(b"/c/swr #2", body)
+        self.assertRegex(h["cache-status"], r"hit; ttl=\d")
+
+
+class QuickHandler(unittest.TestCase):
+    def test_quick_handler_serves_only_public_hits_before_access_checks(self):
+        ok = {"X-Key": "secret", "Host": "shop.example"}
+        for p in ("/c/locked/pub?cc=public%2C%20max-age%3D60", "/c/locked/plain?cc=max-age%3D60"):
+            self.assertEqual(get(a, p, headers=ok)[0], 200)
+        site = {"Host": "shop.example"}
+        # b answers the public one before Require runs (the documented trade-off) ...
+        s, h, _ = get(b, "/c/locked/pub?cc=public%2C%20max-age%3D60", headers=site)
+        self.assertEqual(s, 200)
+        self.assertIn("hit", h["cache-status"])
+        # ... and the other only after access checks, which refuse it.
+        self.assertEqual(get(b, "/c/locked/plain?cc=max-age%3D60", headers=site)[0], 403)
+        # Without the quick handler, access checks always come first.
+        self.assertEqual(get(a, "/c/locked/pub?cc=public%2C%20max-age%3D60", headers=site)[0], 403)
+
+
+class Deflate(unittest.TestCase):
+    def test_compressed_and_plain_variants(self):
+        path = "/c/gz/text?cc=max-age%3D60&size=4096"  # big enough that mod_deflate always compresses
+        s1, h1, b1 = get(a, path, headers={"Accept-Encoding": "gzip"})
+        s2, h2, b2 = get(a, path)
+        self.assertEqual(h1.get("content-encoding"), "gzip", h1)
+        self.assertNotIn("content-encoding", h2)
+        s3, h3, b3 = get(a, path, headers={"Accept-Encoding": "gzip"})
+        s4, h4, b4 = get(a, path)
+        self.assertIn("hit", h3["cache-status"])
+        self.assertIn("hit", h4["cache-status"])
+        self.assertEqual((b3, b4), (b1, b2))
+        self.assertEqual(h3.get("content-encoding"), "gzip")
+        self.assertEqual(count("/c/gz/text"), 2)
+
+
+class ZMemcachedFailure(unittest.TestCase):  # last: it restarts memcached
     def test_zz_memcached_down_is_a_miss_and_the_cache_resumes(self):
         path = "/c/mcdown?cc=max-age%3D60"
         for m in mc:

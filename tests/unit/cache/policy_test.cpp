@@ -147,6 +147,8 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(d.verdict == Verdict::kStaleRevalidate);
     CPPUNIT_ASSERT_EQUAL(int64_t(300), d.staleIfError);
     CPPUNIT_ASSERT(decide(r, T, T, "", "", T + 41, l).verdict == Verdict::kMustRevalidate);
+    // Just stale, without stale-while-revalidate: revalidate (not "0 seconds of grace").
+    CPPUNIT_ASSERT(decide(ok("max-age=10"), T, T, "", "", T + 10, l).verdict == Verdict::kMustRevalidate);
     // must-revalidate (and s-maxage) forbid serving stale, even on errors.
     d = decide(ok("max-age=10, must-revalidate, stale-while-revalidate=30, stale-if-error=300"), T, T, "", "", T + 20, l);
     CPPUNIT_ASSERT(d.verdict == Verdict::kMustRevalidate);
