@@ -797,6 +797,15 @@ const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
 
 std::string cacheConfigProblem() { return ""; }
 
+std::vector<std::string> cacheServerNames() {
+  std::vector<std::string> out;
+  if (g_conf == nullptr || g_conf->servers.empty()) return out;
+  common::Result<std::vector<std::pair<std::string, int>>> s = cache::parseServers(g_conf->servers);
+  if (!s.isOk()) return out;
+  for (const auto& [host, port] : s.value()) out.push_back(host + ":" + std::to_string(port));
+  return out;
+}
+
 void startCache(apr_pool_t* pchild, server_rec* s) {
   if (g_conf == nullptr || g_conf->servers.empty()) return;
   cache::StoreConfig cfg;

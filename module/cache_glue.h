@@ -4,12 +4,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "module/httpd_includes.h"
 
 namespace fleet::glue {
 
 void registerCacheHooks();
+// Names of the configured memcached servers, in the order of CacheShared::servers.
+std::vector<std::string> cacheServerNames();
 // One memcached connection pool per child (FleetCacheServers set).
 void startCache(apr_pool_t* pchild, server_rec* s);
 // Nothing configured wrongly for the cache (check_config): "" or the problem.

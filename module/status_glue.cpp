@@ -5,6 +5,7 @@
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
+#include "module/cache_glue.h"
 #include "module/health_glue.h"
 #include "shared/common/clock.h"
 #include "shared/health/lease.h"
@@ -114,7 +115,29 @@ int statusHandler(request_rec* r) {
       checker.probes = c->probes.load(std::memory_order_relaxed);
       checker.takeovers = c->takeovers.load(std::memory_order_relaxed);
     }
-    std::string body = status::renderJson(collect(r), &checker);
+    status::CacheView cacheView;
+    std::vector<std::string> servers = cacheServerNames();
+    cache::CacheShared* cs = cacheShared();
+    if (cs != nullptr && !servers.empty()) {
+      auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+      cacheView.hits = v(cs->hits);
+      cacheView.misses = v(cs->misses);
+      cacheView.staleServed = v(cs->staleServed);
+      cacheView.revalidated = v(cs->revalidated);
+      cacheView.coalesced = v(cs->coalesced);
+      cacheView.stores = v(cs->stores);
+      cacheView.storeFailures = v(cs->storeFailures);
+      cacheView.bytesStored = v(cs->bytesStored);
+      cacheView.bytesServed = v(cs->bytesServed);
+      cacheView.purges = v(cs->purges);
+      cacheView.uncacheable = v(cs->uncacheable);
+      for (size_t i = 0; i < servers.size() && i < cache::kMaxServers; ++i) {
+        const cache::ServerShared& s = cs->servers[i];
+        cacheView.servers.push_back({servers[i], s.down.load(std::memory_order_relaxed) == 0,
+                                     v(s.ops), v(s.errors), s.latencyMicros.load(std::memory_order_relaxed)});
+      }
+    }
+    std::string body = status::renderJson(collect(r), &checker, servers.empty() ? nullptr : &cacheView);
     ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     ap_rwrite(body.data(), static_cast<int>(body.size()), r);

@@ -62,12 +62,33 @@ std::string renderChecker(const CheckerView& c) {
          std::to_string(c.takeovers) + "}";
 }
 
+std::string renderCache(const CacheView& c) {
+  auto n = [](uint64_t v) { return std::to_string(v); };
+  std::string out = "{\"hits\":" + n(c.hits) + ",\"misses\":" + n(c.misses) + ",\"stale_served\":" +
+                    n(c.staleServed) + ",\"revalidated\":" + n(c.revalidated) + ",\"coalesced\":" +
+                    n(c.coalesced) + ",\"stores\":" + n(c.stores) + ",\"store_failures\":" +
+                    n(c.storeFailures) + ",\"bytes_stored\":" + n(c.bytesStored) + ",\"bytes_served\":" +
+                    n(c.bytesServed) + ",\"purges\":" + n(c.purges) + ",\"uncacheable\":" +
+                    n(c.uncacheable) + ",\"servers\":[";
+  for (size_t i = 0; i < c.servers.size(); ++i) {
+    const CacheServerView& s = c.servers[i];
+    out += std::string(i ? "," : "") + "{\"name\":" + jsonString(s.name) + ",\"up\":" +
+           (s.up ? "true" : "false") + ",\"ops\":" + n(s.ops) + ",\"errors\":" + n(s.errors) +
+           ",\"latency_us\":" + std::to_string(s.latencyMicros) + "}";
+  }
+  return out + "]}";
+}
+
 }  // namespace
 
-std::string renderJson(const std::vector<BalancerView>& balancers, const CheckerView* checker) {
+std::string renderJson(const std::vector<BalancerView>& balancers, const CheckerView* checker,
+                       const CacheView* cache) {
   std::string out = "{";
   if (checker != nullptr) {
     out += "\"checker\":" + renderChecker(*checker) + ",";
+  }
+  if (cache != nullptr) {
+    out += "\"cache\":" + renderCache(*cache) + ",";
   }
   out += "\"balancers\":[";
   for (size_t i = 0; i < balancers.size(); ++i) {

@@ -59,10 +59,24 @@ struct CheckerView {
   uint64_t takeovers = 0;
 };
 
+struct CacheServerView {
+  std::string name;
+  bool up = true;
+  uint64_t ops = 0, errors = 0;
+  int64_t latencyMicros = 0;
+};
+
+// The shared cache's counters (all children) and its memcached servers.
+struct CacheView {
+  uint64_t hits = 0, misses = 0, staleServed = 0, revalidated = 0, coalesced = 0, stores = 0,
+           storeFailures = 0, bytesStored = 0, bytesServed = 0, purges = 0, uncacheable = 0;
+  std::vector<CacheServerView> servers;
+};
+
 // JSON: {"checker":{...},"balancers":[{"name":...,"lbmethod":...,"members":[{...}]}]}; the
-// checker object only when one is given.
+// checker and cache objects only when given.
 std::string renderJson(const std::vector<BalancerView>& balancers,
-                       const CheckerView* checker = nullptr);
+                       const CheckerView* checker = nullptr, const CacheView* cache = nullptr);
 
 // A JSON string literal, quotes included, with control characters escaped.
 std::string jsonString(const std::string& s);

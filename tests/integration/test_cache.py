@@ -10,7 +10,8 @@ import threading
 import time
 import unittest
 
-from harness import Httpd, Memcached, _started, free_port, request, stop_process, wait_port
+from harness import (Httpd, Memcached, _started, fleet_status, free_port, request, stop_process,
+                     wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 mc = []
@@ -52,6 +53,7 @@ def server_conf(quick=False):
         "</Location>",
         f"ProxyPass /guarded/ http://127.0.0.1:{MEMBER_PORT}/guarded/",
         f"ProxyPass /dead/ http://127.0.0.1:{DEAD_PORT}/dead/",
+        "<Location /fleet-status>\n  SetHandler fleet-status\n</Location>",
         "<Location /dead/>\n  FleetCache on\n</Location>",
     ])
 
@@ -247,6 +249,26 @@ class Basics(unittest.TestCase):
             dead = start_member(DEAD_PORT)
 
 
+class Counters(unittest.TestCase):
+    def test_status_page_counts_what_happened(self):
+        before = fleet_status(a)["cache"]
+        path = "/c/counted?cc=max-age%3D60&size=1000"
+        get(a, path)
+        get(a, path)
+        get(a, path)
+        get(a, "/c/uncounted?cc=no-store")
+        after = fleet_status(a)["cache"]
+        self.assertEqual(after["hits"] - before["hits"], 2)
+        self.assertEqual(after["misses"] - before["misses"], 2)
+        self.assertEqual(after["stores"] - before["stores"], 1)
+        self.assertEqual(after["uncacheable"] - before["uncacheable"], 1)
+        self.assertEqual(after["bytes_stored"] - before["bytes_stored"], 1000)
+        self.assertEqual(after["bytes_served"] - before["bytes_served"], 2000)
+        self.assertEqual([s["name"] for s in after["servers"]], [m.address for m in mc])
+        self.assertTrue(all(s["up"] for s in after["servers"]))
+        self.assertGreater(sum(s["ops"] for s in after["servers"]), 0)
+
+
 class Stale(unittest.TestCase):
     def test_stale_while_revalidate_refreshes_once_in_the_background(self):
         path = "/c/swr?cc=max-age%3D3%2C%20stale-while-revalidate%3D30"
@@ -311,6 +333,7 @@ class ZMemcachedFailure(unittest.TestCase):  # last: it restarts memcached
                 self.assertEqual(s, 200)
             self.assertEqual(count("/c/mcdown"), 3)
             self.assertIn("FL00020:", a.error_log())
+            self.assertFalse(all(s["up"] for s in fleet_status(a)["cache"]["servers"]))
         finally:
             for m in mc:
                 m.start()

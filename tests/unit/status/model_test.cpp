@@ -11,6 +11,7 @@ class ModelTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(rendersLatencyAndEjection);
   CPPUNIT_TEST(emptyIsValid);
   CPPUNIT_TEST(rendersHealthAndChecker);
+  CPPUNIT_TEST(rendersCache);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -77,6 +78,19 @@ class ModelTest : public CppUnit::TestFixture {
                                      "\"checked_ago_us\":250000,\"history\":\"++--\","
                                      "\"cert_days_left\":null,\"transitions\":1}") !=
                                   std::string::npos);
+  }
+  void rendersCache() {
+    CacheView c;
+    c.hits = 9;
+    c.misses = 2;
+    c.stores = 2;
+    c.servers.push_back({"127.0.0.1:11211", false, 40, 3, 250});
+    std::string j = renderJson({}, nullptr, &c);
+    CPPUNIT_ASSERT_EQUAL(std::string("{\"cache\":{\"hits\":9,\"misses\":2,\"stale_served\":0,"
+                                     "\"revalidated\":0,\"coalesced\":0,\"stores\":2,\"store_failures\":0,"
+                                     "\"bytes_stored\":0,\"bytes_served\":0,\"purges\":0,\"uncacheable\":0,"
+                                     "\"servers\":[{\"name\":\"127.0.0.1:11211\",\"up\":false,\"ops\":40,"
+                                     "\"errors\":3,\"latency_us\":250}]},\"balancers\":[]}\n"), j);
   }
   void emptyIsValid() { CPPUNIT_ASSERT_EQUAL(std::string("{\"balancers\":[]}\n"), renderJson({})); }
 };
