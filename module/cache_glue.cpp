@@ -3,7 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +19,7 @@
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "shared/cache/entry.h"
+#include "shared/cache/local_tier.h"
 #include "shared/cache/policy.h"
 #include "shared/cache/store.h"
 #include "shared/common/clock.h"
@@ -41,12 +46,55 @@ constexpr const char* kTagHeader = "Surrogate-Key";
 
 struct Globals {
   bool quick = false;  // FleetCacheQuickHandler
+  uint64_t localBytes = 16 * 1024 * 1024;  // FleetCacheLocalSize
   std::string servers;
   int64_t timeoutMicros = 100000;
   int64_t retryMicros = 5000000;
 };
 Globals* g_conf = nullptr;  // set by directives, lives with pconf
 std::unique_ptr<cache::Store> g_store;  // per child
+std::unique_ptr<cache::LocalTier> g_local;  // per child, optional
+
+// Polls the fleet-wide purge epoch so this process's memory tier never outlives a purge.
+class EpochPoller {
+ public:
+  void start() { thread_ = std::thread([this] { run(); }); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      lock.unlock();
+      std::optional<std::string> v;
+      if (g_store && g_local && g_store->getChecked(std::string(kPrefix) + "epoch", &v)) {
+        g_local->syncEpoch(v ? std::strtoull(v->c_str(), nullptr, 10) : 0);
+      } else if (g_local) {
+        g_local->clear();  // cannot tell whether a purge happened: trust memcached only
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
+    }
+  }
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+EpochPoller* g_poller = nullptr;
+
+// Every purge and invalidation bumps the epoch: every memory tier in the fleet empties.
+void bumpEpoch() {
+  if (g_local) g_local->clear();
+  g_store->increment(std::string(kPrefix) + "epoch");
+}
 common::SteadyClock g_clock;
 ap_filter_rec_t* g_saveFilter = nullptr;
 ap_filter_rec_t* g_invalidateFilter = nullptr;
@@ -84,6 +132,7 @@ struct Ctx {
   bool revalidating = false;           // we added validators to the member request
   std::string lockKey;                 // a miss lease we hold
   std::string refreshLease;            // a stale-while-revalidate refresh we owe, after the response
+  bool fromLocal = false;              // the stored response came from the memory tier
   const char* fwd = "uri-miss";
   // Storing, as the response streams out.
   bool decided = false, storing = false;
@@ -138,10 +187,29 @@ std::map<std::string, std::string> requestValues(request_rec* r, const std::vect
 
 // The stored response for this request (through the Vary manifest), or nothing; sets the key
 // the response belongs under and why it missed.
-std::optional<Entry> lookup(request_rec* r, Ctx* ctx) {
+std::optional<Entry> lookupLocal(request_rec* r, Ctx* ctx) {
+  std::shared_ptr<const cache::LocalItem> item = g_local->get(ctx->primary);
+  if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
+    std::string variant = cache::variantKey(ctx->primary, item->entry.vary, requestValues(r, item->entry.vary));
+    item = g_local->get(variant);
+    if (item) ctx->fullKey = variant;
+  }
+  if (!item || item->entry.kind != Entry::Kind::kResponse) return std::nullopt;
+  return item->entry;
+}
+
+std::optional<Entry> lookup(request_rec* r, Ctx* ctx, bool useLocal = true) {
   ctx->fullKey = ctx->primary;
+  ctx->fromLocal = false;
+  if (g_local && useLocal) {
+    if (std::optional<Entry> hit = lookupLocal(r, ctx)) {
+      ctx->fromLocal = true;
+      return hit;
+    }
+  }
   std::optional<Entry> e = fetch(ctx->primary);
   if (e && e->kind == Entry::Kind::kVaryManifest) {
+    if (g_local) g_local->put(ctx->primary, *e);
     ctx->fullKey = cache::variantKey(ctx->primary, e->vary, requestValues(r, e->vary));
     e = fetch(ctx->fullKey);
     if (!e) ctx->fwd = "vary-miss";
@@ -155,6 +223,8 @@ std::optional<Entry> lookup(request_rec* r, Ctx* ctx) {
       if (current != gen) return std::nullopt;
     }
   }
+  // Small entries go to the memory tier as they are in memcached (chunked ones stay out).
+  if (e && g_local && e->chunkCount == 0) g_local->put(ctx->fullKey, *e);
   return e;
 }
 
@@ -273,6 +343,15 @@ int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale, bool qu
   const char* pragma = apr_table_get(r->headers_in, "Pragma");
   cache::Decision dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "",
                                       pragma ? pragma : "", wallNow(), limitsOf(d));
+  if (ctx->fromLocal && dec.verdict != cache::Verdict::kFresh) {
+    // The memory tier's copy is no longer fresh: memcached may hold a newer one (refreshed by
+    // another process), which is what every further decision must be about.
+    g_local->erase(ctx->fullKey);
+    e = lookup(r, ctx, false);
+    if (!e) return DECLINED;
+    dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "", pragma ? pragma : "",
+                        wallNow(), limitsOf(d));
+  }
   if (dec.verdict == cache::Verdict::kFresh || dec.verdict == cache::Verdict::kStaleAllowed) {
     if (quickOnly && !cache::parseCacheControl(factsOf(*e).cacheControl).isPublic) return DECLINED;
     int rc = serve(r, ctx, *e, dec.age, "hit; " + ttlText(dec.ttl));
@@ -332,6 +411,7 @@ int purge(request_rec* r, const DirConfig& d) {
     if (!g_store->remove(cache::storageKey(kPrefix, primary))) return HTTP_SERVICE_UNAVAILABLE;
     done = primary;
   }
+  bumpEpoch();
   r->status = HTTP_OK;
   ap_set_content_type(r, "text/plain");
   ap_rprintf(r, "purged %s\n", done.c_str());
@@ -521,6 +601,7 @@ void startStoring(request_rec* r, Ctx* ctx) {
     manifest.key = ctx->primary;
     manifest.vary = names;
     g_store->set(cache::storageKey(kPrefix, ctx->primary), cache::encodeEntry(manifest), ctx->ttl);
+    if (g_local) g_local->put(ctx->primary, manifest);
   } else {
     ctx->fullKey = ctx->primary;
   }
@@ -587,6 +668,7 @@ void finishStoring(Ctx* ctx) {
   ok = ok && g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ctx->ttl);
   count(ok ? &cache::CacheShared::stores : &cache::CacheShared::storeFailures);
   if (ok) count(&cache::CacheShared::bytesStored, e.bodySize);
+  if (ok && g_local && e.chunkCount == 0) g_local->put(ctx->fullKey, e);
 }
 
 // A 304 from the member for a stored response: refresh its headers and serve its body.
@@ -617,6 +699,7 @@ apr_status_t answerFromRevalidated(ap_filter_t* f, Ctx* ctx, apr_bucket_brigade*
   int64_t lifetime = cache::freshnessLifetime(factsOf(e), limitsOf(d));
   int64_t ttl = std::min<int64_t>(kMaxTtl, lifetime + 3600);
   g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ttl);
+  if (g_local && e.chunkCount == 0) g_local->put(ctx->fullKey, e);
   count(&cache::CacheShared::revalidated);
   copyHeaders(r, e);
   r->status = e.status;
@@ -723,6 +806,7 @@ apr_status_t invalidateFilter(ap_filter_t* f, apr_bucket_brigade* in) {
         std::string base = primary.substr(0, primary.size() - std::strlen(r->unparsed_uri));
         g_store->remove(cache::storageKey(kPrefix, base + target));
       }
+      bumpEpoch();
     }
     return 0;
   });
@@ -749,6 +833,12 @@ void reportServer(size_t i, bool down, const std::string& detail) {
 }
 
 apr_status_t stopCache(void*) {
+  if (g_poller != nullptr) {
+    g_poller->stop();
+    delete g_poller;
+    g_poller = nullptr;
+  }
+  g_local.reset();
   g_store.reset();
   delete g_rng;
   g_rng = nullptr;
@@ -789,6 +879,19 @@ const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg) {
   });
 }
 
+const char* setCacheLocalSize(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    common::Result<uint64_t> v = common::parseSizeBytes(arg);
+    if (!v.isOk()) {
+      return apr_psprintf(cmd->pool, "FleetCacheLocalSize: '%s' is not valid; accepted: a size such as "
+                          "16M, or 0 (off)", arg);
+    }
+    globals(cmd->pool).localBytes = v.value();
+    return nullptr;
+  });
+}
+
 const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
   if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
   globals(cmd->pool).quick = on != 0;
@@ -820,6 +923,11 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
     return;
   }
   g_store = std::move(store.value());
+  if (g_conf->localBytes > 0) {
+    g_local = std::make_unique<cache::LocalTier>(g_conf->localBytes);
+    g_poller = new EpochPoller();
+    g_poller->start();
+  }
   g_rng = new std::mt19937_64(std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32));
   apr_pool_cleanup_register(pchild, nullptr, stopCache, apr_pool_cleanup_null);
 }

@@ -22,5 +22,6 @@ const char* setCacheServers(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on);
+const char* setCacheLocalSize(cmd_parms* cmd, void*, const char* arg);
 
 }  // namespace fleet::glue

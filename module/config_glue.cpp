@@ -305,6 +305,9 @@ const command_rec kCommands[] = {
     AP_INIT_FLAG("FleetCacheQuickHandler", asCmdFunc(setCacheQuickHandler), nullptr, RSRC_CONF,
                  "On answers fresh hits of public responses before httpd's access checks, like "
                  "mod_cache's CacheQuickHandler; default Off"),
+    AP_INIT_TAKE1("FleetCacheLocalSize", asCmdFunc(setCacheLocalSize), nullptr, RSRC_CONF,
+                  "memory tier per child in front of memcached, emptied fleet-wide on every purge; "
+                  "e.g. 16M (default), 0 = off"),
     AP_INIT_TAKE1("FleetCacheTimeout", asCmdFunc(setCacheTimeout), nullptr, RSRC_CONF,
                   "connect and I/O timeout for memcached, e.g. 100ms (default)"),
     AP_INIT_TAKE1("FleetCacheRetry", asCmdFunc(setCacheRetry), nullptr, RSRC_CONF,

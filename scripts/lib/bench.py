@@ -177,6 +177,9 @@ def main():
     if "--health" in sys.argv:
         import bench_health
         return bench_health.main()
+    if "--cache" in sys.argv:
+        import bench_cache
+        return bench_cache.main()
     if "--tls" in sys.argv:
         import bench_tls
         return bench_tls.main()

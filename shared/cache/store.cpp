@@ -190,10 +190,19 @@ std::optional<std::string> Store::get(const std::string& key) {
   return out;
 }
 
-std::vector<std::optional<std::string>> Store::getMany(const std::vector<std::string>& keys) {
-  std::vector<std::optional<std::string>> out(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) out[i] = get(keys[i]);
-  return out;
+bool Store::getChecked(const std::string& key, std::optional<std::string>* value) {
+  value->reset();
+  return runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
+    size_t len = 0;
+    uint32_t flags = 0;
+    memcached_return_t rc;
+    char* v = memcached_get(mc, key.data(), key.size(), &len, &flags, &rc);
+    if (v != nullptr) {
+      *value = std::string(v, len);
+      free(v);
+    }
+    return rc;
+  });
 }
 
 bool Store::set(const std::string& key, const std::string& value, int64_t ttl) {

@@ -58,8 +58,8 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   std::optional<std::string> get(const std::string& key);
-  // Values for several keys (one get each); nullopt where missing or failed.
-  std::vector<std::optional<std::string>> getMany(const std::vector<std::string>& keys);
+  // Like get, but tells a missing key (true, *value empty) from a failure (false).
+  bool getChecked(const std::string& key, std::optional<std::string>* value);
   bool set(const std::string& key, const std::string& value, int64_t ttlSeconds);
   bool add(const std::string& key, const std::string& value, int64_t ttlSeconds);  // false if present
   bool remove(const std::string& key);

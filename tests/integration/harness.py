@@ -125,11 +125,14 @@ def balancer_section(name, method, member_lines, directives=(), proxyset=""):
 class Member:
     """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats."""
 
-    def __init__(self, ident, delay_ms=0):
+    def __init__(self, ident, delay_ms=0, body_bytes=64, header=None):
         self.id = ident
         self.port = free_port()
-        self.proc = subprocess.Popen([MEMBER, "--port", str(self.port), "--id", ident,
-                                      "--delay-ms", str(delay_ms)])
+        cmd = [MEMBER, "--port", str(self.port), "--id", ident, "--delay-ms", str(delay_ms),
+               "--body-bytes", str(body_bytes)]
+        if header:
+            cmd += ["--header", header]
+        self.proc = subprocess.Popen(cmd)
         _started.append(self.proc)
         wait_port(self.port, self.proc, what=f"member {ident}")
 

@@ -19,6 +19,8 @@ member = None
 a = b = None
 MEMBER_PORT = 0
 SITE = {"Host": "shop.example"}
+# Every child's memory tier polls the purge epoch every 50 ms.
+PURGE_REACH = 0.1
 
 
 def start_member(port):
@@ -177,6 +179,7 @@ class Basics(unittest.TestCase):
         self.assertIn("hit", h["cache-status"])
         s, _, body = get(b, path, method="PURGE", headers=SITE)
         self.assertEqual(s, 200, body)
+        time.sleep(PURGE_REACH)
         _, h, _ = get(a, path, headers=SITE)
         self.assertIn("fwd=uri-miss", h["cache-status"])
         self.assertEqual(count("/c/shared"), 2)
@@ -188,6 +191,7 @@ class Basics(unittest.TestCase):
         get(a, "/c/tag3?cc=max-age%3D60&tag=other")
         s, _, _ = get(b, "/c/anything", method="PURGE", headers={"Surrogate-Key": "product-9"})
         self.assertEqual(s, 200)
+        time.sleep(PURGE_REACH)
         self.assertIn("fwd=uri-miss", get(a, "/c/tag1?cc=max-age%3D60&tag=product-9%20all")[1]["cache-status"])
         self.assertIn("fwd=uri-miss", get(a, "/c/tag2?cc=max-age%3D60&tag=product-9")[1]["cache-status"])
         self.assertIn("hit", get(a, "/c/tag3?cc=max-age%3D60&tag=other")[1]["cache-status"])

@@ -1,7 +1,7 @@
 // A small HTTP/1.1 member server for integration tests and benchmarks: one thread, epoll,
 // keep-alive, answers every request after an optional delay without blocking other requests.
 //
-//   fleet_member --port 18001 --id m1 [--delay-ms 20] [--body-bytes 64]
+//   fleet_member --port 18001 --id m1 [--delay-ms 20] [--body-bytes 64] [--header "K: v"]
 //
 // Every answer carries "X-Member: <id>". Control paths (never delayed, never failed):
 //   /__delay?ms=N     delay every later answer by N ms
@@ -34,6 +34,7 @@ struct Options {
   std::string id = "member";
   long delay_ms = 0;
   size_t body_bytes = 64;
+  std::string header;  // one extra response header, e.g. "Cache-Control: max-age=600"
 };
 
 struct Conn {
@@ -84,6 +85,9 @@ std::string response(int status, const std::string& body, bool close_after,
   std::string r = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
   r += "X-Member: " + g_opt.id + "\r\nContent-Type: " + ctype + "\r\n";
   r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!g_opt.header.empty()) {
+    r += g_opt.header + "\r\n";
+  }
   if (close_after) {
     r += "Connection: close\r\n";
   }
@@ -208,13 +212,14 @@ int main(int argc, char** argv) {
     else if (k == "--id") g_opt.id = argv[i + 1];
     else if (k == "--delay-ms") g_opt.delay_ms = std::atol(argv[i + 1]);
     else if (k == "--body-bytes") g_opt.body_bytes = static_cast<size_t>(std::atol(argv[i + 1]));
+    else if (k == "--header") g_opt.header = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
   if (g_opt.port <= 0) {
-    std::fprintf(stderr, "usage: fleet_member --port N [--id NAME] [--delay-ms N] [--body-bytes N]\n");
+    std::fprintf(stderr, "usage: fleet_member --port N [--id NAME] [--delay-ms N] [--body-bytes N] [--header \"K: v\"]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
