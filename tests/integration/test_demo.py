@@ -48,6 +48,10 @@ class DemoTest(unittest.TestCase):
             (app,) = [b for b in json.loads(body)["balancers"] if b["name"] == "balancer://app"]
             self.assertEqual("p2c", app["lbmethod"])
             self.assertEqual(91, sum(m["requests"] for m in app["members"]))
+            _, first, _ = request(port, "/cached/")
+            _, second, _ = request(port, "/cached/")
+            self.assertIn("fwd=uri-miss; stored", first["cache-status"])
+            self.assertIn("hit", second["cache-status"])
             children = subprocess.run(["pgrep", "-P", str(demo.pid)], capture_output=True,
                                       text=True).stdout.split()
             self.assertEqual(5, len(children))  # 3 members, memcached, httpd

@@ -5,7 +5,7 @@ import os
 import re
 import unittest
 
-from harness import Httpd, Member, load
+from harness import Httpd, Member, Memcached, load
 
 ROOT = os.environ.get("FLEET_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -14,11 +14,13 @@ class ExamplesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.members = [Member(f"e{i}") for i in range(1, 4)]
+        cls.memcached = Memcached()
 
     @classmethod
     def tearDownClass(cls):
         for m in cls.members:
             m.stop()
+        cls.memcached.stop()
 
     def test_every_example_passes_configtest_and_serves(self):
         examples = sorted(glob.glob(os.path.join(ROOT, "conf", "examples", "*.conf")))
@@ -27,6 +29,7 @@ class ExamplesTest(unittest.TestCase):
             with self.subTest(example=os.path.basename(path)):
                 defines = "\n".join(f"Define FLEET_MEMBER{i} {m.url}"
                                     for i, m in enumerate(self.members, 1))
+                defines += f"\nDefine FLEET_MEMCACHED {self.memcached.address}"
                 h = Httpd(f'{defines}\nInclude "{os.path.abspath(path)}"')
                 self.addCleanup(h.cleanup)
                 self.assertEqual((0, "Syntax OK"), h.configtest())
