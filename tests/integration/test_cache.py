@@ -4,6 +4,7 @@ misses, two httpd servers sharing the pool, purge by URL and by tag, private and
 responses, memcached dying and coming back, and bad configuration."""
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -56,6 +57,7 @@ def server_conf(quick=False):
         f"ProxyPass /guarded/ http://127.0.0.1:{MEMBER_PORT}/guarded/",
         f"ProxyPass /dead/ http://127.0.0.1:{DEAD_PORT}/dead/",
         "<Location /fleet-status>\n  SetHandler fleet-status\n</Location>",
+        "<Location /c/capped/>\n  FleetCacheMaxObjectSize 1M\n</Location>",
         "<Location /dead/>\n  FleetCache on\n</Location>",
     ])
 
@@ -81,6 +83,70 @@ def tearDownModule():
             stop_process(p)
     for m in mc:
         m.stop()
+
+
+def full_key_storage(full_key):
+    return "fl1:" + hashlib.sha256(full_key.encode()).hexdigest()[:40]
+
+
+def memcached_command(line, server=None):
+    """One text-protocol command sent to every memcached (the test does not re-implement ketama
+    to find the one holding the key); returns each server's answer."""
+    answers = []
+    for m in (server,) if server else mc:
+        with socket.create_connection(("127.0.0.1", m.port), timeout=5) as s:
+            s.sendall(line.encode() + b"\r\n")
+            data = b""
+            while not (data.endswith(b"END\r\n") or data.endswith(b"DELETED\r\n") or
+                       data.endswith(b"NOT_FOUND\r\n")):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            answers.append(data)
+    return answers
+
+
+def memcached_get(key):
+    for data in memcached_command(f"get {key}"):
+        if data.startswith(b"VALUE"):
+            header, rest = data.split(b"\r\n", 1)
+            n = int(header.split()[3])
+            return rest[:n]
+    return None
+
+
+def memcached_delete(key):
+    return any(d.startswith(b"DELETED") for d in memcached_command(f"delete {key}"))
+
+
+def entry_body_id(entry, full_key):
+    """The body id of a stored entry (shared/cache/entry.cpp's layout)."""
+    import struct
+    assert entry[:4] == b"FLC1"
+    pos = 5
+    def u32():
+        nonlocal pos
+        v = struct.unpack_from("<I", entry, pos)[0]
+        pos += 4
+        return v
+    def string():
+        nonlocal pos
+        n = u32()
+        v = entry[pos:pos + n]
+        pos += n
+        return v
+    assert string() == full_key.encode()
+    pos += 4 + 8 + 8  # status, request and response times
+    for _ in range(u32()):
+        string(), string()
+    for _ in range(u32()):
+        string()
+    for _ in range(u32()):
+        string()
+        pos += 8
+    pos += 8  # body size
+    return struct.unpack_from("<Q", entry, pos)[0]
 
 
 def get(h, path, headers=None, method="GET"):
@@ -157,6 +223,30 @@ class Basics(unittest.TestCase):
         self.assertEqual(len(second), 5242880)
         self.assertEqual(hashlib.sha256(first).hexdigest(), hashlib.sha256(second).hexdigest())
         self.assertEqual(count("/c/big"), 1)
+
+    def test_a_missing_chunk_is_a_miss_never_a_broken_response(self):
+        path = "/c/chunky?cc=max-age%3D60&size=2000000"
+        _, _, first = get(a, path, headers=SITE)
+        full_key = "http://shop.example:80" + path
+        entry = memcached_get(full_key_storage(full_key))
+        self.assertIsNotNone(entry)
+        body_id = entry_body_id(entry, full_key)
+        chunk = full_key_storage(full_key) + ":" + body_id.to_bytes(8, "little").hex() + ":2"
+        self.assertTrue(memcached_delete(chunk))
+        s, h, body = get(b, path, headers=SITE)  # b has no copy in memory
+        self.assertEqual(s, 200)
+        self.assertEqual(body, first)  # whole, from the member
+        self.assertIn("fwd=uri-miss", h["cache-status"])
+        self.assertEqual(count("/c/chunky"), 2)
+
+    def test_objects_above_the_limit_pass_through_unstored(self):
+        path = "/c/capped/big?cc=max-age%3D60&size=1500000"
+        s, _, body = get(a, path)
+        self.assertEqual((s, len(body)), (200, 1500000))
+        s, h, body = get(a, path)
+        self.assertEqual((s, len(body)), (200, 1500000))
+        self.assertNotIn("hit", h["cache-status"])
+        self.assertEqual(count("/c/capped/big"), 2)
 
     def test_private_and_set_cookie_are_never_shared(self):
         get(a, "/c/priv?cc=private%2C%20max-age%3D60")
