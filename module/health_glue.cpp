@@ -27,6 +27,7 @@
 #include "shared/health/lease.h"
 #include "shared/health/record.h"
 #include "shared/health/threshold.h"
+#include "shared/lb/member_health.h"
 
 APLOG_USE_MODULE(fleet);
 
@@ -174,6 +175,17 @@ const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, cons
                               [&]() -> const char* {
     if (w == nullptr || tmpl != nullptr) {
       return "Bad call to set_worker_hc_param()";
+    }
+    // mod_proxy hands every BalancerMember key it does not know here: mod_fleet's own per-member
+    // balancing option too.
+    if (ap_cstr_casecmp(key, "slowstart") == 0) {
+      common::Result<int64_t> d = common::parseDurationMicros(val);
+      if (!d.isOk()) {
+        return apr_psprintf(p, "slowstart='%s' is not valid; accepted: a duration such as 30s, or 0 "
+                            "(no slow start for this member)", val);
+      }
+      setMemberSlowStart(w, d.value(), p);
+      return nullptr;
     }
     if (g_memberChecks == nullptr) {
       g_memberChecks = new std::unordered_map<const proxy_worker*, health::CheckConfig>();
@@ -550,6 +562,10 @@ class CheckerThread {
       __atomic_fetch_and(&ws->status, ~static_cast<unsigned int>(PROXY_WORKER_IN_ERROR), __ATOMIC_RELAXED);
     }
     ws->updated = apr_time_now();
+    if (m.slot != nullptr && t != health::Transition::kNone) {
+      // Slow start counts from the recovery itself, whether or not requests saw the member down.
+      lb::trackUsable(*m.slot, t == health::Transition::kRecovered, clock_.nowMicros());
+    }
     if (m.slot != nullptr) {
       health::recordCheck(m.slot->health, res, failing, t != health::Transition::kNone,
                           apr_time_now());

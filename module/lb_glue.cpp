@@ -265,7 +265,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     const DirConfig& cfg = dirConfig(r);
     lb::HealthConfig health = cfg.health();
     int64_t now = nowMicros();
-    if (health.slowStartMicros > 0) {  // notice members coming back, whoever they are
+    if (health.slowStartMicros > 0 || anyMemberSlowStart()) {  // notice members coming back
       auto** all = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
       for (int i = 0; i < balancer->workers->nelts; ++i) {
         if (lb::MemberSlot* s = slotFor(balancer, all[i])) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <ctime>
 #include <new>
+#include <unordered_map>
 
 #include "module/guard.h"
 #include "module/health_glue.h"
@@ -27,6 +28,8 @@ pid_t g_parentPid = 0;
 // member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
 lb::SlotCache* g_cache = nullptr;
 bool g_table_full_logged = false;
+std::unordered_map<const proxy_worker*, int64_t>* g_memberSlowStart = nullptr;
+bool g_anyMemberSlowStart = false;
 
 // Learned state older than this is not restored (the members may have changed meanwhile).
 constexpr int64_t kPersistMaxAgeSeconds = 3600;
@@ -64,7 +67,25 @@ apr_status_t forgetTable(void*) {
   return APR_SUCCESS;
 }
 
+apr_status_t forgetMemberSlowStart(void*) {
+  delete g_memberSlowStart;
+  g_memberSlowStart = nullptr;
+  g_anyMemberSlowStart = false;
+  return APR_SUCCESS;
+}
+
 }  // namespace
+
+void setMemberSlowStart(const proxy_worker* worker, int64_t micros, apr_pool_t* pconf) {
+  if (g_memberSlowStart == nullptr) {
+    g_memberSlowStart = new std::unordered_map<const proxy_worker*, int64_t>();
+    apr_pool_cleanup_register(pconf, nullptr, forgetMemberSlowStart, apr_pool_cleanup_null);
+  }
+  (*g_memberSlowStart)[worker] = micros > 0 ? micros : -1;
+  g_anyMemberSlowStart = true;
+}
+
+bool anyMemberSlowStart() { return g_anyMemberSlowStart; }
 
 void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& fn) {
   const ProxyApi& api = proxyApi();
@@ -122,6 +143,12 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       if (w[j]->s != nullptr) {
         if (lb::MemberSlot* slot = slotFor(b, w[j])) {
           slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
+          int64_t own = 0;
+          if (g_memberSlowStart != nullptr) {
+            auto it = g_memberSlowStart->find(w[j]);
+            if (it != g_memberSlowStart->end()) own = it->second;
+          }
+          slot->slowStartMicros.store(own, std::memory_order_relaxed);
           // The health checker's verdict from the last generation: a member that was failing
           // its checks stays out until it passes them again (httpd's own shared state is
           // created afresh on a restart unless BalancerPersist is on). Parent, one thread.

@@ -24,9 +24,10 @@ Prepared prepareCandidates(const MemberInput* in, size_t count, const CandidateS
     }
     c.inflight = slot->inflight.load(std::memory_order_relaxed);
     c.id = slot->key.load(std::memory_order_relaxed);
-    if (s.health.slowStartMicros > 0) {
-      c.weight = slowStartWeight(c.weight, now, slot->usableSince.load(std::memory_order_relaxed),
-                                 s.health.slowStartMicros);
+    int64_t own = slot->slowStartMicros.load(std::memory_order_relaxed);
+    int64_t ramp = own != 0 ? own : s.health.slowStartMicros;  // the member's own wins; <0 = off
+    if (ramp > 0) {
+      c.weight = slowStartWeight(c.weight, now, slot->usableSince.load(std::memory_order_relaxed), ramp);
     }
     if (s.wantLatency) {
       c.latencyMicros =

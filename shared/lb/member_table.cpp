@@ -49,6 +49,7 @@ MemberTable MemberTable::format(void* memory, size_t bytes) {
     slots[i].consecutiveFailures.store(0, std::memory_order_relaxed);
     slots[i].ejections.store(0, std::memory_order_relaxed);
     slots[i].wasUsable.store(0, std::memory_order_relaxed);
+    slots[i].slowStartMicros.store(0, std::memory_order_relaxed);
   }
   std::atomic_thread_fence(std::memory_order_release);
   return MemberTable(slots, cap);

@@ -24,6 +24,7 @@ struct alignas(64) MemberSlot {
   std::atomic<uint32_t> consecutiveFailures;
   std::atomic<uint32_t> ejections;    // recent ejections: each doubles the next one's length
   std::atomic<uint32_t> wasUsable;    // as the last finder saw it (slow start edge detection)
+  std::atomic<int64_t> slowStartMicros;  // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
   health::HealthRecord health;        // what the active health checker saw
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared memory needs address-free atomics");

@@ -115,6 +115,10 @@ def setUpModule():
             f"  BalancerMember {m1} route=m1 hctemplate=fast hctimeout=500ms",
             f"  BalancerMember {m2} route=m2 hctemplate=fast hctimeout=500ms"],
             ["FleetSlowStart 10s", "FleetDecisionHeader On"]),
+        # No balancer-wide slow start; m2 has its own (BalancerMember slowstart=).
+        balancer_section("own", "p2c", [
+            f"  BalancerMember {m1} route=m1 hctemplate=fast",
+            f"  BalancerMember {m2} route=m2 hctemplate=fast slowstart=20s"], ["FleetDecisionHeader On"]),
         balancer_section("silent", "byrequests", [
             f"  BalancerMember {m3} route=m3 hcmethod=GET11 hcinterval=300ms hctimeout=400ms",
             f"  BalancerMember http://127.0.0.1:{silent.port} route=s hcmethod=GET11 "
@@ -188,6 +192,12 @@ class HealthChecks(unittest.TestCase):
         first = m2_weight()
         self.assertLess(first, 50)
         self.assertIsNotNone(wait_for(lambda: m2_weight() > first + 5, 3))
+        # The member's own slowstart= ramps it in a balancer without FleetSlowStart.
+        self.assertIsNotNone(wait_for(lambda: not member_health("own", m2.url)["health"]["failing"], 3))
+        _, headers, _ = request(httpd.port, "/own/")
+        decision = headers["x-fleet-decision"]
+        self.assertLess(int(re.search(r"m2 inflight=\d+ weight=(\d+)", decision).group(1)), 30, decision)
+        self.assertEqual(int(re.search(r"m1 inflight=\d+ weight=(\d+)", decision).group(1)), 100, decision)
         self.assertIn("FL00015:", httpd.error_log())
         h = member_health("hc", m2.url)["health"]
         self.assertGreaterEqual(h["transitions"], 2)
@@ -342,6 +352,8 @@ class Configuration(unittest.TestCase):
             "hctemplate=nosuch": "hctemplate='nosuch' is not a ProxyHCTemplate",
             "hcca=relative.pem": "hcca='relative.pem'",
             "hcverify=maybe": "hcverify='maybe' is not valid; accepted: on or off",
+            "slowstart=soon": "slowstart='soon' is not valid; accepted: a duration",
+            "lbfactr=5": "unknown BalancerMember parameter 'lbfactr'",
         }
         for params, message in cases.items():
             with self.subTest(params=params):

@@ -18,6 +18,7 @@ class CandidatesTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(ejectedMembersAreLeftOut);
   CPPUNIT_TEST(panicKeepsEveryone);
   CPPUNIT_TEST(slowStartRampsTheWeightButNotTheBase);
+  CPPUNIT_TEST(aMembersOwnSlowStartWins);
   CPPUNIT_TEST(latencyOnlyWhenWanted);
   CPPUNIT_TEST(memberWithoutSlotStillCounts);
   CPPUNIT_TEST_SUITE_END();
@@ -75,6 +76,22 @@ class CandidatesTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!p.panic);
     CPPUNIT_ASSERT_EQUAL(size_t(1), p.n);
     CPPUNIT_ASSERT_EQUAL(size_t(3), kept[0]);
+  }
+  void aMembersOwnSlowStartWins() {
+    for (int i = 0; i < 4; ++i) in[i].slot->usableSince.store(now - 5 * kSec);  // back 5 s ago
+    in[0].slot->slowStartMicros.store(20 * kSec);   // its own, longer ramp
+    in[1].slot->slowStartMicros.store(-1);          // slowstart=0: none for it
+    s.health.slowStartMicros = 0;                   // the balancer has none
+    prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT(out[0].weight < 100 / 2);  // a quarter of the way up its 20 s ramp
+    CPPUNIT_ASSERT_EQUAL(uint32_t(200), out[1].weight);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(300), out[2].weight);
+    s.health.slowStartMicros = 10 * kSec;  // now the balancer ramps everyone else over 10 s
+    prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT(out[0].weight < 100 / 2);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(200), out[1].weight);  // still off
+    CPPUNIT_ASSERT(out[2].weight < 300 && out[2].weight > 300 / 4);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(300), base[2]);
   }
   void slowStartRampsTheWeightButNotTheBase() {
     s.health.slowStartMicros = 10 * kSec;
