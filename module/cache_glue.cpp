@@ -4,10 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <mutex>
-#include <thread>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "module/background_thread.h"
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/member_table_glue.h"
@@ -58,35 +56,21 @@ std::unique_ptr<cache::LocalTier> g_local;  // per child, optional
 // Polls the fleet-wide purge epoch so this process's memory tier never outlives a purge.
 class EpochPoller {
  public:
-  void start() { thread_ = std::thread([this] { run(); }); }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+  void start() { thread_.start([this] { run(); }); }
+  void stop() { thread_.stop(); }
 
  private:
   void run() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      lock.unlock();
+    do {
       std::optional<std::string> v;
       if (g_store && g_local && g_store->getChecked(std::string(kPrefix) + "epoch", &v)) {
         g_local->syncEpoch(v ? std::strtoull(v->c_str(), nullptr, 10) : 0);
       } else if (g_local) {
         g_local->clear();  // cannot tell whether a purge happened: trust memcached only
       }
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stop_; });
-    }
+    } while (thread_.sleepFor(std::chrono::milliseconds(50)));
   }
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  BackgroundThread thread_;
 };
 EpochPoller* g_poller = nullptr;
 
@@ -300,6 +284,27 @@ void copyHeaders(request_rec* r, const Entry& e) {
   }
 }
 
+// Makes r the stored response: its status and headers, our Age, Cache-Status and length.
+void becomeStored(request_rec* r, const Entry& e, int64_t age, const std::string& cacheStatus, size_t length) {
+  copyHeaders(r, e);
+  r->status = e.status;
+  r->status_line = nullptr;
+  apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, std::max<int64_t>(0, age)));
+  setStatusHeader(r, cacheStatus);
+  ap_set_content_length(r, static_cast<apr_off_t>(length));
+}
+
+// The stored body (unless HEAD) and the end of the response, as one brigade.
+apr_bucket_brigade* bodyBrigade(request_rec* r, const std::string& body) {
+  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+  if (!r->header_only) {
+    char* copy = static_cast<char*>(apr_pmemdup(r->pool, body.data(), body.size()));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body.size(), r->pool, r->connection->bucket_alloc));
+  }
+  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
+  return bb;
+}
+
 // Answers the request from a stored response; DECLINED when the body cannot be had (a miss).
 int serve(request_rec* r, Ctx* ctx, const Entry& e, int64_t age, const std::string& status) {
   const char* inm = apr_table_get(r->headers_in, "If-None-Match");
@@ -317,19 +322,11 @@ int serve(request_rec* r, Ctx* ctx, const Entry& e, int64_t age, const std::stri
     g_store->remove(cache::storageKey(kPrefix, ctx->fullKey));  // a chunk is gone: drop it all
     return DECLINED;
   }
-  copyHeaders(r, e);
-  r->status = e.status;
-  apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, std::max<int64_t>(0, age)));
-  setStatusHeader(r, status);
-  ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
+  becomeStored(r, e, age, status, body->size());
   count(&cache::CacheShared::hits);
   count(&cache::CacheShared::bytesServed, body->size());
   if (r->header_only) return OK;
-  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-  char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
-  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
-  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
-  ap_pass_brigade(r->output_filters, bb);
+  ap_pass_brigade(r->output_filters, bodyBrigade(r, *body));
   return OK;
 }
 
@@ -701,19 +698,8 @@ apr_status_t answerFromRevalidated(ap_filter_t* f, Ctx* ctx, apr_bucket_brigade*
   g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ttl);
   if (g_local && e.chunkCount == 0) g_local->put(ctx->fullKey, e);
   count(&cache::CacheShared::revalidated);
-  copyHeaders(r, e);
-  r->status = e.status;
-  r->status_line = nullptr;
-  apr_table_setn(r->headers_out, "Age", "0");
-  setStatusHeader(r, "fwd=stale; fwd-status=304; " + ttlText(lifetime));
-  ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
-  apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-  if (!r->header_only) {
-    char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
-  }
-  APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
-  return ap_pass_brigade(f->next, bb);
+  becomeStored(r, e, 0, "fwd=stale; fwd-status=304; " + ttlText(lifetime), body->size());
+  return ap_pass_brigade(f->next, bodyBrigade(r, *body));
 }
 
 apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
@@ -739,20 +725,9 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
           if (body) {
             apr_brigade_cleanup(in);
             ap_remove_output_filter(f);
-            copyHeaders(r, e);
-            r->status = e.status;
-            r->status_line = nullptr;
-            apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, dec.age));
-            setStatusHeader(r, "hit; " + ttlText(dec.ttl) + "; detail=stale-if-error");
+            becomeStored(r, e, dec.age, "hit; " + ttlText(dec.ttl) + "; detail=stale-if-error", body->size());
             count(&cache::CacheShared::staleServed);
-            ap_set_content_length(r, static_cast<apr_off_t>(body->size()));
-            apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-            if (!r->header_only) {
-              char* copy = static_cast<char*>(apr_pmemdup(r->pool, body->data(), body->size()));
-              APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(copy, body->size(), r->pool, r->connection->bucket_alloc));
-            }
-            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
-            return ap_pass_brigade(f->next, bb);
+            return ap_pass_brigade(f->next, bodyBrigade(r, *body));
           }
           handled = false;
         }

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "module/background_thread.h"
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
@@ -312,25 +313,12 @@ class CheckerThread {
   }
   ~CheckerThread() { apr_pool_destroy(pool_); }
 
-  void start() { thread_ = std::thread([this] { run(); }); }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
+  void start() { thread_.start([this] { run(); }); }
+  void stop() { thread_.stop(); }
 
  private:
-  bool sleepFor(std::chrono::microseconds d) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return !cv_.wait_for(lock, d, [this] { return stop_; });
-  }
-  bool stopping() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stop_;
-  }
+  bool sleepFor(std::chrono::microseconds d) { return thread_.sleepFor(d); }
+  bool stopping() { return thread_.stopping(); }
 
   void run() {
     guarded<int>(s_, "health checker thread", 0, [this] {
@@ -583,10 +571,7 @@ class CheckerThread {
   std::unique_ptr<health::Checker> checker_ = std::make_unique<health::Checker>(kBatchMicros);
   std::unordered_map<uint64_t, Member> members_;
   std::map<std::string, Resolved> resolved_;
-  std::thread thread_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
+  BackgroundThread thread_;
 };
 
 apr_status_t stopChecker(void* data) {

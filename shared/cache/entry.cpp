@@ -6,23 +6,15 @@
 #include <cctype>
 #include <cstring>
 
+#include "shared/common/parse.h"
+
 namespace fleet::cache {
 namespace {
 
 constexpr char kEntryMagic[4] = {'F', 'L', 'C', '1'};
 constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 void put64(std::string* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -84,13 +76,13 @@ common::Status corrupt(const char* what) {
 
 std::string primaryKey(std::string_view scheme, std::string_view host, int port,
                        std::string_view pathAndQuery) {
-  return lower(scheme) + "://" + lower(host) + ":" + std::to_string(port) + std::string(pathAndQuery);
+  return common::toLower(scheme) + "://" + common::toLower(host) + ":" + std::to_string(port) + std::string(pathAndQuery);
 }
 
 std::string normalizeVaryValue(std::string_view name, std::string_view value) {
   std::string collapsed;
   bool space = false;
-  for (char c : trim(value)) {
+  for (char c : common::trimSpaces(value)) {
     if (c == ' ' || c == '\t') {
       space = true;
       continue;
@@ -99,13 +91,13 @@ std::string normalizeVaryValue(std::string_view name, std::string_view value) {
     space = false;
     collapsed += c;
   }
-  std::string n = lower(name);
+  std::string n = common::toLower(name);
   if (n == "accept-encoding" || n == "accept-language" || n == "accept") {
     std::vector<std::string> items;
     size_t pos = 0;
     while (pos <= collapsed.size()) {
       size_t comma = collapsed.find(',', pos);
-      std::string item = lower(trim(std::string_view(collapsed).substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
+      std::string item = common::toLower(common::trimSpaces(std::string_view(collapsed).substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
       item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
       if (!item.empty()) items.push_back(item);
       if (comma == std::string::npos) break;
@@ -124,7 +116,7 @@ std::vector<std::string> varyNames(std::string_view vary) {
   size_t pos = 0;
   while (pos <= vary.size()) {
     size_t comma = vary.find(',', pos);
-    std::string n = lower(trim(vary.substr(pos, comma == std::string_view::npos ? vary.npos : comma - pos)));
+    std::string n = common::toLower(common::trimSpaces(vary.substr(pos, comma == std::string_view::npos ? vary.npos : comma - pos)));
     if (!n.empty()) names.push_back(n);
     if (comma == std::string_view::npos) break;
     pos = comma + 1;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <ctime>
 
+#include "shared/common/parse.h"
+
 namespace fleet::cache {
 namespace {
 
@@ -34,17 +36,7 @@ std::optional<int64_t> toUnix(int year, int mon, int day, int h, int mi, int s) 
   return static_cast<int64_t>(timegm(&tm));
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // delta-seconds: digits only; values beyond 2^31 are clamped (RFC 9111 1.2.2).
 std::optional<int64_t> deltaSeconds(std::string_view v) {
@@ -62,8 +54,8 @@ std::vector<std::string> fieldList(std::string_view v) {
   size_t pos = 0;
   while (pos <= v.size()) {
     size_t comma = v.find(',', pos);
-    std::string_view f = trim(v.substr(pos, comma == std::string_view::npos ? v.npos : comma - pos));
-    if (!f.empty()) out.push_back(lower(f));
+    std::string_view f = common::trimSpaces(v.substr(pos, comma == std::string_view::npos ? v.npos : comma - pos));
+    if (!f.empty()) out.push_back(common::toLower(f));
     if (comma == std::string_view::npos) break;
     pos = comma + 1;
   }
@@ -94,7 +86,7 @@ bool heuristicallyCacheable(int status) {
 }  // namespace
 
 std::optional<int64_t> parseHttpDate(std::string_view text) {
-  std::string t(trim(text));
+  std::string t(common::trimSpaces(text));
   if (t.size() > 64) return std::nullopt;
   char wd[16] = {}, mon[4] = {}, tz[4] = {};
   int day = 0, year = 0, h = 0, mi = 0, s = 0, n = 0;
@@ -141,7 +133,7 @@ CacheControl parseCacheControl(std::string_view value) {
     while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) ++i;
     size_t start = i;
     while (i < n && value[i] != '=' && value[i] != ',') ++i;
-    std::string name = lower(trim(value.substr(start, i - start)));
+    std::string name = common::toLower(common::trimSpaces(value.substr(start, i - start)));
     std::string arg;
     bool hasArg = false;
     if (i < n && value[i] == '=') {
@@ -158,7 +150,7 @@ CacheControl parseCacheControl(std::string_view value) {
       } else {
         size_t a = i;
         while (i < n && value[i] != ',') ++i;
-        arg = std::string(trim(value.substr(a, i - a)));
+        arg = std::string(common::trimSpaces(value.substr(a, i - a)));
       }
     }
     if (name.empty()) continue;
@@ -212,7 +204,7 @@ std::string whyNotStorable(const std::string& method, const ResponseFacts& r) {
   CacheControl cc = parseCacheControl(r.cacheControl);
   if (cc.noStore) return "no-store";
   if (cc.isPrivate) return "private";
-  if (trim(r.vary) == "*" || r.vary.find('*') != std::string::npos) return "vary-star";
+  if (common::trimSpaces(r.vary) == "*" || r.vary.find('*') != std::string::npos) return "vary-star";
   if (r.hasAuthorizationRequest && !cc.isPublic && !cc.sMaxAge && !cc.mustRevalidate) {
     return "authorization";
   }
@@ -247,7 +239,7 @@ int64_t freshnessLifetime(const ResponseFacts& r, const Limits& limits) {
 }
 
 int64_t currentAge(const ResponseFacts& r, int64_t requestTime, int64_t responseTime, int64_t now) {
-  int64_t ageValue = deltaSeconds(trim(r.age)).value_or(0);
+  int64_t ageValue = deltaSeconds(common::trimSpaces(r.age)).value_or(0);
   int64_t dateValue = parseHttpDate(r.date).value_or(responseTime);
   int64_t apparentAge = std::max<int64_t>(0, responseTime - dateValue);
   int64_t responseDelay = std::max<int64_t>(0, responseTime - requestTime);
@@ -263,7 +255,7 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
   Decision d;
   CacheControl resp = parseCacheControl(stored.cacheControl);
   CacheControl req = parseCacheControl(requestCacheControl);
-  if (requestCacheControl.empty() && lower(requestPragma).find("no-cache") != std::string::npos) {
+  if (requestCacheControl.empty() && common::toLower(requestPragma).find("no-cache") != std::string::npos) {
     req.noCache = true;  // HTTP/1.0 clients (RFC 9111 5.4)
   }
   int64_t lifetime = freshnessLifetime(stored, limits);
@@ -302,12 +294,12 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
 
 bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
                  std::string_view ifModifiedSince) {
-  std::string_view inm = trim(ifNoneMatch);
+  std::string_view inm = common::trimSpaces(ifNoneMatch);
   if (!inm.empty()) {
     if (stored.etag.empty()) return false;
     if (inm == "*") return true;
     auto opaque = [](std::string_view tag) {
-      tag = trim(tag);
+      tag = common::trimSpaces(tag);
       if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
       return tag;
     };

@@ -28,4 +28,7 @@ std::string formatDurationMicros(int64_t micros);
 // ASCII lower case (config keys, header names).
 std::string toLower(std::string_view text);
 
+// Without leading and trailing spaces and tabs (HTTP's optional whitespace).
+std::string_view trimSpaces(std::string_view text);
+
 }  // namespace fleet::common

@@ -9,10 +9,11 @@
 namespace fleet::health {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+// Optional whitespace around a value, and a stray CR at the end of a header line.
+std::string_view trimValue(std::string_view s) {
+  s = common::trimSpaces(s);
+  while (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+  return common::trimSpaces(s);
 }
 
 }  // namespace
@@ -77,7 +78,7 @@ common::Result<StatusList> StatusList::parse(std::string_view text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
-    std::string_view item = trim(text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos));
+    std::string_view item = trimValue(text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos));
     size_t dash = item.find('-');
     auto lo = common::parseInteger(item.substr(0, dash), 100, 599);
     auto hi = dash == std::string_view::npos ? lo : common::parseInteger(item.substr(dash + 1), 100, 599);
@@ -161,7 +162,7 @@ ResponseParser::State ResponseParser::parseHead() {
     if (colon == std::string_view::npos || colon == 0) {
       return fail("malformed header line");
     }
-    headers_.emplace_back(common::toLower(h.substr(0, colon)), std::string(trim(h.substr(colon + 1))));
+    headers_.emplace_back(common::toLower(h.substr(0, colon)), std::string(trimValue(h.substr(colon + 1))));
     pos = next == std::string_view::npos ? head.size() : next + 2;
   }
   buf_.erase(0, end + 4);

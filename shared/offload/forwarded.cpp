@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "shared/common/parse.h"
+
 namespace fleet::offload {
 namespace {
 
@@ -12,11 +14,6 @@ bool isTchar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -142,7 +139,7 @@ std::string forwardedElement(const ForwardedFacts& f) {
 }
 
 bool validForwarded(std::string_view value) {
-  if (!safeHeaderValue(value) || trim(value).empty()) return false;
+  if (!safeHeaderValue(value) || common::trimSpaces(value).empty()) return false;
   size_t i = 0;
   const size_t n = value.size();
   auto skipWs = [&] { while (i < n && (value[i] == ' ' || value[i] == '\t')) ++i; };
@@ -182,11 +179,11 @@ bool validForwarded(std::string_view value) {
 }
 
 bool validForwardedFor(std::string_view value) {
-  if (!safeHeaderValue(value) || trim(value).empty()) return false;
+  if (!safeHeaderValue(value) || common::trimSpaces(value).empty()) return false;
   size_t pos = 0;
   while (pos <= value.size()) {
     size_t comma = value.find(',', pos);
-    std::string_view item = trim(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos));
+    std::string_view item = common::trimSpaces(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos));
     if (item != "unknown" && !IpAddress::parse(item)) return false;
     if (comma == std::string_view::npos) break;
     pos = comma + 1;

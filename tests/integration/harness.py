@@ -299,6 +299,24 @@ class BalancerManager:
                                r"<httpd:lbmethod>([^<]+)</httpd:lbmethod>", xml, re.S))
 
 
+def configtest(body, **kw):
+    """apachectl -t of a throw-away httpd with this config body: (exit code, output)."""
+    h = Httpd(body, **kw)
+    try:
+        return h.configtest()
+    finally:
+        h.cleanup()
+
+
+def expect_config_errors(case, cases, **kw):
+    """Each (config lines, message): apachectl -t fails and says the message."""
+    for lines, message in cases:
+        with case.subTest(lines=lines):
+            rc, out = configtest("\n".join(lines), **kw)
+            case.assertNotEqual(rc, 0, out)
+            case.assertIn(message, out)
+
+
 def fleet_status(httpd, path="/fleet-status"):
     import json
     status, _, body = httpd.get(path)

@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from harness import (Httpd, Memcached, _started, fleet_status, free_port, request, stop_process,
+from harness import (Httpd, Memcached, _started, expect_config_errors, fleet_status, free_port, request, stop_process,
                      wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -442,13 +442,6 @@ class ZMemcachedFailure(unittest.TestCase):  # last: it restarts memcached
 
 
 class Configuration(unittest.TestCase):
-    def configtest(self, *lines):
-        h = Httpd("\n".join(lines))
-        try:
-            return h.configtest()
-        finally:
-            h.cleanup()
-
     def test_bad_values_fail_configtest(self):
         cases = [
             (["FleetCacheServers 127.0.0.1:99999"], "FleetCacheServers: '127.0.0.1:99999' is not valid; accepted: host:port"),
@@ -459,11 +452,7 @@ class Configuration(unittest.TestCase):
             (["FleetCache maybe"], "FleetCache"),
             (["<VirtualHost 127.0.0.1:1>\nFleetCacheServers 127.0.0.1:11211\n</VirtualHost>"], "FleetCacheServers"),
         ]
-        for lines, message in cases:
-            with self.subTest(lines=lines):
-                rc, out = self.configtest(*lines)
-                self.assertNotEqual(rc, 0, out)
-                self.assertIn(message, out)
+        expect_config_errors(self, cases)
 
 
 if __name__ == "__main__":

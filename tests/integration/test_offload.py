@@ -14,7 +14,8 @@ import sys
 import unittest
 
 from certs import Pki
-from harness import Httpd, Member, _started, free_port, stop_process, wait_port
+from harness import (Httpd, Member, _started, configtest, expect_config_errors, free_port,
+                     stop_process, wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = Httpd.BASE_MODULES + ["ssl", "socache_shmcb"]
@@ -297,13 +298,6 @@ class ReEncryption(unittest.TestCase):
 
 
 class Configuration(unittest.TestCase):
-    def configtest(self, *lines):
-        h = Httpd("\n".join(lines), modules=MODULES)
-        try:
-            return h.configtest()
-        finally:
-            h.cleanup()
-
     def test_bad_values_fail_configtest(self):
         cases = [
             (["FleetForwardTLS maybe"], "FleetForwardTLS"),
@@ -317,17 +311,14 @@ class Configuration(unittest.TestCase):
             (["FleetRedirectHTTPSPort 70000"], "FleetRedirectHTTPSPort: '70000' is not valid"),
             (["FleetRedirectHTTPSExempt healthz"], "FleetRedirectHTTPSExempt: 'healthz' is not valid"),
         ]
-        for lines, message in cases:
-            with self.subTest(lines=lines):
-                rc, out = self.configtest(*lines)
-                self.assertNotEqual(rc, 0, out)
-                self.assertIn(message, out)
+        expect_config_errors(self, cases, modules=MODULES)
 
     def test_good_values_pass(self):
-        rc, out = self.configtest("FleetForwardTLS on", "FleetTrustedProxies 10.0.0.0/8 2001:db8::/32",
+        rc, out = configtest("\n".join(["FleetForwardTLS on", "FleetTrustedProxies 10.0.0.0/8 2001:db8::/32",
                                   "FleetForwardTLSHeader client-cert off",
                                   "FleetHSTS max-age=31536000 includeSubDomains preload",
-                                  "FleetRedirectHTTPS on 301", "FleetRedirectHTTPSExempt /.well-known/")
+                                  "FleetRedirectHTTPS on 301", "FleetRedirectHTTPSExempt /.well-known/"]),
+                             modules=MODULES)
         self.assertEqual(rc, 0, out)
 
 
