@@ -875,6 +875,27 @@ const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
 
 std::string cacheConfigProblem() { return ""; }
 
+std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
+  return guarded<std::string>(r->server, "cache purge", "failed: internal error", [&]() -> std::string {
+    if (!g_store) return "no cache configured (FleetCacheServers)";
+    count(&cache::CacheShared::purges);
+    if (what.rfind("tag:", 0) == 0) {
+      std::string tag = what.substr(4);
+      if (tag.empty() || tag.find_first_of(" \t\r\n") != std::string::npos) return "not a tag: " + what;
+      if (!g_store->increment(std::string(kPrefix) + "tag:" + tag)) return "failed: memcached did not answer";
+      bumpEpoch();
+      return "purged tag " + tag;
+    }
+    if (what.empty() || what[0] != '/') return "not a URL path: " + what + " (give /path?query or tag:name)";
+    bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+    const char* host = r->hostname != nullptr ? r->hostname : r->server->server_hostname;
+    std::string primary = cache::primaryKey(https ? "https" : "http", host ? host : "", ap_get_server_port(r), what);
+    if (!g_store->remove(cache::storageKey(kPrefix, primary))) return "failed: memcached did not answer";
+    bumpEpoch();
+    return "purged " + primary;
+  });
+}
+
 std::vector<std::string> cacheServerNames() {
   std::vector<std::string> out;
   if (g_conf == nullptr || g_conf->servers.empty()) return out;

@@ -15,6 +15,9 @@ void registerCacheHooks();
 std::vector<std::string> cacheServerNames();
 // One memcached connection pool per child (FleetCacheServers set).
 void startCache(apr_pool_t* pchild, server_rec* s);
+// The status page's purge action: "/path?query" (on this request's scheme, Host and port) or
+// "tag:name"; returns what happened, for the page.
+std::string purgeFromStatusPage(request_rec* r, const std::string& what);
 // Nothing configured wrongly for the cache (check_config): "" or the problem.
 std::string cacheConfigProblem();
 

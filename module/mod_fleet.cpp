@@ -56,6 +56,7 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
       return DONE;
     }
     prepareMaglevTables(pconf, s);
+    prepareStatusNonce(pconf);
     FLEET_LOG_S(APLOG_INFO, 0, s, 00006, "mod_fleet %s ready", "0.1.0");
     return OK;
   });
@@ -80,6 +81,7 @@ void registerHooks(apr_pool_t* p) {
   static const char* const kAfter[] = {"mod_proxy_balancer.c", "mod_proxy.c", nullptr};
   ap_hook_post_config(postConfig, kAfter, nullptr, APR_HOOK_MIDDLE);
   ap_hook_handler(statusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  registerStatusHooks();
   // After mod_proxy_balancer has created each balancer's thread mutex in this child.
   ap_hook_child_init(childInit, kAfter, nullptr, APR_HOOK_MIDDLE);
 }

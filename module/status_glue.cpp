@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
@@ -12,7 +13,17 @@
 #include "shared/health/record.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/peak_ewma.h"
+#include "shared/common/parse.h"
 #include "shared/status/model.h"
+#include "shared/status/pages.h"
+
+extern "C" {
+#include "http_ssl.h"
+#include "mod_status.h"
+#include "util_script.h"
+}
+
+#include <map>
 
 APLOG_USE_MODULE(fleet);
 
@@ -20,6 +31,33 @@ namespace fleet::glue {
 namespace {
 
 using status::HealthView;
+
+// mod_fleet's settings in the balancer's <Proxy balancer://...> section (httpd records it on the
+// balancer only for the <Proxy url args> form; otherwise it is found among the <Proxy> sections).
+const DirConfig* sectionConfig(proxy_server_conf* conf, proxy_balancer* b) {
+  ap_conf_vector_t* vec = b->section_config;
+  if (vec == nullptr && conf->sec_proxy != nullptr) {
+    auto** sections = reinterpret_cast<ap_conf_vector_t**>(conf->sec_proxy->elts);
+    for (int i = 0; i < conf->sec_proxy->nelts && vec == nullptr; ++i) {
+      auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(sections[i], proxyApi().proxy));
+      if (pd != nullptr && pd->p != nullptr && ap_cstr_casecmp(pd->p, b->s->name) == 0) vec = sections[i];
+    }
+  }
+  return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module)) : nullptr;
+}
+
+std::string balancerSettings(const lb::HealthConfig& h) {
+  std::string out;
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
+  if (h.slowStartMicros > 0) add("slow start " + common::formatDurationMicros(h.slowStartMicros));
+  if (h.consecutiveFailures > 0) {
+    add("eject after " + std::to_string(h.consecutiveFailures) + " failures for " +
+        common::formatDurationMicros(h.baseEjectionMicros) + ".." + common::formatDurationMicros(h.maxEjectionMicros) +
+        ", at most " + std::to_string(h.maxEjectedPercent) + "%");
+  }
+  add("panic below " + std::to_string(h.panicPercent) + "%");
+  return out;
+}
 
 std::vector<status::BalancerView> collect(request_rec* r) {
   std::vector<status::BalancerView> out;
@@ -47,6 +85,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     status::BalancerView bv;
     bv.name = b->s->name;
     bv.lbmethod = b->s->lbpname;
+    const DirConfig* section = sectionConfig(conf, b);
+    lb::HealthConfig hc = section != nullptr ? section->health() : DirConfig().health();
+    bv.settings = balancerSettings(hc);
     auto** workers = reinterpret_cast<proxy_worker**>(b->workers->elts);
     for (int j = 0; j < b->workers->nelts; ++j) {
       proxy_worker* w = workers[j];
@@ -55,6 +96,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
       mv.route = w->s->route;
       mv.flags = api.parseWstatus(r->pool, w);
       mv.usable = PROXY_WORKER_IS_USABLE(w);
+      mv.drained = (w->s->status & PROXY_WORKER_DRAIN) != 0;
+      mv.disabled = (w->s->status & PROXY_WORKER_DISABLED) != 0;
+      mv.hcFailed = (w->s->status & PROXY_WORKER_HC_FAIL) != 0;
       mv.weight = static_cast<uint32_t>(w->s->lbfactor);
       mv.elected = static_cast<uint64_t>(w->s->elected);
       if (lb::MemberSlot* slot = slotFor(b, w)) {
@@ -65,6 +109,12 @@ std::vector<status::BalancerView> collect(request_rec* r) {
         mv.ejectedForMicros = mv.ejected ? slot->ejectedUntil.load(std::memory_order_relaxed) - now : 0;
         mv.ejections = slot->ejections.load(std::memory_order_relaxed);
         mv.failures = slot->failures.load(std::memory_order_relaxed);
+        int64_t own = slot->slowStartMicros.load(std::memory_order_relaxed);
+        int64_t ramp = own != 0 ? own : hc.slowStartMicros;
+        int64_t since = slot->usableSince.load(std::memory_order_relaxed);
+        if (ramp > 0 && mv.usable && since > 0 && now - since < ramp) {
+          mv.slowStartPercent = static_cast<int>(lb::slowStartWeight(1000, now, since, ramp) / 10);
+        }
       }
       health::ProbeSpec spec = healthProbeSpec(w->s->method);
       if (spec.method != health::ProbeMethod::kNone) {
@@ -93,56 +143,256 @@ std::vector<status::BalancerView> collect(request_rec* r) {
   return out;
 }
 
+status::CheckerView checkerView() {
+  status::CheckerView checker;
+  if (health::CheckerControl* c = checkerControl()) {
+    uint64_t word = c->lease.load(std::memory_order_acquire);
+    health::LeaseOwner owner = health::Lease::holder(word);
+    checker.pid = owner.pid;
+    checker.generation = owner.generation;
+    checker.heartbeatAgeMicros = owner.pid ? health::Lease::ageMicros(word, common::SteadyClock().nowMicros()) : 0;
+    checker.heldForMicros = owner.pid ? apr_time_now() - c->heldSinceWall.load(std::memory_order_relaxed) : 0;
+    checker.members = c->members.load(std::memory_order_relaxed);
+    checker.probes = c->probes.load(std::memory_order_relaxed);
+    checker.takeovers = c->takeovers.load(std::memory_order_relaxed);
+  }
+  return checker;
+}
+
+// The cache's view, or false when no cache is configured.
+bool cacheView(status::CacheView* view) {
+  std::vector<std::string> servers = cacheServerNames();
+  cache::CacheShared* cs = cacheShared();
+  if (cs == nullptr || servers.empty()) return false;
+  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  view->hits = v(cs->hits);
+  view->misses = v(cs->misses);
+  view->staleServed = v(cs->staleServed);
+  view->revalidated = v(cs->revalidated);
+  view->coalesced = v(cs->coalesced);
+  view->stores = v(cs->stores);
+  view->storeFailures = v(cs->storeFailures);
+  view->bytesStored = v(cs->bytesStored);
+  view->bytesServed = v(cs->bytesServed);
+  view->purges = v(cs->purges);
+  view->uncacheable = v(cs->uncacheable);
+  for (size_t i = 0; i < servers.size() && i < cache::kMaxServers; ++i) {
+    const cache::ServerShared& sv = cs->servers[i];
+    view->servers.push_back({servers[i], sv.down.load(std::memory_order_relaxed) == 0, v(sv.ops), v(sv.errors),
+                             sv.latencyMicros.load(std::memory_order_relaxed)});
+  }
+  return true;
+}
+
+std::string g_nonce;  // per server start, inherited by every child
+
+std::string queryValue(request_rec* r, const char* key) {
+  if (r->args == nullptr) return "";
+  apr_table_t* t = apr_table_make(r->pool, 4);
+  for (const char* a = r->args; *a != '\0';) {
+    const char* pair = ap_getword(r->pool, &a, '&');
+    const char* eq = std::strchr(pair, '=');
+    std::string k(pair, eq ? static_cast<size_t>(eq - pair) : std::strlen(pair));
+    char* v = apr_pstrdup(r->pool, eq ? eq + 1 : "");
+    for (char* p = v; *p; ++p) if (*p == '+') *p = ' ';
+    ap_unescape_url(v);
+    apr_table_set(t, k.c_str(), v);
+  }
+  const char* v = apr_table_get(t, key);
+  return v ? v : "";
+}
+
+// The page's own origin as a browser would send it in Origin.
+std::string ownOrigin(request_rec* r) {
+  bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+  const char* host = apr_table_get(r->headers_in, "Host");
+  return std::string(https ? "https://" : "http://") + (host ? host : "");
+}
+
+bool sameOrigin(request_rec* r) {
+  std::string mine = ownOrigin(r);
+  const char* origin = apr_table_get(r->headers_in, "Origin");
+  if (origin != nullptr) return mine == origin;
+  const char* referer = apr_table_get(r->headers_in, "Referer");
+  return referer != nullptr && std::strncmp(referer, (mine + "/").c_str(), mine.size() + 1) == 0;
+}
+
+bool constantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// A member's balancer-manager edit, through mod_proxy_balancer's own balancer_manage (so the
+// change reaches every child as a manager edit does).
+std::string manage(request_rec* r, const std::string& balancer, const std::string& member,
+                   const char* key, const std::string& value) {
+  static APR_OPTIONAL_FN_TYPE(balancer_manage)* fn = APR_RETRIEVE_OPTIONAL_FN(balancer_manage);
+  if (fn == nullptr) return "failed: mod_proxy_balancer's balancer_manage is not available";
+  apr_table_t* params = apr_table_make(r->pool, 4);
+  std::string shortName = balancer.rfind("balancer://", 0) == 0 ? balancer.substr(11) : balancer;
+  apr_table_set(params, "b", shortName.c_str());
+  apr_table_set(params, "w", member.c_str());
+  apr_table_set(params, key, value.c_str());
+  return fn(r, params) == APR_SUCCESS ? "" : "failed: no such balancer or member";
+}
+
+std::string resetEjection(request_rec* r, const std::string& balancer, const std::string& member) {
+  lb::MemberSlot* slot = slotForName(balancer.c_str(), member.c_str());
+  if (slot == nullptr) return "failed: no such member";
+  slot->ejectedUntil.store(0, std::memory_order_relaxed);
+  slot->consecutiveFailures.store(0, std::memory_order_relaxed);
+  slot->ejections.store(0, std::memory_order_relaxed);
+  FLEET_LOG_R(APLOG_NOTICE, 0, r, 00023, "ejection of %s in %s reset from the status page", member.c_str(),
+              balancer.c_str());
+  return "";
+}
+
+int handleAction(request_rec* r) {
+  if (!sameOrigin(r)) return HTTP_FORBIDDEN;
+  apr_array_header_t* pairs = nullptr;
+  if (ap_parse_form_data(r, nullptr, &pairs, 16, 8192) != OK || pairs == nullptr) return HTTP_BAD_REQUEST;
+  std::map<std::string, std::string> form;
+  while (pairs->nelts > 0) {
+    auto* pair = static_cast<ap_form_pair_t*>(apr_array_pop(pairs));
+    apr_off_t len = 0;
+    apr_brigade_length(pair->value, 1, &len);
+    if (len < 0 || len > 4096) return HTTP_BAD_REQUEST;
+    std::string v(static_cast<size_t>(len), '\0');
+    apr_size_t size = static_cast<apr_size_t>(len);
+    apr_brigade_flatten(pair->value, v.data(), &size);
+    form[pair->name] = v.substr(0, size);
+  }
+  if (g_nonce.empty() || !constantTimeEquals(form["nonce"], g_nonce)) return HTTP_FORBIDDEN;
+  const std::string& action = form["action"];
+  const std::string& b = form["b"];
+  const std::string& w = form["w"];
+  std::string err, done;
+  if (action == "drain" || action == "undrain") {
+    err = manage(r, b, w, "w_status_N", action == "drain" ? "1" : "0");
+    done = action + "ed " + w;
+  } else if (action == "disable" || action == "enable") {
+    err = manage(r, b, w, "w_status_D", action == "disable" ? "1" : "0");
+    done = action + "d " + w;
+  } else if (action == "weight") {
+    common::Result<int64_t> v = common::parseInteger(form["value"], 1, 100);
+    err = v.isOk() ? manage(r, b, w, "w_lf", std::to_string(v.value()))
+                   : "failed: weight '" + form["value"] + "' is not a whole number from 1 to 100";
+    done = "weight of " + w + " set to " + form["value"];
+  } else if (action == "reset") {
+    err = resetEjection(r, b, w);
+    done = "ejection of " + w + " reset";
+  } else if (action == "purge") {
+    done = purgeFromStatusPage(r, form["value"]);
+  } else {
+    return HTTP_BAD_REQUEST;
+  }
+  std::string notice = err.empty() ? done : err;
+  char* escaped = ap_escape_uri(r->pool, notice.c_str());
+  apr_table_setn(r->headers_out, "Location",
+                 apr_pstrcat(r->pool, r->uri, "?notice=", apr_pstrdup(r->pool, escaped), nullptr));
+  return HTTP_SEE_OTHER;
+}
+
 }  // namespace
+
+void prepareStatusNonce(apr_pool_t*) {
+  unsigned char raw[16];
+  if (apr_generate_random_bytes(raw, sizeof raw) == APR_SUCCESS) {
+    static const char kHex[] = "0123456789abcdef";
+    g_nonce.clear();
+    for (unsigned char c : raw) {
+      g_nonce += kHex[c >> 4];
+      g_nonce += kHex[c & 15];
+    }
+  }
+}
 
 int statusHandler(request_rec* r) {
   if (r->handler == nullptr || std::strcmp(r->handler, "fleet-status") != 0) {
     return DECLINED;
   }
   return guarded<int>(r->server, "fleet-status handler", HTTP_INTERNAL_SERVER_ERROR, [&] {
-    if (r->method_number != M_GET) {
-      return HTTP_METHOD_NOT_ALLOWED;
+    if (r->method_number == M_POST) return handleAction(r);
+    if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
+    std::vector<status::BalancerView> balancers = collect(r);
+    status::CheckerView checker = checkerView();
+    status::CacheView cache;
+    bool hasCache = cacheView(&cache);
+    std::string format = queryValue(r, "format");
+    std::string body;
+    if (format == "json") {
+      body = status::renderJson(balancers, &checker, hasCache ? &cache : nullptr);
+      ap_set_content_type(r, "application/json");
+    } else if (format == "prometheus") {
+      body = status::renderPrometheus(balancers, &checker, hasCache ? &cache : nullptr);
+      ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
+    } else if (format.empty() || format == "html") {
+      status::PageOptions o;
+      o.actionUrl = r->uri;
+      o.nonce = g_nonce;
+      o.notice = queryValue(r, "notice");
+      common::Result<int64_t> refresh = common::parseInteger(queryValue(r, "refresh"), 1, 3600);
+      o.refreshSeconds = refresh.isOk() ? static_cast<int>(refresh.value()) : 0;
+      body = status::renderHtml(balancers, &checker, hasCache ? &cache : nullptr, o);
+      ap_set_content_type(r, "text/html; charset=utf-8");
+      // The page may not be framed (clickjacking of its buttons) nor run any script.
+      apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
+      apr_table_setn(r->headers_out, "Content-Security-Policy",
+                     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+    } else {
+      return HTTP_BAD_REQUEST;
     }
-    status::CheckerView checker;
-    if (health::CheckerControl* c = checkerControl()) {
-      uint64_t word = c->lease.load(std::memory_order_acquire);
-      health::LeaseOwner owner = health::Lease::holder(word);
-      checker.pid = owner.pid;
-      checker.generation = owner.generation;
-      checker.heartbeatAgeMicros = owner.pid ? health::Lease::ageMicros(word, common::SteadyClock().nowMicros()) : 0;
-      checker.heldForMicros = owner.pid ? apr_time_now() - c->heldSinceWall.load(std::memory_order_relaxed) : 0;
-      checker.members = c->members.load(std::memory_order_relaxed);
-      checker.probes = c->probes.load(std::memory_order_relaxed);
-      checker.takeovers = c->takeovers.load(std::memory_order_relaxed);
-    }
-    status::CacheView cacheView;
-    std::vector<std::string> servers = cacheServerNames();
-    cache::CacheShared* cs = cacheShared();
-    if (cs != nullptr && !servers.empty()) {
-      auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-      cacheView.hits = v(cs->hits);
-      cacheView.misses = v(cs->misses);
-      cacheView.staleServed = v(cs->staleServed);
-      cacheView.revalidated = v(cs->revalidated);
-      cacheView.coalesced = v(cs->coalesced);
-      cacheView.stores = v(cs->stores);
-      cacheView.storeFailures = v(cs->storeFailures);
-      cacheView.bytesStored = v(cs->bytesStored);
-      cacheView.bytesServed = v(cs->bytesServed);
-      cacheView.purges = v(cs->purges);
-      cacheView.uncacheable = v(cs->uncacheable);
-      for (size_t i = 0; i < servers.size() && i < cache::kMaxServers; ++i) {
-        const cache::ServerShared& s = cs->servers[i];
-        cacheView.servers.push_back({servers[i], s.down.load(std::memory_order_relaxed) == 0,
-                                     v(s.ops), v(s.errors), s.latencyMicros.load(std::memory_order_relaxed)});
-      }
-    }
-    std::string body = status::renderJson(collect(r), &checker, servers.empty() ? nullptr : &cacheView);
-    ap_set_content_type(r, "application/json");
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     ap_rwrite(body.data(), static_cast<int>(body.size()), r);
     return OK;
   });
+}
+
+namespace {
+
+int serverStatusSection(request_rec* r, int flags) {
+  return guarded<int>(r->server, "server-status section", OK, [&] {
+    std::vector<status::BalancerView> balancers = collect(r);
+    if (flags & AP_STATUS_SHORT) {
+      for (const status::BalancerView& b : balancers) {
+        std::string shortName = b.name.rfind("balancer://", 0) == 0 ? b.name.substr(11) : b.name;
+        ap_rprintf(r, "FleetBalancer.%s: method=%s members=%d\n", shortName.c_str(), b.lbmethod.c_str(),
+                   static_cast<int>(b.members.size()));
+        for (size_t i = 0; i < b.members.size(); ++i) {
+          const status::MemberView& m = b.members[i];
+          std::string id = m.route.empty() ? std::to_string(i) : m.route;
+          ap_rprintf(r, "FleetMember.%s.%s: usable=%d inflight=%" APR_INT64_T_FMT " requests=%" APR_UINT64_T_FMT
+                     " failures=%" APR_UINT64_T_FMT " latency_us=%" APR_INT64_T_FMT " ejected=%d hcfail=%d\n",
+                     shortName.c_str(), id.c_str(), m.usable ? 1 : 0, m.inflight, m.requests, m.failures,
+                     static_cast<int64_t>(m.latencyMicros < 0 ? -1 : m.latencyMicros), m.ejected ? 1 : 0,
+                     m.hcFailed ? 1 : 0);
+        }
+      }
+      status::CacheView cache;
+      if (cacheView(&cache)) {
+        ap_rprintf(r, "FleetCache: hits=%" APR_UINT64_T_FMT " misses=%" APR_UINT64_T_FMT " stores=%" APR_UINT64_T_FMT
+                   " stale_served=%" APR_UINT64_T_FMT "\n", cache.hits, cache.misses, cache.stores, cache.staleServed);
+      }
+      status::CheckerView checker = checkerView();
+      ap_rprintf(r, "FleetChecker: pid=%u members=%u\n", checker.pid, checker.members);
+      return OK;
+    }
+    status::PageOptions o;
+    o.actions = false;
+    ap_rputs("<hr><h2>mod_fleet</h2>\n", r);
+    std::string tables = status::renderBalancerTables(balancers, o);
+    ap_rwrite(tables.data(), static_cast<int>(tables.size()), r);
+    return OK;
+  });
+}
+
+}  // namespace
+
+void registerStatusHooks() {
+  // mod_status's hook is optional: registered by name, nothing needed when it is not loaded.
+  APR_OPTIONAL_HOOK(ap, status_hook, serverStatusSection, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace fleet::glue

@@ -47,7 +47,7 @@ def cpu_seconds(pids):
 
 
 def status(httpd):
-    code, _, body = request(httpd.port, "/fleet-status", timeout=30)
+    code, _, body = request(httpd.port, "/fleet-status?format=json", timeout=30)
     assert code == 200, code
     return json.loads(body)
 

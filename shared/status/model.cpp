@@ -95,7 +95,7 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
     const BalancerView& b = balancers[i];
     out += (i ? "," : "");
     out += "{\"name\":" + jsonString(b.name) + ",\"lbmethod\":" + jsonString(b.lbmethod) +
-           ",\"members\":[";
+           ",\"settings\":" + jsonString(b.settings) + ",\"members\":[";
     for (size_t j = 0; j < b.members.size(); ++j) {
       const MemberView& m = b.members[j];
       out += (j ? "," : "");
@@ -108,7 +108,10 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
                                   : std::to_string(static_cast<int64_t>(m.latencyMicros))) +
              ",\"ejected\":" + (m.ejected ? "true" : "false") + ",\"ejected_for_us\":" +
              std::to_string(m.ejectedForMicros) + ",\"ejections\":" + std::to_string(m.ejections) +
-             ",\"failures\":" + std::to_string(m.failures) + ",\"health\":" +
+             ",\"failures\":" + std::to_string(m.failures) + ",\"drained\":" +
+             (m.drained ? "true" : "false") + ",\"disabled\":" + (m.disabled ? "true" : "false") +
+             ",\"slow_start_percent\":" + (m.slowStartPercent < 0 ? std::string("null") : std::to_string(m.slowStartPercent)) +
+             ",\"health\":" +
              renderHealth(m.health) + "}";
     }
     out += "]}";

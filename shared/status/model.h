@@ -39,6 +39,8 @@ struct MemberView {
   int64_t ejectedForMicros = 0;
   uint32_t ejections = 0;      // recent ejections (each doubles the next one)
   uint64_t failures = 0;       // error answers ever
+  int slowStartPercent = -1;   // effective weight as a percent of full while ramping; -1 = not
+  bool drained = false, disabled = false, hcFailed = false;
   HealthView health;
 };
 
@@ -46,6 +48,7 @@ struct BalancerView {
   std::string name;
   std::string lbmethod;
   std::vector<MemberView> members;
+  std::string settings;  // e.g. "slow start 30s, outlier 5 in a row, panic 50%"
 };
 
 // The health checker: which child holds the lease (pid 0 = none), since when, and its counters.

@@ -317,7 +317,7 @@ def expect_config_errors(case, cases, **kw):
             case.assertIn(message, out)
 
 
-def fleet_status(httpd, path="/fleet-status"):
+def fleet_status(httpd, path="/fleet-status?format=json"):
     import json
     status, _, body = httpd.get(path)
     assert status == 200, status

@@ -43,7 +43,7 @@ class DemoTest(unittest.TestCase):
             self.assertEqual({"m1", "m2", "m3"}, set(counts))
             status, headers, _ = request(port, "/app/")
             self.assertTrue(headers["x-fleet-decision"].startswith("p2c " + headers["x-member"]))
-            status, _, body = request(port, "/fleet-status")
+            status, _, body = request(port, "/fleet-status?format=json")
             self.assertEqual(200, status)
             (app,) = [b for b in json.loads(body)["balancers"] if b["name"] == "balancer://app"]
             self.assertEqual("p2c", app["lbmethod"])

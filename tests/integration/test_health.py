@@ -175,6 +175,8 @@ class HealthChecks(unittest.TestCase):
             self.assertIn("HcFl", m["flags"])
             got = served_by("/hc/")
             self.assertEqual(got, collections.Counter({(200, "m1"): 30}))
+            # The same member in balancer://own fails too before it may come back.
+            self.assertIsNotNone(wait_for(lambda: member_health("own", m2.url)["health"]["failing"], 3))
             self.assertRegex(httpd.error_log(), r"FL00014: member http://127\.0\.0\.1:%d of "
                              r"balancer://hc failed its health check 2 time\(s\) in a row: "
                              r"status 503; marked HC-fail" % m2.port)

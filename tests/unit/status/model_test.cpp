@@ -19,7 +19,7 @@ class ModelTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\\\\c\\n\\u0001\""), jsonString("a\"b\\c\n\x01"));
   }
   void rendersBalancersAndMembers() {
-    BalancerView b{"balancer://web", "p2c", {}};
+    BalancerView b{"balancer://web", "p2c", {}, "slow start 30s"};
     MemberView m;
     m.name = "http://127.0.0.1:1";
     m.route = "r1";
@@ -31,11 +31,12 @@ class ModelTest : public CppUnit::TestFixture {
     m.elected = 9;
     b.members.push_back(m);
     CPPUNIT_ASSERT_EQUAL(
-        std::string("{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"members\":"
+        std::string("{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"settings\":\"slow start 30s\",\"members\":"
                     "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
                     "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
                     "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
-                    "\"failures\":0,\"health\":null}]}]}\n"),
+                    "\"failures\":0,\"drained\":false,\"disabled\":false,\"slow_start_percent\":null,"
+                    "\"health\":null}]}]}\n"),
         renderJson({b}));
   }
   void rendersLatencyAndEjection() {
@@ -45,7 +46,7 @@ class ModelTest : public CppUnit::TestFixture {
     m.ejectedForMicros = 30000000;
     m.ejections = 1;
     m.failures = 5;
-    std::string j = renderJson({{"b", "ewma", {m}}});
+    std::string j = renderJson({{"b", "ewma", {m}, ""}});
     CPPUNIT_ASSERT(j.find("\"latency_us\":1234,\"ejected\":true,\"ejected_for_us\":30000000,"
                           "\"ejections\":1,\"failures\":5") != std::string::npos);
   }
@@ -68,7 +69,7 @@ class ModelTest : public CppUnit::TestFixture {
     c.members = 1;
     c.probes = 7;
     c.takeovers = 2;
-    std::string j = renderJson({{"b", "p2c", {m}}}, &c);
+    std::string j = renderJson({{"b", "p2c", {m}, ""}}, &c);
     CPPUNIT_ASSERT_MESSAGE(j, j.find("{\"checker\":{\"pid\":4242,\"generation\":3,"
                                      "\"heartbeat_age_us\":0,\"held_for_us\":0,\"members\":1,"
                                      "\"probes\":7,\"takeovers\":2},\"balancers\":") == 0);
