@@ -74,10 +74,25 @@ class EpochPoller {
 };
 EpochPoller* g_poller = nullptr;
 
-// Every purge and invalidation bumps the epoch: every memory tier in the fleet empties.
+// Every purge and invalidation bumps the epochs: the memory tiers of this server's children empty
+// at once (shared memory), those of the fleet's other servers within their 50 ms poll (memcached).
 void bumpEpoch() {
   if (g_local) g_local->clear();
+  if (cache::CacheShared* c = cacheShared()) c->localEpoch.fetch_add(1, std::memory_order_acq_rel);
   g_store->increment(std::string(kPrefix) + "epoch");
+}
+
+std::atomic<uint64_t> g_seenLocalEpoch{0};
+
+// Empties this child's tier when another child of this server purged since the last look.
+void followLocalEpoch() {
+  cache::CacheShared* c = cacheShared();
+  if (c == nullptr) return;
+  uint64_t now = c->localEpoch.load(std::memory_order_acquire);
+  if (now != g_seenLocalEpoch.load(std::memory_order_relaxed)) {
+    g_local->clear();
+    g_seenLocalEpoch.store(now, std::memory_order_relaxed);
+  }
 }
 common::SteadyClock g_clock;
 ap_filter_rec_t* g_saveFilter = nullptr;
@@ -172,6 +187,7 @@ std::map<std::string, std::string> requestValues(request_rec* r, const std::vect
 // The stored response for this request (through the Vary manifest), or nothing; sets the key
 // the response belongs under and why it missed.
 std::optional<Entry> lookupLocal(request_rec* r, Ctx* ctx) {
+  followLocalEpoch();
   std::shared_ptr<const cache::LocalItem> item = g_local->get(ctx->primary);
   if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
     std::string variant = cache::variantKey(ctx->primary, item->entry.vary, requestValues(r, item->entry.vary));
@@ -921,6 +937,7 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
   g_store = std::move(store.value());
   if (g_conf->localBytes > 0) {
     g_local = std::make_unique<cache::LocalTier>(g_conf->localBytes);
+    if (cache::CacheShared* c = cacheShared()) g_seenLocalEpoch = c->localEpoch.load(std::memory_order_acquire);
     g_poller = new EpochPoller();
     g_poller->start();
   }

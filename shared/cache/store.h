@@ -33,6 +33,7 @@ struct ServerShared {
 struct CacheShared {
   std::atomic<uint64_t> hits, misses, staleServed, revalidated, coalesced, stores, storeFailures,
       bytesStored, bytesServed, purges, uncacheable;
+  std::atomic<uint64_t> localEpoch;  // bumped by every purge on this server: memory tiers empty at once
   ServerShared servers[kMaxServers];
 };
 

@@ -298,6 +298,9 @@ class Basics(unittest.TestCase):
                           headers={"Content-Type": "text/plain"})
         self.assertEqual(s, 200)
         self.assertIn("fwd=uri-miss", get(a, path)[1]["cache-status"])
+        # No child of this server answers with the old copy from its memory tier afterwards.
+        for _ in range(6):
+            self.assertNotIn(b"/c/inv #1 ", get(a, path)[2])
 
     def test_concurrent_misses_are_coalesced(self):
         path = "/c/slow?cc=max-age%3D60&delay=700"
