@@ -889,8 +889,6 @@ const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
   return nullptr;
 }
 
-std::string cacheConfigProblem() { return ""; }
-
 std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
   return guarded<std::string>(r->server, "cache purge", "failed: internal error", [&]() -> std::string {
     if (!g_store) return "no cache configured (FleetCacheServers)";

@@ -18,8 +18,6 @@ void startCache(apr_pool_t* pchild, server_rec* s);
 // The status page's purge action: "/path?query" (on this request's scheme, Host and port) or
 // "tag:name"; returns what happened, for the page.
 std::string purgeFromStatusPage(request_rec* r, const std::string& what);
-// Nothing configured wrongly for the cache (check_config): "" or the problem.
-std::string cacheConfigProblem();
 
 const char* setCacheServers(cmd_parms* cmd, void*, const char* arg);
 const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg);
