@@ -20,6 +20,7 @@
 #include "shared/cache/local_tier.h"
 #include "shared/cache/policy.h"
 #include "shared/cache/store.h"
+#include "shared/cache/stored.h"
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
 
@@ -38,7 +39,6 @@ constexpr const char* kPrefix = "fl1:";
 constexpr size_t kChunkSize = 512 * 1024;  // below memcached's default 1 MB item limit
 constexpr uint64_t kDefaultMaxObject = 10 * 1024 * 1024;
 constexpr int64_t kDefaultLockWait = 2000000;
-constexpr int64_t kMaxTtl = 30 * 86400;
 constexpr const char* kCtxKey = "fleet-cache";
 constexpr const char* kTagHeader = "Surrogate-Key";
 
@@ -228,23 +228,6 @@ std::optional<Entry> lookup(request_rec* r, Ctx* ctx, bool useLocal = true) {
   return e;
 }
 
-cache::ResponseFacts factsOf(const Entry& e) {
-  cache::ResponseFacts f;
-  f.status = e.status;
-  std::string cc;
-  for (const auto& [k, v] : e.headers) {
-    if (strcasecmp(k.c_str(), "Cache-Control") == 0) cc += (cc.empty() ? "" : ", ") + v;
-  }
-  f.cacheControl = cc;
-  f.expires = e.header("Expires");
-  f.date = e.header("Date");
-  f.lastModified = e.header("Last-Modified");
-  f.age = e.header("Age");
-  f.etag = e.header("ETag");
-  f.vary = e.header("Vary");
-  return f;
-}
-
 cache::Limits limitsOf(const DirConfig& d) {
   cache::Limits l;
   l.defaultStaleWhileRevalidate = d.cacheSwr.value_or(0);
@@ -252,14 +235,14 @@ cache::Limits limitsOf(const DirConfig& d) {
   return l;
 }
 
-bool hopByHop(const std::string& name) {
-  static const char* kSkip[] = {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-                                "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length",
-                                "Age", "Set-Cookie", "Set-Cookie2", "Cache-Status"};
-  for (const char* s : kSkip) {
-    if (strcasecmp(name.c_str(), s) == 0) return true;
+std::vector<std::pair<std::string, std::string>> headerList(apr_table_t* t) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const apr_array_header_t* arr = apr_table_elts(t);
+  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  for (int i = 0; i < arr->nelts; ++i) {
+    if (elts[i].key != nullptr) out.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
   }
-  return false;
+  return out;
 }
 
 void setStatusHeader(request_rec* r, const std::string& value) {
@@ -283,15 +266,10 @@ std::optional<std::string> bodyOf(const Ctx* ctx, const Entry& e) {
 }
 
 void copyHeaders(request_rec* r, const Entry& e) {
-  cache::CacheControl cc = cache::parseCacheControl(factsOf(e).cacheControl);
-  auto listed = [&](const std::string& name) {
-    std::string l = common::toLower(name);
-    return std::find(cc.noCacheFields.begin(), cc.noCacheFields.end(), l) != cc.noCacheFields.end() ||
-           std::find(cc.privateFields.begin(), cc.privateFields.end(), l) != cc.privateFields.end();
-  };
+  cache::CacheControl cc = cache::parseCacheControl(cache::storedFacts(e).cacheControl);
   apr_table_clear(r->headers_out);
   for (const auto& [k, v] : e.headers) {
-    if (hopByHop(k) || listed(k)) continue;
+    if (!cache::sentFromCache(k, cc)) continue;
     if (strcasecmp(k.c_str(), "Content-Type") == 0) {
       ap_set_content_type(r, apr_pstrdup(r->pool, v.c_str()));
       continue;
@@ -326,7 +304,7 @@ int serve(request_rec* r, Ctx* ctx, const Entry& e, int64_t age, const std::stri
   const char* inm = apr_table_get(r->headers_in, "If-None-Match");
   const char* ims = apr_table_get(r->headers_in, "If-Modified-Since");
   if ((inm != nullptr || ims != nullptr) && e.status == 200 &&
-      cache::notModified(factsOf(e), inm ? inm : "", ims ? ims : "")) {
+      cache::notModified(cache::storedFacts(e), inm ? inm : "", ims ? ims : "")) {
     copyHeaders(r, e);
     apr_table_setn(r->headers_out, "Age", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, std::max<int64_t>(0, age)));
     setStatusHeader(r, status);
@@ -354,7 +332,7 @@ int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale, bool qu
   if (!e) return DECLINED;
   const char* cc = apr_table_get(r->headers_in, "Cache-Control");
   const char* pragma = apr_table_get(r->headers_in, "Pragma");
-  cache::Decision dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "",
+  cache::Decision dec = cache::decide(cache::storedFacts(*e), e->requestTime, e->responseTime, cc ? cc : "",
                                       pragma ? pragma : "", wallNow(), limitsOf(d));
   if (ctx->fromLocal && dec.verdict != cache::Verdict::kFresh) {
     // The memory tier's copy is no longer fresh: memcached may hold a newer one (refreshed by
@@ -362,11 +340,11 @@ int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale, bool qu
     g_local->erase(ctx->fullKey);
     e = lookup(r, ctx, false);
     if (!e) return DECLINED;
-    dec = cache::decide(factsOf(*e), e->requestTime, e->responseTime, cc ? cc : "", pragma ? pragma : "",
+    dec = cache::decide(cache::storedFacts(*e), e->requestTime, e->responseTime, cc ? cc : "", pragma ? pragma : "",
                         wallNow(), limitsOf(d));
   }
   if (dec.verdict == cache::Verdict::kFresh || dec.verdict == cache::Verdict::kStaleAllowed) {
-    if (quickOnly && !cache::parseCacheControl(factsOf(*e).cacheControl).isPublic) return DECLINED;
+    if (quickOnly && !cache::parseCacheControl(cache::storedFacts(*e).cacheControl).isPublic) return DECLINED;
     int rc = serve(r, ctx, *e, dec.age, "hit; " + ttlText(dec.ttl));
     if (rc != DECLINED && dec.verdict == cache::Verdict::kStaleAllowed) count(&cache::CacheShared::staleServed);
     return rc;
@@ -595,13 +573,9 @@ void startStoring(request_rec* r, Ctx* ctx) {
     setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=" + why);
     return;
   }
-  const DirConfig& d = dirConfig(r);
-  int64_t lifetime = cache::freshnessLifetime(f, limitsOf(d));
-  cache::CacheControl cc = cache::parseCacheControl(f.cacheControl);
-  int64_t keep = std::max(cc.staleWhileRevalidate.value_or(d.cacheSwr.value_or(0)),
-                          cc.staleIfError.value_or(d.cacheSie.value_or(0)));
-  bool validators = !f.etag.empty() || !f.lastModified.empty();
-  ctx->ttl = std::min<int64_t>(kMaxTtl, lifetime + keep + (validators ? 3600 : 0));
+  cache::Limits limits = limitsOf(dirConfig(r));
+  int64_t lifetime = cache::freshnessLifetime(f, limits);
+  ctx->ttl = cache::storageTtl(f, limits);
   if (ctx->ttl <= 0) {
     setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=stale-at-once");
     return;
@@ -624,11 +598,8 @@ void startStoring(request_rec* r, Ctx* ctx) {
   e.requestTime = ctx->requestTime;
   e.responseTime = wallNow();
   apr_table_t* all = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
-  const apr_array_header_t* arr = apr_table_elts(all);
-  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
-  for (int i = 0; i < arr->nelts; ++i) {
-    if (elts[i].key == nullptr || hopByHop(elts[i].key)) continue;
-    e.headers.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
+  for (auto& kv : headerList(all)) {
+    if (cache::keptInEntry(kv.first)) e.headers.push_back(std::move(kv));
   }
   if (r->content_type != nullptr && e.header("Content-Type").empty()) {
     e.headers.emplace_back("Content-Type", r->content_type);
@@ -689,17 +660,8 @@ apr_status_t answerFromRevalidated(ap_filter_t* f, Ctx* ctx, apr_bucket_brigade*
   request_rec* r = f->r;
   Entry e = std::move(*ctx->stored);
   ctx->stored.reset();
-  apr_table_t* fresh = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
-  for (const char* h : {"Cache-Control", "Date", "Expires", "ETag", "Last-Modified", "Vary"}) {
-    const char* v = apr_table_get(fresh, h);
-    if (v == nullptr) continue;
-    e.headers.erase(std::remove_if(e.headers.begin(), e.headers.end(),
-                                   [&](const auto& kv) { return strcasecmp(kv.first.c_str(), h) == 0; }),
-                    e.headers.end());
-    e.headers.emplace_back(h, v);
-  }
-  e.requestTime = ctx->requestTime;
-  e.responseTime = wallNow();
+  cache::refreshFrom304(&e, headerList(apr_table_overlay(r->pool, r->err_headers_out, r->headers_out)),
+                        ctx->requestTime, wallNow());
   std::optional<std::string> body = bodyOf(ctx, e);
   apr_brigade_cleanup(in);
   ap_remove_output_filter(f);
@@ -708,10 +670,10 @@ apr_status_t answerFromRevalidated(ap_filter_t* f, Ctx* ctx, apr_bucket_brigade*
     // (the client retries, and will miss).
     return ap_pass_brigade(f->next, in);
   }
-  const DirConfig& d = dirConfig(r);
-  int64_t lifetime = cache::freshnessLifetime(factsOf(e), limitsOf(d));
-  int64_t ttl = std::min<int64_t>(kMaxTtl, lifetime + 3600);
-  g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), ttl);
+  cache::Limits limits = limitsOf(dirConfig(r));
+  cache::ResponseFacts facts = cache::storedFacts(e);
+  int64_t lifetime = cache::freshnessLifetime(facts, limits);
+  g_store->set(cache::storageKey(kPrefix, ctx->fullKey), cache::encodeEntry(e), cache::storageTtl(facts, limits));
   if (g_local && e.chunkCount == 0) g_local->put(ctx->fullKey, e);
   count(&cache::CacheShared::revalidated);
   becomeStored(r, e, 0, "fwd=stale; fwd-status=304; " + ttlText(lifetime), body->size());
@@ -731,7 +693,7 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
       }
       if (ctx->stored && r->status >= 500 && ctx->staleIfError > 0) {
         // Fresh enough for stale-if-error? (checked against the stored response's own age)
-        cache::Decision dec = cache::decide(factsOf(*ctx->stored), ctx->stored->requestTime,
+        cache::Decision dec = cache::decide(cache::storedFacts(*ctx->stored), ctx->stored->requestTime,
                                             ctx->stored->responseTime, "", "", wallNow(), limitsOf(dirConfig(r)));
         if (-dec.ttl <= dec.staleIfError) {
           handled = true;
