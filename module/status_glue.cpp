@@ -15,6 +15,7 @@
 #include "shared/lb/peak_ewma.h"
 #include "shared/common/parse.h"
 #include "shared/status/model.h"
+#include "shared/status/actions.h"
 #include "shared/status/pages.h"
 
 extern "C" {
@@ -24,6 +25,8 @@ extern "C" {
 }
 
 #include <map>
+#include <optional>
+#include <string_view>
 
 APLOG_USE_MODULE(fleet);
 
@@ -44,19 +47,6 @@ const DirConfig* sectionConfig(proxy_server_conf* conf, proxy_balancer* b) {
     }
   }
   return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module)) : nullptr;
-}
-
-std::string balancerSettings(const lb::HealthConfig& h) {
-  std::string out;
-  auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
-  if (h.slowStartMicros > 0) add("slow start " + common::formatDurationMicros(h.slowStartMicros));
-  if (h.consecutiveFailures > 0) {
-    add("eject after " + std::to_string(h.consecutiveFailures) + " failures for " +
-        common::formatDurationMicros(h.baseEjectionMicros) + ".." + common::formatDurationMicros(h.maxEjectionMicros) +
-        ", at most " + std::to_string(h.maxEjectedPercent) + "%");
-  }
-  add("panic below " + std::to_string(h.panicPercent) + "%");
-  return out;
 }
 
 std::vector<status::BalancerView> collect(request_rec* r) {
@@ -87,7 +77,7 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     bv.lbmethod = b->s->lbpname;
     const DirConfig* section = sectionConfig(conf, b);
     lb::HealthConfig hc = section != nullptr ? section->health() : DirConfig().health();
-    bv.settings = balancerSettings(hc);
+    bv.settings = status::describeSettings(hc);
     auto** workers = reinterpret_cast<proxy_worker**>(b->workers->elts);
     for (int j = 0; j < b->workers->nelts; ++j) {
       proxy_worker* w = workers[j];
@@ -210,18 +200,11 @@ std::string ownOrigin(request_rec* r) {
 }
 
 bool sameOrigin(request_rec* r) {
-  std::string mine = ownOrigin(r);
-  const char* origin = apr_table_get(r->headers_in, "Origin");
-  if (origin != nullptr) return mine == origin;
-  const char* referer = apr_table_get(r->headers_in, "Referer");
-  return referer != nullptr && std::strncmp(referer, (mine + "/").c_str(), mine.size() + 1) == 0;
-}
-
-bool constantTimeEquals(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
+  auto header = [&](const char* name) -> std::optional<std::string_view> {
+    const char* v = apr_table_get(r->headers_in, name);
+    return v != nullptr ? std::optional<std::string_view>(v) : std::nullopt;
+  };
+  return status::sameOrigin(ownOrigin(r), header("Origin"), header("Referer"));
 }
 
 // A member's balancer-manager edit, through mod_proxy_balancer's own balancer_manage (so the
@@ -264,29 +247,26 @@ int handleAction(request_rec* r) {
     apr_brigade_flatten(pair->value, v.data(), &size);
     form[pair->name] = v.substr(0, size);
   }
-  if (g_nonce.empty() || !constantTimeEquals(form["nonce"], g_nonce)) return HTTP_FORBIDDEN;
-  const std::string& action = form["action"];
-  const std::string& b = form["b"];
-  const std::string& w = form["w"];
+  if (!status::nonceMatches(g_nonce, form["nonce"])) return HTTP_FORBIDDEN;
+  common::Result<status::Action> planned = status::planAction(form);
+  if (!planned.isOk() && planned.status().code() == common::Code::kNotFound) return HTTP_BAD_REQUEST;
   std::string err, done;
-  if (action == "drain" || action == "undrain") {
-    err = manage(r, b, w, "w_status_N", action == "drain" ? "1" : "0");
-    done = action + "ed " + w;
-  } else if (action == "disable" || action == "enable") {
-    err = manage(r, b, w, "w_status_D", action == "disable" ? "1" : "0");
-    done = action + "d " + w;
-  } else if (action == "weight") {
-    common::Result<int64_t> v = common::parseInteger(form["value"], 1, 100);
-    err = v.isOk() ? manage(r, b, w, "w_lf", std::to_string(v.value()))
-                   : "failed: weight '" + form["value"] + "' is not a whole number from 1 to 100";
-    done = "weight of " + w + " set to " + form["value"];
-  } else if (action == "reset") {
-    err = resetEjection(r, b, w);
-    done = "ejection of " + w + " reset";
-  } else if (action == "purge") {
-    done = purgeFromStatusPage(r, form["value"]);
+  if (!planned.isOk()) {
+    err = "failed: " + planned.status().message();
   } else {
-    return HTTP_BAD_REQUEST;
+    const status::Action& a = planned.value();
+    done = a.done;
+    switch (a.kind) {
+      case status::Action::Kind::kManage:
+        err = manage(r, a.balancer, a.member, a.managerKey.c_str(), a.managerValue);
+        break;
+      case status::Action::Kind::kResetEjection:
+        err = resetEjection(r, a.balancer, a.member);
+        break;
+      case status::Action::Kind::kPurge:
+        done = purgeFromStatusPage(r, a.value);
+        break;
+    }
   }
   std::string notice = err.empty() ? done : err;
   char* escaped = ap_escape_uri(r->pool, notice.c_str());
