@@ -26,6 +26,7 @@
 #include "shared/health/check_config.h"
 #include "shared/health/checker.h"
 #include "shared/health/lease.h"
+#include "shared/health/plan.h"
 #include "shared/health/record.h"
 #include "shared/health/threshold.h"
 #include "shared/lb/member_health.h"
@@ -417,17 +418,20 @@ class CheckerThread {
     lb::MemberTable* table = memberTable();
     members_[key] = Member{b, w, v, table != nullptr ? table->findOrClaim(key) : nullptr, spec};
 
-    health::CheckTarget t;
-    t.key = key;
-    std::string host = w->s->hostname_ex[0] ? w->s->hostname_ex : w->s->hostname;
-    int port = w->s->port;
-    std::string hostPort = host + ":" + std::to_string(port);
+    health::MemberEndpoint endpoint;
+    endpoint.scheme = w->s->scheme;
+    endpoint.host = w->s->hostname_ex[0] ? w->s->hostname_ex : w->s->hostname;
+    endpoint.port = w->s->port;
+    endpoint.hcuri = w->s->hcuri;
+    endpoint.intervalMicros = w->s->interval;
+    health::CheckTarget t = health::planCheck(key, endpoint, spec, *cfg);
+    std::string hostPort = endpoint.host + ":" + std::to_string(endpoint.port);
     Resolved& r = resolved_[hostPort];
     if (r.at == 0 || now - r.at >= (r.error.empty() ? kResolveTtlMicros : kResolveRetryMicros)) {
       r.error.clear();
       r.at = now;
       std::string why;
-      if (!health::resolveTarget(host, port, &r.target, &why)) {
+      if (!health::resolveTarget(endpoint.host, endpoint.port, &r.target, &why)) {
         r.error = why;
         FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
                     w->s->name_ex, b->s->name, why.c_str());
@@ -436,22 +440,6 @@ class CheckerThread {
     t.unresolved = r.error;
     t.probe.addr = r.target.addr;
     t.probe.addrLen = r.target.addrLen;
-    spec.uri = w->s->hcuri[0] ? w->s->hcuri : "/";
-    bool tls = ap_cstr_casecmp(w->s->scheme, "https") == 0 ||
-               ap_cstr_casecmp(w->s->scheme, "wss") == 0 || ap_cstr_casecmp(w->s->scheme, "h2") == 0;
-    bool defaultPort = (port == 80 && !tls) || (port == 443 && tls);
-    spec.host = !cfg->spec.host.empty() ? cfg->spec.host : (defaultPort ? host : hostPort);
-    t.probe.spec = spec;
-    t.probe.expect = cfg->expect;
-    t.probe.timeoutMicros = cfg->timeoutMicros;
-    t.probe.tls = tls;
-    t.probe.sni = !cfg->sni.empty() ? cfg->sni : host;
-    t.probe.verify = cfg->verify;
-    t.probe.caFile = cfg->caFile;
-    t.probe.reuse = cfg->reuse;
-    t.schedule.intervalMicros = w->s->interval >= 100000 ? w->s->interval : 30000000;
-    t.schedule.changingIntervalMicros = cfg->fastIntervalMicros;
-    t.schedule.jitterPercent = cfg->jitterPercent;
     return t;
   }
 
