@@ -517,6 +517,16 @@ int refreshAfterResponse(request_rec* r) {
   return guarded<int>(r->server, "cache refresh", DECLINED, [&] {
     Ctx* ctx = ctxOf(r);
     if (ctx == nullptr || ctx->refreshLease.empty() || !g_store) return DECLINED;
+    // Another request may have refreshed it between our stale lookup and our lease: then the
+    // stored copy is fresh again and there is nothing to do.
+    std::optional<Entry> current = fetch(ctx->fullKey);
+    bool refreshed = current && (current->bodyId != ctx->stored->bodyId ||
+                                 current->responseTime != ctx->stored->responseTime);
+    if (refreshed) {
+      g_store->remove(ctx->refreshLease);
+      ctx->refreshLease.clear();
+      return DECLINED;
+    }
     auto* sink = static_cast<ap_filter_t*>(apr_pcalloc(r->pool, sizeof(ap_filter_t)));
     sink->frec = g_sinkFilter;
     sink->c = r->connection;

@@ -51,6 +51,7 @@ HeaderNames HeaderNames::defaults() {
   for (size_t i = 0; i < kFactCount; ++i) {
     h.names_[i] = kFacts[i].defaultHeader != nullptr ? kFacts[i].defaultHeader : "";
   }
+  h.rebuildStripList();
   return h;
 }
 
@@ -61,6 +62,7 @@ common::Status HeaderNames::set(std::string_view fact, std::string_view header) 
     std::string h = common::toLower(header);
     if (h == "off" || h == "none") {
       names_[i].clear();
+      rebuildStripList();
       return common::Status::ok();
     }
     if (!validHeaderName(header)) {
@@ -69,14 +71,16 @@ common::Status HeaderNames::set(std::string_view fact, std::string_view header) 
                             "letters, digits, '-' and '_' (at most 64), or off");
     }
     names_[i] = std::string(header);
+    rebuildStripList();
     return common::Status::ok();
   }
   return common::Status(common::Code::kInvalidArgument,
                         "'" + std::string(fact) + "' is not a TLS fact; accepted: " + factKeys());
 }
 
-std::vector<std::string> HeaderNames::stripList() const {
-  std::vector<std::string> out;
+void HeaderNames::rebuildStripList() {
+  std::vector<std::string>& out = strip_;
+  out.clear();
   for (size_t i = 0; i < kFactCount; ++i) {
     if (!names_[i].empty()) out.push_back(names_[i]);
     if (kFacts[i].defaultHeader != nullptr && names_[i] != kFacts[i].defaultHeader) {
@@ -87,7 +91,6 @@ std::vector<std::string> HeaderNames::stripList() const {
   for (const char* n : {"Client-Cert-Chain", "X-SSL-Protocol", "X-SSL-Cipher", "X-SSL-SNI"}) {
     out.push_back(n);
   }
-  return out;
 }
 
 common::Result<std::string> pemToDer(std::string_view pem) {

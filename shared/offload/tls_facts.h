@@ -48,11 +48,13 @@ class HeaderNames {
   common::Status set(std::string_view fact, std::string_view header);
   const std::string& name(Fact f) const { return names_[static_cast<size_t>(f)]; }
   // Every header a client must never be able to send to a member on its own: each fact's
-  // configured name and its default name.
-  std::vector<std::string> stripList() const;
+  // configured name and its default name (worked out when the names are set, not per request).
+  const std::vector<std::string>& stripList() const { return strip_; }
 
  private:
+  void rebuildStripList();
   std::array<std::string, kFactCount> names_;
+  std::vector<std::string> strip_;
 };
 
 // "-----BEGIN CERTIFICATE-----..." -> DER bytes; an error for anything else.
