@@ -159,7 +159,7 @@ class MethodsTest(unittest.TestCase):
         manager = BalancerManager(httpd)
         def mapping():
             out = {}
-            for k in range(120):
+            for k in range(400):
                 _, headers, _ = request(httpd.port, "/maglev/", headers={"X-User-Id": f"k{k}"})
                 out[k] = headers["x-member"]
             return out
@@ -173,7 +173,10 @@ class MethodsTest(unittest.TestCase):
         self.assertNotIn("m2", during.values())
         kept = [k for k in before if before[k] != "m2"]
         moved_others = sum(1 for k in kept if during[k] != before[k])
-        self.assertLessEqual(moved_others, 0.05 * len(kept), (moved_others, len(kept)))
+        # The issue's bound: removing 1 of N moves at most 1.2/N of the keys, i.e. besides the
+        # removed member's own, at most 0.2/N of all keys (how many exactly depends on the
+        # members' names, which carry this run's ports).
+        self.assertLessEqual(moved_others, 0.2 / 4 * len(before), (moved_others, len(before)))
         self.assertEqual(before, after)  # everything comes back
 
     def test_failing_member_is_ejected_and_comes_back(self):
