@@ -487,19 +487,29 @@ int lookupOrFetch(request_rec* r, bool quick) {
     int64_t ttl = std::max<int64_t>(2, wait / 1000000 + 1);
     if (g_store->add(lock, std::to_string(getpid()), ttl)) {
       ctx->lockKey = lock;
+      // A holder may have stored and left between our lookup and our lease: look once more.
+      res = tryStored(r, ctx, d, &stale);
+      if (res != DECLINED) {
+        g_store->remove(lock);
+        ctx->lockKey.clear();
+        return res;
+      }
     } else {
       // Someone (any child, any server of the fleet) is fetching it: wait for their copy.
       int64_t deadline = g_clock.nowMicros() + wait;
-      while (g_clock.nowMicros() < deadline) {
+      bool holderGone = false;
+      while (!holderGone && g_clock.nowMicros() < deadline) {
         usleep(20000);
+        // The lease is looked at before the entry: a holder that stored and left between the
+        // two looks is then still found by the second.
+        holderGone = !g_store->get(lock);
         bool s2 = false;
         res = tryStored(r, ctx, d, &s2);
         if (res != DECLINED) {
           count(&cache::CacheShared::coalesced);
           return res;
         }
-        if (!g_store->get(lock)) break;  // the holder gave up: go to the member ourselves
-      }
+      }  // the holder gave up (or took too long): go to the member ourselves
     }
   }
   if (stale) addValidators(r, ctx);
