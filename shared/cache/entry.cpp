@@ -149,6 +149,10 @@ std::string chunkKey(std::string_view prefix, std::string_view fullKey, uint64_t
   return storageKey(prefix, fullKey) + ":" + hex(id, 8) + ":" + std::to_string(index);
 }
 
+std::string tagKey(std::string_view prefix, std::string_view tag) {
+  return storageKey(std::string(prefix) + "tag:", tag);
+}
+
 std::string Entry::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;

@@ -37,6 +37,9 @@ std::string variantKey(const std::string& primary, const std::vector<std::string
 // What memcached is asked for: a fixed-length hash of the full key (long URLs, any bytes).
 std::string storageKey(std::string_view prefix, std::string_view fullKey);
 std::string chunkKey(std::string_view prefix, std::string_view fullKey, uint64_t bodyId, uint32_t index);
+// A Surrogate-Key tag's generation counter: hashed like URLs, so any tag (any length, any bytes)
+// has a valid memcached key.
+std::string tagKey(std::string_view prefix, std::string_view tag);
 
 struct Entry {
   enum class Kind : uint8_t { kResponse = 1, kVaryManifest = 2 };

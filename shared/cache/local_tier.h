@@ -1,8 +1,8 @@
 // A small per-process memory tier in front of memcached: recently used entries (with their bodies)
-// by full key, least recently used out first, bounded in bytes. It never outlives a purge: every
-// purge or invalidation anywhere in the fleet bumps an epoch counter in memcached, each process
-// polls it (every 50 ms in httpd), and a new epoch empties the tier. Entries are still checked
-// for freshness on every hit, like those from memcached. Thread-safe.
+// by full key, least recently used out first, bounded in bytes. It never outlives an invalidation:
+// the invalidation logs (invalidation.h) name each invalidated URL, and erasePrimary() drops its
+// entry, its Vary manifest and every variant; a purge by tag empties the tier. Entries are still
+// checked for freshness on every hit, like those from memcached. Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -29,8 +29,9 @@ class LocalTier {
   std::shared_ptr<const LocalItem> get(const std::string& key);
   void put(const std::string& key, Entry entry);
   void erase(const std::string& key);
-  // A purge epoch seen in memcached; a different one than last time empties the tier.
-  void syncEpoch(uint64_t epoch);
+  // Drops every entry whose primary key (the full key up to its first '\n') has this
+  // primaryHash().
+  void erasePrimary(uint64_t hash);
   void clear();
   size_t bytes() const;
   size_t size() const;
@@ -39,14 +40,15 @@ class LocalTier {
   struct Slot {
     std::shared_ptr<const LocalItem> item;
     std::list<std::string>::iterator lru;
+    std::unordered_multimap<uint64_t, std::string>::iterator byPrimary;
   };
+  void eraseLocked(std::unordered_map<std::string, Slot>::iterator it);
   size_t capacity_;
   mutable std::mutex mu_;
   std::list<std::string> lru_;  // front = most recent
   std::unordered_map<std::string, Slot> map_;
+  std::unordered_multimap<uint64_t, std::string> byPrimary_;
   size_t bytes_ = 0;
-  uint64_t epoch_ = 0;
-  bool epochKnown_ = false;
 };
 
 }  // namespace fleet::cache

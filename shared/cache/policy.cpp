@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "shared/common/headers.h"
 #include "shared/common/parse.h"
 
 namespace fleet::cache {
@@ -198,9 +199,53 @@ CacheControl parseCacheControl(std::string_view value) {
   return cc;
 }
 
-std::string whyNotStorable(const std::string& method, const ResponseFacts& r) {
+bool isMethodOverrideField(std::string_view name) {
+  if (name.size() < 10 || name.size() > 22) return false;
+  std::string folded = common::foldedFieldName(name);
+  return folded == "x-http-method-override" || folded == "x-http-method" || folded == "x-method-override";
+}
+
+StatusSet StatusSet::defaults() {
+  StatusSet s;
+  for (int code : {200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 410, 414, 501}) s.bits_.set(code);
+  return s;
+}
+
+common::Result<StatusSet> StatusSet::parse(const std::vector<std::string>& words) {
+  StatusSet s;
+  if (words.empty()) {
+    return common::Status(common::Code::kInvalidArgument,
+                          "no status given; accepted: status codes 200-599 (not 206 or 304) and "
+                          "\"default\"");
+  }
+  for (const std::string& w : words) {
+    if (common::toLower(w) == "default") {
+      s.bits_ |= defaults().bits_;
+      continue;
+    }
+    common::Result<int64_t> code = common::parseInteger(w, 200, 599);
+    if (!code.isOk() || code.value() == 206 || code.value() == 304) {
+      return common::Status(common::Code::kInvalidArgument,
+                            "'" + w + "' is not valid; accepted: status codes 200-599 (not 206 or "
+                            "304) and \"default\"");
+    }
+    s.bits_.set(static_cast<size_t>(code.value()));
+  }
+  return s;
+}
+
+std::string StatusSet::toString() const {
+  std::string out;
+  for (size_t i = 0; i < bits_.size(); ++i) {
+    if (bits_[i]) out += (out.empty() ? "" : " ") + std::to_string(i);
+  }
+  return out;
+}
+
+std::string whyNotStorable(const std::string& method, const ResponseFacts& r, const Limits& limits) {
   if (method != "GET") return "method";
   if (r.status < 200 || r.status == 206 || r.status == 304 || r.status > 599) return "status";
+  if (!limits.statuses.contains(r.status)) return "status";
   CacheControl cc = parseCacheControl(r.cacheControl);
   if (cc.noStore) return "no-store";
   if (cc.isPrivate) return "private";

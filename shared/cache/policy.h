@@ -5,11 +5,14 @@
 // All times are wall-clock seconds (HTTP's unit); nothing here reads a clock.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "shared/common/status.h"
 
 namespace fleet::cache {
 
@@ -32,11 +35,29 @@ struct CacheControl {
 };
 CacheControl parseCacheControl(std::string_view value);
 
+// The statuses a shared cache may store (FleetCacheStatuses). The default leaves out every status
+// one client's request can make a member answer for everyone (400 for an oversized header, 405
+// for a method override, 412 for If-Match, 5xx...: cache-poisoning denial of service), even when
+// the member marks it cacheable: 200 203 204 300 301 302 303 307 308 404 410 414 501.
+class StatusSet {
+ public:
+  static StatusSet defaults();
+  // Status codes (200-599 except 206 and 304, which are never stored whole) and the word
+  // "default" (the default set); an error names the bad word and what is accepted.
+  static common::Result<StatusSet> parse(const std::vector<std::string>& words);
+  bool contains(int status) const { return status >= 0 && status < 600 && bits_[status]; }
+  std::string toString() const;  // "200 203 ..."
+
+ private:
+  std::bitset<600> bits_;
+};
+
 struct Limits {
   int64_t defaultStaleWhileRevalidate = 0;  // FleetCacheStaleWhileRevalidate
   int64_t defaultStaleIfError = 0;          // FleetCacheStaleIfError
   int64_t maxHeuristic = 86400;             // cap on the Last-Modified heuristic
   double heuristicFraction = 0.1;           // of (Date - Last-Modified)
+  StatusSet statuses = StatusSet::defaults();  // FleetCacheStatuses
 };
 
 // What the response said, as the glue reads it from httpd's tables.
@@ -50,7 +71,14 @@ struct ResponseFacts {
 };
 
 // Why a response is not stored ("" when it may be).
-std::string whyNotStorable(const std::string& method, const ResponseFacts& r);
+std::string whyNotStorable(const std::string& method, const ResponseFacts& r,
+                           const Limits& limits = Limits());
+
+// Request fields that ask the application to treat the request as another method
+// (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, in any case and with '_' or '.' for
+// '-'): such a GET is not what the cache key says, so it is never answered from or stored in
+// the cache, and it invalidates like an unsafe method.
+bool isMethodOverrideField(std::string_view name);
 
 // Freshness lifetime in seconds (RFC 9111 4.2.1; the heuristic only for heuristically cacheable
 // statuses without explicit freshness); 0 when stale at once.

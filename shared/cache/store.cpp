@@ -174,35 +174,22 @@ static bool runOp(memcached_pool_st* pool, const StoreConfig& cfg, CacheShared* 
   return true;
 }
 
-std::optional<std::string> Store::get(const std::string& key) {
-  std::optional<std::string> out;
-  runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
+KeyValueStore::Found Store::read(const std::string& key, std::string* value) {
+  bool hit = false;
+  bool answered = runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
     size_t len = 0;
     uint32_t flags = 0;
     memcached_return_t rc;
     char* v = memcached_get(mc, key.data(), key.size(), &len, &flags, &rc);
     if (v != nullptr) {
-      out = std::string(v, len);
+      value->assign(v, len);
+      hit = true;
       free(v);
     }
     return rc;
   });
-  return out;
-}
-
-bool Store::getChecked(const std::string& key, std::optional<std::string>* value) {
-  value->reset();
-  return runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
-    size_t len = 0;
-    uint32_t flags = 0;
-    memcached_return_t rc;
-    char* v = memcached_get(mc, key.data(), key.size(), &len, &flags, &rc);
-    if (v != nullptr) {
-      *value = std::string(v, len);
-      free(v);
-    }
-    return rc;
-  });
+  if (hit) return Found::kHit;
+  return answered ? Found::kMiss : Found::kError;
 }
 
 bool Store::set(const std::string& key, const std::string& value, int64_t ttl) {
@@ -228,11 +215,11 @@ bool Store::remove(const std::string& key) {
   });
 }
 
-std::optional<uint64_t> Store::increment(const std::string& key) {
+std::optional<uint64_t> Store::increment(const std::string& key, uint64_t initial) {
   std::optional<uint64_t> out;
   runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
     uint64_t v = 0;
-    memcached_return_t rc = memcached_increment_with_initial(mc, key.data(), key.size(), 1, 1, 0, &v);
+    memcached_return_t rc = memcached_increment_with_initial(mc, key.data(), key.size(), 1, initial, 0, &v);
     if (rc == MEMCACHED_SUCCESS) out = v;
     return rc;
   });

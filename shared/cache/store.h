@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "shared/cache/invalidation.h"
+#include "shared/cache/kv_store.h"
 #include "shared/common/clock.h"
 #include "shared/common/status.h"
 
@@ -33,7 +35,7 @@ struct ServerShared {
 struct CacheShared {
   std::atomic<uint64_t> hits, misses, staleServed, revalidated, coalesced, stores, storeFailures,
       bytesStored, bytesServed, purges, uncacheable;
-  std::atomic<uint64_t> localEpoch;  // bumped by every purge on this server: memory tiers empty at once
+  InvalidationRing invalidations;  // this server's invalidations, for its children's memory tiers
   ServerShared servers[kMaxServers];
 };
 
@@ -47,25 +49,22 @@ struct StoreConfig {
 // "host:port host:port" (port default 11211); an error names the bad item.
 common::Result<std::vector<std::pair<std::string, int>>> parseServers(const std::string& text);
 
-class Store {
+class Store final : public KeyValueStore {
  public:
   // `report(serverIndex, down, detail)` is called once per up/down transition (by the process
   // that saw it first).
   using Report = std::function<void(size_t, bool, const std::string&)>;
   static common::Result<std::unique_ptr<Store>> create(const StoreConfig& cfg, CacheShared* shared,
                                                        const common::Clock& clock, Report report);
-  ~Store();
+  ~Store() override;
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  std::optional<std::string> get(const std::string& key);
-  // Like get, but tells a missing key (true, *value empty) from a failure (false).
-  bool getChecked(const std::string& key, std::optional<std::string>* value);
-  bool set(const std::string& key, const std::string& value, int64_t ttlSeconds);
-  bool add(const std::string& key, const std::string& value, int64_t ttlSeconds);  // false if present
-  bool remove(const std::string& key);
-  // Increments a counter (creating it at 1); nullopt on failure.
-  std::optional<uint64_t> increment(const std::string& key);
+  Found read(const std::string& key, std::string* value) override;
+  bool set(const std::string& key, const std::string& value, int64_t ttlSeconds) override;
+  bool add(const std::string& key, const std::string& value, int64_t ttlSeconds) override;
+  bool remove(const std::string& key) override;
+  std::optional<uint64_t> increment(const std::string& key, uint64_t initial = 1) override;
   const StoreConfig& config() const { return cfg_; }
   std::string serverName(size_t i) const;
 

@@ -22,19 +22,54 @@ constexpr int64_t kRevalidationWindow = 3600;
 
 }  // namespace
 
-ResponseFacts storedFacts(const Entry& e) {
+ResponseFacts factsOf(int status, const common::HeaderList& headers) {
   ResponseFacts f;
-  f.status = e.status;
-  for (const auto& [k, v] : e.headers) {
-    if (is(k, "Cache-Control")) f.cacheControl += (f.cacheControl.empty() ? "" : ", ") + v;
+  f.status = status;
+  f.cacheControl = common::combinedField(headers, "Cache-Control");
+  f.pragma = common::combinedField(headers, "Pragma");
+  f.vary = common::combinedField(headers, "Vary");
+  f.expires = common::firstField(headers, "Expires");
+  f.date = common::firstField(headers, "Date");
+  f.lastModified = common::firstField(headers, "Last-Modified");
+  f.age = common::firstField(headers, "Age");
+  f.etag = common::firstField(headers, "ETag");
+  for (const auto& kv : headers) {
+    if (is(kv.first, "Set-Cookie") || is(kv.first, "Set-Cookie2")) f.hasSetCookie = true;
   }
-  f.expires = e.header("Expires");
-  f.date = e.header("Date");
-  f.lastModified = e.header("Last-Modified");
-  f.age = e.header("Age");
-  f.etag = e.header("ETag");
-  f.vary = e.header("Vary");
   return f;
+}
+
+ResponseFacts storedFacts(const Entry& e) { return factsOf(e.status, e.headers); }
+
+std::vector<std::string> surrogateKeys(const common::HeaderList& headers) {
+  std::vector<std::string> tags;
+  for (const auto& [k, v] : headers) {
+    if (!is(k, "Surrogate-Key")) continue;
+    size_t i = 0;
+    while (i < v.size()) {
+      while (i < v.size() && (v[i] == ' ' || v[i] == '\t' || v[i] == ',')) ++i;
+      size_t start = i;
+      while (i < v.size() && v[i] != ' ' && v[i] != '\t' && v[i] != ',') ++i;
+      if (i > start) {
+        std::string tag = v.substr(start, i - start);
+        if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(std::move(tag));
+      }
+    }
+  }
+  return tags;
+}
+
+common::HeaderList storableHeaders(const common::HeaderList& headers) {
+  std::vector<std::string> hopByHop;
+  for (const std::string& n : common::splitList(common::combinedField(headers, "Connection"))) {
+    hopByHop.push_back(common::toLower(n));
+  }
+  common::HeaderList out;
+  for (const auto& kv : headers) {
+    if (!keptInEntry(kv.first) || listed(hopByHop, common::toLower(kv.first))) continue;
+    out.push_back(kv);
+  }
+  return out;
 }
 
 bool keptInEntry(std::string_view name) {

@@ -11,11 +11,23 @@
 
 #include "shared/cache/entry.h"
 #include "shared/cache/policy.h"
+#include "shared/common/headers.h"
 
 namespace fleet::cache {
 
-// An entry's headers as the policy wants them (every Cache-Control value joined).
+// A response's header lines as the policy wants them: list-valued fields (Cache-Control, Pragma,
+// Vary) combined over all their lines, singletons from their first line.
+ResponseFacts factsOf(int status, const common::HeaderList& headers);
+// The same for a stored entry.
 ResponseFacts storedFacts(const Entry& e);
+
+// The Surrogate-Key tags of a response: separated by spaces (and, across several lines or as
+// some members send them, commas), duplicates removed, in order.
+std::vector<std::string> surrogateKeys(const common::HeaderList& headers);
+
+// The lines of a response worth storing: keptInEntry names, minus any field the response's
+// Connection header names (hop-by-hop, RFC 9110 7.6.1), on however many lines it came.
+common::HeaderList storableHeaders(const common::HeaderList& headers);
 
 // Whether a stored header goes out with a cached answer: hop-by-hop fields, the length and Age
 // (set anew), cookies and Cache-Status never; fields named by no-cache="..." / private="..." neither.

@@ -42,6 +42,14 @@ class EntryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(k.find(' ') == std::string::npos);
     CPPUNIT_ASSERT(chunkKey("fl:", longUrl, 1, 0) != chunkKey("fl:", longUrl, 2, 0));
     CPPUNIT_ASSERT(chunkKey("fl:", longUrl, 1, 0).size() < 250);
+    // Tags of any length and bytes have a valid memcached key (at most 250 bytes, no spaces or
+    // control characters), distinct per tag.
+    std::string longTag(300, 't');
+    std::string tk = tagKey("fl1:", longTag);
+    CPPUNIT_ASSERT(tk.size() < 250);
+    CPPUNIT_ASSERT(tk.find_first_of(" \r\n\t") == std::string::npos);
+    CPPUNIT_ASSERT(tk != tagKey("fl1:", longTag + "u"));
+    CPPUNIT_ASSERT(tagKey("fl1:", "a b\r\n").find_first_of(" \r\n") == std::string::npos);
   }
   void entryRoundTrip() {
     Entry e;

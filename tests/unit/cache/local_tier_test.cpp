@@ -1,5 +1,7 @@
 #include "shared/cache/local_tier.h"
 
+#include "shared/cache/invalidation.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace fleet::cache;
@@ -18,7 +20,7 @@ Entry entry(const std::string& key, size_t bodyBytes) {
 class LocalTierTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(LocalTierTest);
   CPPUNIT_TEST(keepsWhatFitsAndDropsTheLeastRecentlyUsed);
-  CPPUNIT_TEST(aNewEpochEmptiesIt);
+  CPPUNIT_TEST(anInvalidatedUrlLeavesWithItsVariantsOnly);
   CPPUNIT_TEST(bigObjectsStayOut);
   CPPUNIT_TEST(itemsOutliveTheirEviction);
   CPPUNIT_TEST_SUITE_END();
@@ -40,14 +42,21 @@ class LocalTierTest : public CppUnit::TestFixture {
     t.put("x6", entry("x6", 10));  // replacing keeps the accounting right
     CPPUNIT_ASSERT_EQUAL(std::string("x6"), t.get("x6")->entry.key);
   }
-  void aNewEpochEmptiesIt() {
+  void anInvalidatedUrlLeavesWithItsVariantsOnly() {
     LocalTier t(100000);
-    t.syncEpoch(5);
-    t.put("a", entry("a", 10));
-    t.syncEpoch(5);
-    CPPUNIT_ASSERT(t.get("a") != nullptr);
-    t.syncEpoch(6);  // a purge somewhere in the fleet
-    CPPUNIT_ASSERT(t.get("a") == nullptr);
+    const std::string a = "http://h:80/a", b = "http://h:80/b";
+    t.put(a, entry(a, 10));                        // a manifest or a response
+    t.put(a + "\naccept-encoding:gzip", entry(a, 10));  // its variants
+    t.put(a + "\naccept-encoding!", entry(a, 10));
+    t.put(b, entry(b, 10));
+    t.erasePrimary(primaryHash(a));
+    CPPUNIT_ASSERT(t.get(a) == nullptr);
+    CPPUNIT_ASSERT(t.get(a + "\naccept-encoding:gzip") == nullptr);
+    CPPUNIT_ASSERT(t.get(a + "\naccept-encoding!") == nullptr);
+    CPPUNIT_ASSERT(t.get(b) != nullptr);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), t.size());
+    t.erasePrimary(primaryHash(a));  // nothing left: nothing happens
+    t.erase(b);
     CPPUNIT_ASSERT_EQUAL(size_t(0), t.bytes());
   }
   void bigObjectsStayOut() {

@@ -3,6 +3,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace fleet::cache;
+namespace common = fleet::common;
 
 namespace {
 const int64_t T = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
@@ -22,6 +23,8 @@ class PolicyTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(httpDatesInAllThreeForms);
   CPPUNIT_TEST(cacheControlParsing);
   CPPUNIT_TEST(storability);
+  CPPUNIT_TEST(statusSetsAreConfigurable);
+  CPPUNIT_TEST(methodOverrideFieldsInEverySpelling);
   CPPUNIT_TEST(freshnessLifetimes);
   CPPUNIT_TEST(ageArithmetic);
   CPPUNIT_TEST(requestDirectives);
@@ -77,7 +80,14 @@ class PolicyTest : public CppUnit::TestFixture {
         {"GET", 200, "max-age=60, no-cache=\"Set-Cookie\"", "", false, true, "", ""},
         {"GET", 200, "max-age=60", "", false, false, "*", "vary-star"},
         {"GET", 200, "max-age=60", "", false, false, "Accept-Encoding, *", "vary-star"},
-        {"GET", 500, "", "Sun, 06 Nov 1994 09:49:37 GMT", false, false, "", ""},
+        // Statuses one client can provoke are not shared by default, whatever the member says
+        // (cache-poisoning denial of service): 400, 403, 405, 412, 500...
+        {"GET", 500, "", "Sun, 06 Nov 1994 09:49:37 GMT", false, false, "", "status"},
+        {"GET", 400, "max-age=60", "", false, false, "", "status"},
+        {"GET", 405, "max-age=60", "", false, false, "", "status"},
+        {"GET", 412, "max-age=60", "", false, false, "", "status"},
+        {"GET", 410, "max-age=60", "", false, false, "", ""},
+        {"GET", 301, "", "", false, false, "", ""},
     };
     for (const Case& c : cases) {
       ResponseFacts r = ok(c.cc);
@@ -88,6 +98,37 @@ class PolicyTest : public CppUnit::TestFixture {
       r.vary = c.vary;
       CPPUNIT_ASSERT_EQUAL_MESSAGE(c.method + " " + std::to_string(c.status) + " " + c.cc, c.why,
                                    whyNotStorable(c.method, r));
+    }
+  }
+  void statusSetsAreConfigurable() {
+    StatusSet d = StatusSet::defaults();
+    CPPUNIT_ASSERT_EQUAL(std::string("200 203 204 300 301 302 303 307 308 404 410 414 501"), d.toString());
+    common::Result<StatusSet> more = StatusSet::parse({"default", "400", "500"});
+    CPPUNIT_ASSERT(more.isOk());
+    CPPUNIT_ASSERT(more.value().contains(400) && more.value().contains(500) && more.value().contains(200));
+    common::Result<StatusSet> only = StatusSet::parse({"200"});
+    CPPUNIT_ASSERT(only.isOk() && only.value().contains(200) && !only.value().contains(404));
+    Limits l;
+    l.statuses = more.value();
+    ResponseFacts r = ok("max-age=60");
+    r.status = 500;
+    CPPUNIT_ASSERT_EQUAL(std::string(""), whyNotStorable("GET", r, l));
+    r.status = 502;
+    CPPUNIT_ASSERT_EQUAL(std::string("status"), whyNotStorable("GET", r, l));
+    for (const char* bad : {"206", "304", "199", "600", "abc", "2OO"}) {
+      common::Result<StatusSet> b = StatusSet::parse({bad});
+      CPPUNIT_ASSERT_MESSAGE(bad, !b.isOk());
+      CPPUNIT_ASSERT(b.status().message().find("accepted: status codes") != std::string::npos);
+    }
+    CPPUNIT_ASSERT(!StatusSet::parse({}).isOk());
+  }
+  void methodOverrideFieldsInEverySpelling() {
+    for (const char* n : {"X-HTTP-Method-Override", "x-http-method-override", "X_HTTP_Method_Override",
+                          "X.HTTP.Method.Override", "X-HTTP-Method", "X-Method-Override", "x_method_override"}) {
+      CPPUNIT_ASSERT_MESSAGE(n, isMethodOverrideField(n));
+    }
+    for (const char* n : {"X-HTTP-Methods", "Method", "X-Override", "Content-Type", ""}) {
+      CPPUNIT_ASSERT_MESSAGE(n, !isMethodOverrideField(n));
     }
   }
   void freshnessLifetimes() {

@@ -101,9 +101,8 @@ class StoreTest : public CppUnit::TestFixture {
     auto created = Store::create(cfg, sh.get(), clock, nullptr);
     auto store = std::move(created.value());
     CPPUNIT_ASSERT(!store->get("k1").has_value());
-    std::optional<std::string> v;
-    CPPUNIT_ASSERT(store->getChecked("k1", &v));  // answered: missing
-    CPPUNIT_ASSERT(!v.has_value());
+    std::string v;
+    CPPUNIT_ASSERT(store->read("k1", &v) == KeyValueStore::Found::kMiss);  // answered: missing
     CPPUNIT_ASSERT(store->set("k1", std::string("v\0x", 3), 60));
     CPPUNIT_ASSERT_EQUAL(std::string("v\0x", 3), *store->get("k1"));
     CPPUNIT_ASSERT(!store->add("k1", "other", 60));  // a lease already held
@@ -132,8 +131,8 @@ class StoreTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(store->set("k", "v", 60));
     mc.stop();
     CPPUNIT_ASSERT(!store->get("k").has_value());  // a miss, not an error to the caller
-    std::optional<std::string> v;
-    CPPUNIT_ASSERT(!store->getChecked("k", &v));  // but getChecked tells it was a failure
+    std::string v;
+    CPPUNIT_ASSERT(store->read("k", &v) == KeyValueStore::Found::kError);  // but read tells it failed
     CPPUNIT_ASSERT_EQUAL(size_t(1), reports.size());
     CPPUNIT_ASSERT(reports[0].second);
     uint64_t ops = sh->servers[0].ops.load();

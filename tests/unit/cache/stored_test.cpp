@@ -3,6 +3,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace fleet::cache;
+namespace common = fleet::common;
 
 namespace {
 Entry entry(std::vector<std::pair<std::string, std::string>> headers) {
@@ -17,6 +18,9 @@ Entry entry(std::vector<std::pair<std::string, std::string>> headers) {
 class StoredTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(StoredTest);
   CPPUNIT_TEST(factsJoinEveryCacheControl);
+  CPPUNIT_TEST(listFieldsOnSeveralLinesAreCombined);
+  CPPUNIT_TEST(surrogateKeysFromEveryLine);
+  CPPUNIT_TEST(connectionNamedFieldsAreNotStored);
   CPPUNIT_TEST(whatGoesOutFromTheCache);
   CPPUNIT_TEST(storageTtlCoversStaleWindowsAndRevalidation);
   CPPUNIT_TEST(a304RefreshesFreshnessAndValidatorsOnly);
@@ -29,6 +33,45 @@ class StoredTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("public, max-age=60"), f.cacheControl);
     CPPUNIT_ASSERT_EQUAL(std::string("\"v\""), f.etag);
     CPPUNIT_ASSERT_EQUAL(200, f.status);
+  }
+  void listFieldsOnSeveralLinesAreCombined() {
+    // A member (or nginx's gzip_vary in front of it) may split Vary: every line counts, or a
+    // response varying on Cookie is shared between users.
+    ResponseFacts f = factsOf(200, {{"Vary", "Accept-Encoding"}, {"Content-Type", "text/plain"},
+                                    {"vary", "Cookie"}, {"Cache-Control", "max-age=60"},
+                                    {"CACHE-CONTROL", "private"}, {"Pragma", "x"}, {"Pragma", "no-cache"}});
+    CPPUNIT_ASSERT_EQUAL(std::string("Accept-Encoding, Cookie"), f.vary);
+    CPPUNIT_ASSERT_EQUAL(std::string("max-age=60, private"), f.cacheControl);
+    CPPUNIT_ASSERT_EQUAL(std::string("x, no-cache"), f.pragma);
+    std::vector<std::string> names = varyNames(f.vary);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), names.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("cookie"), names[1]);
+    CPPUNIT_ASSERT_EQUAL(std::string("private"), whyNotStorable("GET", f));
+    // Vary: * on a line of its own, or among empty members.
+    ResponseFacts star = factsOf(200, {{"Cache-Control", "max-age=60"}, {"Vary", "Accept-Encoding"}, {"Vary", "*"}});
+    CPPUNIT_ASSERT_EQUAL(std::string("vary-star"), whyNotStorable("GET", star));
+    ResponseFacts empties = factsOf(200, {{"Cache-Control", "max-age=60"}, {"Vary", ""}, {"Vary", " , *"}});
+    CPPUNIT_ASSERT_EQUAL(std::string("vary-star"), whyNotStorable("GET", empties));
+    // The stored entry reads the same way.
+    ResponseFacts stored = storedFacts(entry({{"Vary", "Accept-Encoding"}, {"Vary", "Authorization"}}));
+    CPPUNIT_ASSERT_EQUAL(std::string("Accept-Encoding, Authorization"), stored.vary);
+    CPPUNIT_ASSERT(factsOf(200, {{"set-cookie", "a=b"}}).hasSetCookie);
+  }
+  void surrogateKeysFromEveryLine() {
+    std::vector<std::string> tags = surrogateKeys(
+        {{"Surrogate-Key", "product-9  all"}, {"X-Other", "no"}, {"surrogate-key", "cart,all"}, {"Surrogate-Key", ""}});
+    CPPUNIT_ASSERT_EQUAL(size_t(3), tags.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("product-9"), tags[0]);
+    CPPUNIT_ASSERT_EQUAL(std::string("all"), tags[1]);
+    CPPUNIT_ASSERT_EQUAL(std::string("cart"), tags[2]);
+  }
+  void connectionNamedFieldsAreNotStored() {
+    common::HeaderList kept = storableHeaders({{"Connection", "X-Hop"}, {"X-Hop", "secret"},
+                                               {"connection", "keep-alive, x-other"}, {"X-Other", "1"},
+                                               {"Keep-Alive", "timeout=5"}, {"ETag", "\"v\""},
+                                               {"Set-Cookie", "s=1"}});
+    CPPUNIT_ASSERT_EQUAL(size_t(1), kept.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("ETag"), kept[0].first);
   }
   void whatGoesOutFromTheCache() {
     CacheControl cc = parseCacheControl("max-age=60, no-cache=\"X-Session\", private=\"X-User\"");
