@@ -56,6 +56,10 @@ class ResponseParser {
   int status() const { return status_; }
   // The first maxBody bytes of the body (de-chunked).
   const std::string& body() const { return body_; }
+  // The status line and headers are in (status() and headers() are final).
+  bool headersDone() const { return inBody_; }
+  // maxBody body bytes are kept: more would not be looked at.
+  bool bodyFull() const { return body_.size() >= maxBody_; }
   const std::string& error() const { return error_; }
   // A response header's value (first occurrence, name case-insensitive), or "".
   std::string header(std::string_view name) const;

@@ -29,6 +29,7 @@ CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method, c
   t.probe.verify = cfg.verify;
   t.probe.caFile = cfg.caFile;
   t.probe.reuse = cfg.reuse;
+  t.probe.readBody = m.expression;
   t.schedule.intervalMicros = m.intervalMicros >= 100000 ? m.intervalMicros : CheckConfig().intervalMicros;
   t.schedule.changingIntervalMicros = cfg.fastIntervalMicros;
   t.schedule.jitterPercent = cfg.jitterPercent;

@@ -17,6 +17,7 @@ struct MemberEndpoint {
   int port = 0;
   std::string hcuri;           // "" = "/"
   int64_t intervalMicros = 0;  // hcinterval as httpd holds it; below 100 ms = the 30 s default
+  bool expression = false;     // hcexpr is set: its verdict needs headers and body
 };
 
 // TLS schemes: https, wss, h2.

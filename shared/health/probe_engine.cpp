@@ -19,6 +19,9 @@
 
 namespace fleet::health {
 
+// hcreuse: an answer longer than this is not worth reading to the end to keep its connection.
+constexpr uint64_t kReuseReadLimit = 65536;
+
 struct ProbeEngine::Probe {
   ~Probe() {
     if (ssl != nullptr) SSL_free(ssl);
@@ -27,6 +30,7 @@ struct ProbeEngine::Probe {
   int fd = -1;
   bool reused = false;    // on a connection kept from the previous check
   bool gotBytes = false;  // any answer byte arrived
+  uint64_t received = 0;  // answer bytes read
   ProbeTarget target;
   int64_t started = 0;
   int64_t deadline = 0;
@@ -340,11 +344,16 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       return finish(fd, false, std::string("recv: ") + std::strerror(errno), now, out);
     }
     p.gotBytes |= n > 0;
+    p.received += static_cast<uint64_t>(n);
     ResponseParser::State st = p.parser->feed(buf, static_cast<size_t>(n));
     if (st == ResponseParser::State::kError) {
       return finish(fd, false, "bad answer: " + p.parser->error(), now, out);
     }
-    if (st == ResponseParser::State::kDone) {
+    // With the headers in, read on only for an expression's body or to keep a small answer's
+    // connection (hcreuse); every probe reads a bounded number of bytes.
+    bool more = (p.target.readBody && !p.parser->bodyFull()) ||
+                (p.target.reuse && p.received <= kReuseReadLimit);
+    if (st == ResponseParser::State::kDone || (p.parser->headersDone() && !more)) {
       int status = p.parser->status();
       bool ok = p.target.expect.contains(status);
       return finish(fd, ok, ok ? "ok" : "status " + std::to_string(status), now, out);

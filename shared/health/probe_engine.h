@@ -24,6 +24,10 @@ struct ProbeTarget {
   StatusList expect = StatusList::defaults();
   int64_t timeoutMicros = 5000000;      // the whole check: connect, send, answer
   size_t maxBody = 8192;                // body bytes kept for expressions
+  // An expression (hcexpr) decides: headers and the first maxBody body bytes are read. Without
+  // one the status decides, and reading stops once the headers are in: a member streaming an
+  // endless body costs one read, not a core.
+  bool readBody = false;
   // TLS (https members): SNI and the name checked against the certificate; verification against
   // caFile (or the system store when empty) unless verify is off.
   bool tls = false;

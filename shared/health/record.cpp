@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
+
+#include "shared/common/utf8.h"
 
 namespace fleet::health {
 
@@ -11,8 +14,10 @@ void recordCheck(HealthRecord& rec, const ProbeResult& result, bool failing, boo
   rec.seq.fetch_add(1, std::memory_order_acq_rel);  // odd: readers retry
   std::atomic_thread_fence(std::memory_order_release);
   uint64_t words[HealthRecord::kReasonWords] = {};
-  std::memcpy(words, result.reason.data(),
-              std::min(result.reason.size(), sizeof(words) - 1));
+  // A member's bytes may be in the reason: valid UTF-8, cut on a code point.
+  std::string reason = common::validUtf8(result.reason);
+  std::string_view kept = common::utf8Prefix(reason, sizeof(words) - 1);
+  std::memcpy(words, kept.data(), kept.size());
   for (size_t i = 0; i < HealthRecord::kReasonWords; ++i) {
     rec.reason[i].store(words[i], kRelaxed);
   }

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "shared/common/headers.h"
 #include "shared/common/parse.h"
 
 namespace fleet::offload {
@@ -91,6 +92,8 @@ void HeaderNames::rebuildStripList() {
   for (const char* n : {"Client-Cert-Chain", "X-SSL-Protocol", "X-SSL-Cipher", "X-SSL-SNI"}) {
     out.push_back(n);
   }
+  folded_.clear();
+  for (const std::string& n : out) folded_.push_back(common::foldedFieldName(n));
 }
 
 common::Result<std::string> pemToDer(std::string_view pem) {

@@ -50,11 +50,13 @@ class HeaderNames {
   // Every header a client must never be able to send to a member on its own: each fact's
   // configured name and its default name (worked out when the names are set, not per request).
   const std::vector<std::string>& stripList() const { return strip_; }
+  // The same names as common::foldedFieldName spells them (to match '_' and '.' variants).
+  const std::vector<std::string>& foldedStripList() const { return folded_; }
 
  private:
   void rebuildStripList();
   std::array<std::string, kFactCount> names_;
-  std::vector<std::string> strip_;
+  std::vector<std::string> strip_, folded_;
 };
 
 // "-----BEGIN CERTIFICATE-----..." -> DER bytes; an error for anything else.

@@ -2,9 +2,12 @@
 
 #include <cstdio>
 
+#include "shared/common/utf8.h"
+
 namespace fleet::status {
 
-std::string jsonString(const std::string& s) {
+std::string jsonString(const std::string& text) {
+  std::string s = common::validUtf8(text);
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {

@@ -4,6 +4,8 @@
 #include <functional>
 #include <map>
 
+#include "shared/common/utf8.h"
+
 namespace fleet::status {
 namespace {
 
@@ -81,9 +83,9 @@ const char* kStyle =
 
 }  // namespace
 
-std::string htmlEscape(const std::string& s) {
+std::string htmlEscape(const std::string& text) {
   std::string out;
-  for (char c : s) {
+  for (char c : common::validUtf8(text)) {
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -157,9 +159,9 @@ std::string renderHtml(const std::vector<BalancerView>& balancers, const Checker
   return h + "</body></html>\n";
 }
 
-std::string promLabel(const std::string& s) {
+std::string promLabel(const std::string& text) {
   std::string out;
-  for (char c : s) {
+  for (char c : common::validUtf8(text)) {
     if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";

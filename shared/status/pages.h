@@ -13,7 +13,7 @@ std::string htmlEscape(const std::string& s);
 
 struct PageOptions {
   std::string actionUrl;    // where the action forms post (the page itself)
-  std::string nonce;        // the server's CSRF nonce, put in every form
+  std::string nonce;        // the browser's action token (page_access.h), put in every form
   int refreshSeconds = 0;   // 0 = no auto-refresh
   bool actions = true;      // show the forms
   std::string notice;       // the result of the last action, shown once

@@ -101,7 +101,27 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(reuseKeepsTheConnectionForTheNextCheck);
   CPPUNIT_TEST(reuseReconnectsWhenTheMemberClosed);
   CPPUNIT_TEST(noReuseWhenTheMemberSaysClose);
+  CPPUNIT_TEST(anEndlessBodyIsNotReadWithoutAnExpression);
+  CPPUNIT_TEST(anExpressionReadsAtMostMaxBody);
   CPPUNIT_TEST_SUITE_END();
+
+  // A member that answers with a body it never finishes (1 GB announced, 100 bytes sent, the
+  // connection held open): the check must end on what it needs, not wait for the rest.
+  static ProbeResult checkEndless(bool readBody, size_t maxBody) {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET11");
+    t.readBody = readBody;
+    t.maxBody = maxBody;
+    e.start(5, t, 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n" + std::string(100, 'b'), &c);
+    ProbeResult r = runOne(e, 0);  // the clock stands still: no deadline can end it
+    close(c);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.active());
+    return r;
+  }
 
   // Reads one request head from an accepted connection and answers it.
   static std::string answerOn(int c, const std::string& answer) {
@@ -117,6 +137,16 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   }
 
  public:
+  void anEndlessBodyIsNotReadWithoutAnExpression() {
+    ProbeResult r = checkEndless(false, 8192);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(200, r.status);
+  }
+  void anExpressionReadsAtMostMaxBody() {
+    ProbeResult r = checkEndless(true, 16);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(std::string(16, 'b'), r.body);
+  }
   void tcpPassesWhenSomethingListens() {
     Listener l;
     ProbeEngine e;

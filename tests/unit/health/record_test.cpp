@@ -71,6 +71,14 @@ class RecordTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(HealthRecord::kReasonWords * 8 - 1, s.reason.size());
     recordCheck(*rec, result(true, "ok"), false, true, 2);
     CPPUNIT_ASSERT_EQUAL(std::string("ok"), readRecord(*rec).reason);  // no tail of the old one
+    // A member's raw bytes: replaced where invalid, never cut inside a character.
+    std::string euros;
+    for (int i = 0; i < 20; ++i) euros += "\xE2\x82\xAC";  // 60 bytes of three-byte characters
+    recordCheck(*rec, result(false, "bad answer: '\xFF" + euros), true, false, 3);
+    std::string r = readRecord(*rec).reason;
+    CPPUNIT_ASSERT_EQUAL(std::string("bad answer: '\xEF\xBF\xBD"), r.substr(0, 16));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), (r.size() - 16) % 3);  // whole euros only
+    CPPUNIT_ASSERT(r.size() <= HealthRecord::kReasonWords * 8 - 1);
   }
   void certificateDaysSurviveAFailedConnect() {
     auto rec = zeroed();

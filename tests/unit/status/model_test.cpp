@@ -17,6 +17,8 @@ class ModelTest : public CppUnit::TestFixture {
  public:
   void escapesStrings() {
     CPPUNIT_ASSERT_EQUAL(std::string("\"a\\\"b\\\\c\\n\\u0001\""), jsonString("a\"b\\c\n\x01"));
+    // Invalid UTF-8 from a member would make the whole document unparseable by strict clients.
+    CPPUNIT_ASSERT_EQUAL(std::string("\"x\xEF\xBF\xBDy\xC3\xA9\""), jsonString("x\xFFy\xC3\xA9"));
   }
   void rendersBalancersAndMembers() {
     BalancerView b{"balancer://web", "p2c", {}, "slow start 30s"};
