@@ -16,6 +16,7 @@
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/member_table_glue.h"
+#include "module/tables.h"
 #include "shared/cache/entry.h"
 #include "shared/cache/local_tier.h"
 #include "shared/cache/policy.h"
@@ -40,7 +41,6 @@ constexpr size_t kChunkSize = 512 * 1024;  // below memcached's default 1 MB ite
 constexpr uint64_t kDefaultMaxObject = 10 * 1024 * 1024;
 constexpr int64_t kDefaultLockWait = 2000000;
 constexpr const char* kCtxKey = "fleet-cache";
-constexpr const char* kTagHeader = "Surrogate-Key";
 
 struct Globals {
   bool quick = false;  // FleetCacheQuickHandler
@@ -53,8 +53,19 @@ Globals* g_conf = nullptr;  // set by directives, lives with pconf
 std::unique_ptr<cache::Store> g_store;  // per child
 std::unique_ptr<cache::LocalTier> g_local;  // per child, optional
 
-// Polls the fleet-wide purge epoch so this process's memory tier never outlives a purge.
-class EpochPoller {
+// Thread-safe randomness for values other processes must not guess or repeat (counter starts).
+uint64_t randomWord() {
+  uint64_t v = 0;
+  apr_generate_random_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
+  return v;
+}
+
+std::unique_ptr<cache::LocalTier> g_noTier;        // per child: stands in when FleetCacheLocalSize is 0
+std::unique_ptr<cache::TierFollower> g_follower;   // per child: this child's tier and the logs
+
+// Polls the memcached invalidation log so this process's memory tier never outlives an
+// invalidation made on another server.
+class InvalidationPoller {
  public:
   void start() { thread_.start([this] { run(); }); }
   void stop() { thread_.stop(); }
@@ -62,38 +73,18 @@ class EpochPoller {
  private:
   void run() {
     do {
-      std::optional<std::string> v;
-      if (g_store && g_local && g_store->getChecked(std::string(kPrefix) + "epoch", &v)) {
-        g_local->syncEpoch(v ? std::strtoull(v->c_str(), nullptr, 10) : 0);
-      } else if (g_local) {
-        g_local->clear();  // cannot tell whether a purge happened: trust memcached only
-      }
+      if (g_follower) g_follower->pollStore();
     } while (thread_.sleepFor(std::chrono::milliseconds(50)));
   }
   BackgroundThread thread_;
 };
-EpochPoller* g_poller = nullptr;
+InvalidationPoller* g_poller = nullptr;
 
-// Every purge and invalidation bumps the epochs: the memory tiers of this server's children empty
-// at once (shared memory), those of the fleet's other servers within their 50 ms poll (memcached).
-void bumpEpoch() {
-  if (g_local) g_local->clear();
-  if (cache::CacheShared* c = cacheShared()) c->localEpoch.fetch_add(1, std::memory_order_acq_rel);
-  g_store->increment(std::string(kPrefix) + "epoch");
+// These URLs (primary keys) leave every memory tier of the fleet.
+void invalidateTiers(const std::vector<std::string>& primaries) {
+  if (g_follower) g_follower->invalidate(primaries);
 }
 
-std::atomic<uint64_t> g_seenLocalEpoch{0};
-
-// Empties this child's tier when another child of this server purged since the last look.
-void followLocalEpoch() {
-  cache::CacheShared* c = cacheShared();
-  if (c == nullptr) return;
-  uint64_t now = c->localEpoch.load(std::memory_order_acquire);
-  if (now != g_seenLocalEpoch.load(std::memory_order_relaxed)) {
-    g_local->clear();
-    g_seenLocalEpoch.store(now, std::memory_order_relaxed);
-  }
-}
 common::SteadyClock g_clock;
 ap_filter_rec_t* g_saveFilter = nullptr;
 ap_filter_rec_t* g_invalidateFilter = nullptr;
@@ -187,7 +178,7 @@ std::map<std::string, std::string> requestValues(request_rec* r, const std::vect
 // The stored response for this request (through the Vary manifest), or nothing; sets the key
 // the response belongs under and why it missed.
 std::optional<Entry> lookupLocal(request_rec* r, Ctx* ctx) {
-  followLocalEpoch();
+  g_follower->followRing();
   std::shared_ptr<const cache::LocalItem> item = g_local->get(ctx->primary);
   if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
     std::string variant = cache::variantKey(ctx->primary, item->entry.vary, requestValues(r, item->entry.vary));
@@ -217,10 +208,11 @@ std::optional<Entry> lookup(request_rec* r, Ctx* ctx, bool useLocal = true) {
   if (e && e->kind != Entry::Kind::kResponse) e.reset();
   if (e && !e->tags.empty()) {
     // Purged by tag since it was stored?
+    // A counter memcached no longer has is newer than anything stored: evicted after a purge,
+    // it must not make the purged entries valid again.
     for (const auto& [tag, gen] : e->tags) {
-      std::optional<std::string> now = g_store->get(std::string(kPrefix) + "tag:" + tag);
-      uint64_t current = now ? std::strtoull(now->c_str(), nullptr, 10) : 0;
-      if (current != gen) return std::nullopt;
+      std::optional<std::string> now = g_store->get(cache::tagKey(kPrefix, tag));
+      if (!now || std::strtoull(now->c_str(), nullptr, 10) != gen) return std::nullopt;
     }
   }
   // Small entries go to the memory tier as they are in memcached (chunked ones stay out).
@@ -232,17 +224,8 @@ cache::Limits limitsOf(const DirConfig& d) {
   cache::Limits l;
   l.defaultStaleWhileRevalidate = d.cacheSwr.value_or(0);
   l.defaultStaleIfError = d.cacheSie.value_or(0);
+  if (d.cacheStatuses) l.statuses = *d.cacheStatuses;
   return l;
-}
-
-std::vector<std::pair<std::string, std::string>> headerList(apr_table_t* t) {
-  std::vector<std::pair<std::string, std::string>> out;
-  const apr_array_header_t* arr = apr_table_elts(t);
-  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
-  for (int i = 0; i < arr->nelts; ++i) {
-    if (elts[i].key != nullptr) out.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
-  }
-  return out;
 }
 
 void setStatusHeader(request_rec* r, const std::string& value) {
@@ -330,8 +313,10 @@ std::string ttlText(int64_t ttl) { return "ttl=" + std::to_string(ttl); }
 int tryStored(request_rec* r, Ctx* ctx, const DirConfig& d, bool* stale, bool quickOnly = false) {
   std::optional<Entry> e = lookup(r, ctx);
   if (!e) return DECLINED;
-  const char* cc = apr_table_get(r->headers_in, "Cache-Control");
-  const char* pragma = apr_table_get(r->headers_in, "Pragma");
+  std::string ccText = combinedField(r->headers_in, "Cache-Control");
+  std::string pragmaText = combinedField(r->headers_in, "Pragma");
+  const char* cc = ccText.c_str();
+  const char* pragma = pragmaText.c_str();
   cache::Decision dec = cache::decide(cache::storedFacts(*e), e->requestTime, e->responseTime, cc ? cc : "",
                                       pragma ? pragma : "", wallNow(), limitsOf(d));
   if (ctx->fromLocal && dec.verdict != cache::Verdict::kFresh) {
@@ -385,24 +370,23 @@ void addValidators(request_rec* r, Ctx* ctx) {
 int purge(request_rec* r, const DirConfig& d) {
   if (!d.cachePurge.value_or(false)) return HTTP_METHOD_NOT_ALLOWED;
   count(&cache::CacheShared::purges);
-  const char* tags = apr_table_get(r->headers_in, kTagHeader);
+  std::vector<std::string> tags = cache::surrogateKeys(headerList(r->headers_in));
   std::string done;
-  if (tags != nullptr) {
+  if (!tags.empty()) {
     // Every response stored with one of these tags is stale fleet-wide at once: its recorded
     // generation no longer matches (no scan of memcached).
-    for (const char* t = tags; *t != '\0';) {
-      const char* tag = ap_getword_white(r->pool, &t);
-      if (*tag == '\0') break;
-      if (!g_store->increment(std::string(kPrefix) + "tag:" + tag)) return HTTP_SERVICE_UNAVAILABLE;
-      done += std::string(done.empty() ? "" : " ") + tag;
+    for (const std::string& tag : tags) {
+      if (!g_store->increment(cache::tagKey(kPrefix, tag), randomWord() >> 1)) return HTTP_SERVICE_UNAVAILABLE;
+      done += (done.empty() ? "" : " ") + tag;
     }
+    if (g_follower) g_follower->invalidateEverything();  // the tiers cannot tell tags apart
   } else {
     // The primary key holds the response or the Vary manifest every variant is reached through.
     std::string primary = primaryKeyOf(r);
     if (!g_store->remove(cache::storageKey(kPrefix, primary))) return HTTP_SERVICE_UNAVAILABLE;
+    invalidateTiers({primary});
     done = primary;
   }
-  bumpEpoch();
   r->status = HTTP_OK;
   ap_set_content_type(r, "text/plain");
   ap_rprintf(r, "purged %s\n", done.c_str());
@@ -435,6 +419,15 @@ int refreshSubrequest(request_rec* r) {
   return DECLINED;
 }
 
+bool overridesMethod(request_rec* r) {
+  const apr_array_header_t* arr = apr_table_elts(r->headers_in);
+  const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
+  for (int i = 0; i < arr->nelts; ++i) {
+    if (elts[i].key != nullptr && cache::isMethodOverrideField(elts[i].key)) return true;
+  }
+  return false;
+}
+
 int lookupOrFetch(request_rec* r, bool quick);
 
 int lookupHandler(request_rec* r) {
@@ -452,7 +445,7 @@ int lookupHandler(request_rec* r) {
 int quickHandler(request_rec* r, int lookupOnly) {
   return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
     if (!g_store || lookupOnly || r->main != nullptr || g_conf == nullptr || !g_conf->quick) return DECLINED;
-    if (r->method_number != M_GET) return DECLINED;
+    if (r->method_number != M_GET || overridesMethod(r)) return DECLINED;
     ap_location_walk(r);  // FleetCache is set per <Location>
     return lookupOrFetch(r, true);
   });
@@ -464,7 +457,7 @@ int lookupOrFetch(request_rec* r, bool quick) {
   if (!d.cacheOn.value_or(false)) return DECLINED;
   if (std::strcmp(r->method, "PURGE") == 0) return purge(r, d);
   if (r->method_number == M_POST || r->method_number == M_PUT || r->method_number == M_DELETE ||
-      r->method_number == M_PATCH) {
+      r->method_number == M_PATCH || overridesMethod(r)) {
     ap_add_output_filter_handle(g_invalidateFilter, nullptr, r, r->connection);
     return DECLINED;
   }
@@ -473,8 +466,7 @@ int lookupOrFetch(request_rec* r, bool quick) {
   ctx->primary = primaryKeyOf(r);
   ctx->requestTime = wallNow();
   ctx->maxObject = d.cacheMaxObject.value_or(kDefaultMaxObject);
-  const char* reqCc = apr_table_get(r->headers_in, "Cache-Control");
-  cache::CacheControl rc = cache::parseCacheControl(reqCc ? reqCc : "");
+  cache::CacheControl rc = cache::parseCacheControl(combinedField(r->headers_in, "Cache-Control"));
   bool stale = false;
   int res = tryStored(r, ctx, d, &stale, quick);
   if (res != DECLINED || quick) return res;
@@ -562,38 +554,35 @@ int refreshAfterResponse(request_rec* r) {
 }
 
 cache::ResponseFacts factsOfResponse(request_rec* r) {
-  cache::ResponseFacts f;
-  f.status = r->status;
-  apr_table_t* all = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
-  std::string cc;
-  apr_table_do([](void* rec, const char*, const char* v) {
-    auto* s = static_cast<std::string*>(rec);
-    *s += (s->empty() ? "" : ", ") + std::string(v);
-    return 1;
-  }, &cc, all, "Cache-Control", nullptr);
-  f.cacheControl = cc;
-  auto get = [&](const char* n) { const char* v = apr_table_get(all, n); return std::string(v ? v : ""); };
-  f.expires = get("Expires");
-  f.date = get("Date");
-  f.lastModified = get("Last-Modified");
-  f.age = get("Age");
-  f.etag = get("ETag");
-  f.vary = get("Vary");
-  f.hasSetCookie = apr_table_get(all, "Set-Cookie") != nullptr || apr_table_get(all, "Set-Cookie2") != nullptr;
+  cache::ResponseFacts f =
+      cache::factsOf(r->status, headerList(apr_table_overlay(r->pool, r->err_headers_out, r->headers_out)));
   f.hasAuthorizationRequest = apr_table_get(r->headers_in, "Authorization") != nullptr;
   return f;
+}
+
+// The tag's current generation; a tag never seen (or evicted) starts at a random one, so an old
+// entry recorded under an evicted counter never matches again.
+std::optional<uint64_t> tagGeneration(const std::string& tag) {
+  std::string key = cache::tagKey(kPrefix, tag);
+  std::optional<std::string> g = g_store->get(key);
+  if (!g) {
+    g_store->add(key, std::to_string(randomWord() >> 1), 0);
+    g = g_store->get(key);
+  }
+  if (!g) return std::nullopt;
+  return std::strtoull(g->c_str(), nullptr, 10);
 }
 
 // Decides, on the response's first bytes, whether and where to store it.
 void startStoring(request_rec* r, Ctx* ctx) {
   cache::ResponseFacts f = factsOfResponse(r);
-  std::string why = cache::whyNotStorable("GET", f);
+  cache::Limits limits = limitsOf(dirConfig(r));
+  std::string why = cache::whyNotStorable("GET", f, limits);
   if (!why.empty()) {
     count(&cache::CacheShared::uncacheable);
     setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=" + why);
     return;
   }
-  cache::Limits limits = limitsOf(dirConfig(r));
   int64_t lifetime = cache::freshnessLifetime(f, limits);
   ctx->ttl = cache::storageTtl(f, limits);
   if (ctx->ttl <= 0) {
@@ -617,20 +606,18 @@ void startStoring(request_rec* r, Ctx* ctx) {
   e.status = r->status;
   e.requestTime = ctx->requestTime;
   e.responseTime = wallNow();
-  apr_table_t* all = apr_table_overlay(r->pool, r->err_headers_out, r->headers_out);
-  for (auto& kv : headerList(all)) {
-    if (cache::keptInEntry(kv.first)) e.headers.push_back(std::move(kv));
-  }
+  common::HeaderList all = headerList(apr_table_overlay(r->pool, r->err_headers_out, r->headers_out));
+  e.headers = cache::storableHeaders(all);
   if (r->content_type != nullptr && e.header("Content-Type").empty()) {
     e.headers.emplace_back("Content-Type", r->content_type);
   }
-  if (const char* tags = apr_table_get(all, kTagHeader)) {
-    for (const char* t = tags; *t != '\0';) {
-      const char* tag = ap_getword_white(r->pool, &t);
-      if (*tag == '\0') break;
-      std::optional<std::string> g = g_store->get(std::string(kPrefix) + "tag:" + tag);
-      e.tags.emplace_back(tag, g ? std::strtoull(g->c_str(), nullptr, 10) : 0);
+  for (const std::string& tag : cache::surrogateKeys(all)) {
+    std::optional<uint64_t> g = tagGeneration(tag);
+    if (!g) {
+      setStatusHeader(r, std::string("fwd=") + ctx->fwd + "; detail=tag-unavailable");
+      return;  // without its generation a purge by this tag could not reach the entry
     }
+    e.tags.emplace_back(tag, *g);
   }
   e.bodyId = (*g_rng)();
   ctx->storing = true;
@@ -767,6 +754,7 @@ apr_status_t invalidateFilter(ap_filter_t* f, apr_bucket_brigade* in) {
   guarded<int>(r->server, "cache invalidate", 0, [&] {
     if (r->status >= 200 && r->status < 400 && g_store) {
       std::string primary = primaryKeyOf(r);
+      std::vector<std::string> gone = {primary};
       g_store->remove(cache::storageKey(kPrefix, primary));
       for (const char* h : {"Location", "Content-Location"}) {
         const char* v = apr_table_get(r->headers_out, h);
@@ -778,8 +766,9 @@ apr_status_t invalidateFilter(ap_filter_t* f, apr_bucket_brigade* in) {
         std::string target = std::string(u.path) + (u.query ? std::string("?") + u.query : "");
         std::string base = primary.substr(0, primary.size() - std::strlen(r->unparsed_uri));
         g_store->remove(cache::storageKey(kPrefix, base + target));
+        gone.push_back(base + target);
       }
-      bumpEpoch();
+      invalidateTiers(gone);
     }
     return 0;
   });
@@ -811,7 +800,9 @@ apr_status_t stopCache(void*) {
     delete g_poller;
     g_poller = nullptr;
   }
+  g_follower.reset();
   g_local.reset();
+  g_noTier.reset();
   g_store.reset();
   delete g_rng;
   g_rng = nullptr;
@@ -878,8 +869,10 @@ std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
     if (what.rfind("tag:", 0) == 0) {
       std::string tag = what.substr(4);
       if (tag.empty() || tag.find_first_of(" \t\r\n") != std::string::npos) return "not a tag: " + what;
-      if (!g_store->increment(std::string(kPrefix) + "tag:" + tag)) return "failed: memcached did not answer";
-      bumpEpoch();
+      if (!g_store->increment(cache::tagKey(kPrefix, tag), randomWord() >> 1)) {
+        return "failed: memcached did not answer";
+      }
+      if (g_follower) g_follower->invalidateEverything();
       return "purged tag " + tag;
     }
     if (what.empty() || what[0] != '/') return "not a URL path: " + what + " (give /path?query or tag:name)";
@@ -887,7 +880,7 @@ std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
     const char* host = r->hostname != nullptr ? r->hostname : r->server->server_hostname;
     std::string primary = cache::primaryKey(https ? "https" : "http", host ? host : "", ap_get_server_port(r), what);
     if (!g_store->remove(cache::storageKey(kPrefix, primary))) return "failed: memcached did not answer";
-    bumpEpoch();
+    invalidateTiers({primary});
     return "purged " + primary;
   });
 }
@@ -917,8 +910,15 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
   g_store = std::move(store.value());
   if (g_conf->localBytes > 0) {
     g_local = std::make_unique<cache::LocalTier>(g_conf->localBytes);
-    if (cache::CacheShared* c = cacheShared()) g_seenLocalEpoch = c->localEpoch.load(std::memory_order_acquire);
-    g_poller = new EpochPoller();
+  } else {
+    g_noTier = std::make_unique<cache::LocalTier>(0);  // publishes for the fleet's other tiers
+  }
+  cache::CacheShared* shared = cacheShared();
+  g_follower = std::make_unique<cache::TierFollower>(g_local ? *g_local : *g_noTier,
+                                                     shared != nullptr ? &shared->invalidations : nullptr,
+                                                     *g_store, kPrefix, randomWord);
+  if (g_local) {
+    g_poller = new InvalidationPoller();
     g_poller->start();
   }
   g_rng = new std::mt19937_64(std::random_device{}() ^ (static_cast<uint64_t>(getpid()) << 32));

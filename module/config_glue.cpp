@@ -142,6 +142,23 @@ const char* setCacheSeconds(cmd_parms* cmd, void* dir, const char* arg) {
   });
 }
 
+const char* setCacheStatuses(cmd_parms* cmd, void* dir, const char* args) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    std::vector<std::string> words;
+    for (const char* a = args; *a != '\0';) {
+      const char* w = ap_getword_conf(cmd->temp_pool, &a);
+      if (*w == '\0') break;
+      words.emplace_back(w);
+    }
+    common::Result<cache::StatusSet> set = cache::StatusSet::parse(words);
+    if (!set.isOk()) {
+      return apr_psprintf(cmd->pool, "FleetCacheStatuses: %s", set.status().message().c_str());
+    }
+    static_cast<DirConfig*>(dir)->cacheStatuses = set.value();
+    return nullptr;
+  });
+}
+
 template <typename T>
 void inherit(std::optional<T>& merged, const std::optional<T>& add) {
   if (add.has_value()) {
@@ -192,6 +209,7 @@ void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
     inherit(m->forwardTls, a->forwardTls);
     inherit(m->tlsHeaders, a->tlsHeaders);
     inherit(m->trustedProxies, a->trustedProxies);
+    inherit(m->stripRules, a->stripRules);
     inherit(m->hsts, a->hsts);
     inherit(m->redirectCode, a->redirectCode);
     inherit(m->redirectPort, a->redirectPort);
@@ -202,6 +220,7 @@ void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
     inherit(m->cacheSie, a->cacheSie);
     inherit(m->cacheLockWait, a->cacheLockWait);
     inherit(m->cachePurge, a->cachePurge);
+    inherit(m->cacheStatuses, a->cacheStatuses);
     return m;
   });
 }
@@ -272,6 +291,11 @@ const command_rec kCommands[] = {
                     RSRC_CONF | ACCESS_CONF,
                     "addresses or networks (10.0.0.0/8, 2001:db8::/32) whose X-Forwarded-For and "
                     "Forwarded chains are kept; from anyone else they are replaced"),
+    AP_INIT_ITERATE("FleetStripHeader", asCmdFunc(addStripHeader), nullptr, RSRC_CONF | ACCESS_CONF,
+                    "client request headers never passed to members, besides mod_fleet's own list: "
+                    "names or prefixes ending in '*' (matched with '_' and '.' read as '-')"),
+    AP_INIT_ITERATE("FleetKeepHeader", asCmdFunc(addKeepHeader), nullptr, RSRC_CONF | ACCESS_CONF,
+                    "client request headers passed to members although mod_fleet's list names them"),
     AP_INIT_RAW_ARGS("FleetHSTS", asCmdFunc(setHsts), nullptr, RSRC_CONF | ACCESS_CONF,
                      "FleetHSTS max-age=<seconds> [includeSubDomains] [preload]: "
                      "Strict-Transport-Security on HTTPS responses; FleetHSTS off"),
@@ -300,6 +324,9 @@ const command_rec kCommands[] = {
                   "coalescing; default 2s"),
     AP_INIT_FLAG("FleetCachePurge", asCmdFunc(setFlag<&DirConfig::cachePurge>), nullptr, RSRC_CONF | ACCESS_CONF,
                  "On accepts PURGE here (guard it with Require); default Off"),
+    AP_INIT_RAW_ARGS("FleetCacheStatuses", asCmdFunc(setCacheStatuses), nullptr, RSRC_CONF | ACCESS_CONF,
+                     "response statuses the cache may store, e.g. default 400 (\"default\" = 200 203 204 "
+                     "300 301 302 303 307 308 404 410 414 501)"),
     AP_INIT_RAW_ARGS("FleetCacheServers", asCmdFunc(setCacheServers), nullptr, RSRC_CONF,
                   "memcached servers of the shared cache: host:port ..."),
     AP_INIT_FLAG("FleetCacheQuickHandler", asCmdFunc(setCacheQuickHandler), nullptr, RSRC_CONF,

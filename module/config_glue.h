@@ -7,7 +7,9 @@
 #include <optional>
 
 #include "module/httpd_includes.h"
+#include "shared/cache/policy.h"
 #include "shared/lb/member_health.h"
+#include "shared/offload/forward_plan.h"
 #include "shared/offload/forwarded.h"
 #include "shared/offload/tls_facts.h"
 
@@ -34,6 +36,7 @@ struct DirConfig {
   std::optional<bool> forwardTls;                          // FleetForwardTLS
   std::optional<offload::HeaderNames*> tlsHeaders;         // FleetForwardTLSHeader (pool-owned)
   std::optional<offload::TrustedProxies*> trustedProxies;  // FleetTrustedProxies (pool-owned)
+  std::optional<offload::StripRules*> stripRules;  // FleetStripHeader / FleetKeepHeader (pool-owned)
   std::optional<const char*> hsts;                         // FleetHSTS: the header value
   std::optional<int> redirectCode;                         // FleetRedirectHTTPS: 0 = off
   std::optional<int> redirectPort;                         // FleetRedirectHTTPSPort
@@ -45,6 +48,7 @@ struct DirConfig {
   std::optional<int64_t> cacheSie;          // FleetCacheStaleIfError (seconds)
   std::optional<int64_t> cacheLockWait;     // FleetCacheLockWait (micros; 0 = no coalescing)
   std::optional<bool> cachePurge;           // FleetCachePurge
+  std::optional<cache::StatusSet> cacheStatuses;  // FleetCacheStatuses
 
   bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.

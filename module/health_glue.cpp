@@ -424,6 +424,7 @@ class CheckerThread {
     endpoint.port = w->s->port;
     endpoint.hcuri = w->s->hcuri;
     endpoint.intervalMicros = w->s->interval;
+    endpoint.expression = w->s->hcexpr[0] != '\0';
     health::CheckTarget t = health::planCheck(key, endpoint, spec, *cfg);
     std::string hostPort = endpoint.host + ":" + std::to_string(endpoint.port);
     Resolved& r = resolved_[hostPort];

@@ -56,7 +56,7 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
       return DONE;
     }
     prepareMaglevTables(pconf, s);
-    prepareStatusNonce(pconf);
+    prepareStatusSecret(pconf);
     FLEET_LOG_S(APLOG_INFO, 0, s, 00006, "mod_fleet %s ready", "0.1.0");
     return OK;
   });

@@ -7,7 +7,10 @@
 
 #include "module/config_glue.h"
 #include "module/guard.h"
+#include "module/proxy_api.h"
+#include "module/tables.h"
 #include "shared/common/parse.h"
+#include "shared/offload/forward_plan.h"
 #include "shared/offload/forwarded.h"
 #include "shared/offload/https_policy.h"
 #include "shared/offload/tls_facts.h"
@@ -20,12 +23,6 @@ APLOG_USE_MODULE(fleet);
 
 namespace fleet::glue {
 namespace {
-
-using offload::Fact;
-
-// The Host header the client sent: by mod_proxy's fixups the headers are its copy for the member,
-// with Host already rewritten (unless ProxyPreserveHost), so it is noted when the request arrives.
-constexpr const char* kClientHost = "fleet-client-host";
 
 template <typename T>
 apr_status_t destroy(void* p) {
@@ -50,117 +47,89 @@ conn_rec* tlsConnection(conn_rec* c) { return c->master != nullptr ? c->master :
 
 bool isHttps(request_rec* r) { return ap_ssl_conn_is_ssl(tlsConnection(r->connection)) != 0; }
 
-const char* rawSslVar(request_rec* r, const char* name) {
-  const char* v = ap_ssl_var_lookup(r->pool, r->server, tlsConnection(r->connection), r, name);
-  return (v != nullptr && *v != '\0') ? v : nullptr;
+// The plan made in fixups, for the attempts at members (each sets X-Forwarded-* for its scheme).
+constexpr const char* kPlanKey = "fleet-forward-plan";
+
+// A request mod_proxy will hand to a member: ProxyPass and RewriteRule [P] set proxyreq before
+// fixups; SetHandler "proxy:fcgi://..." (the PHP-FPM way) only names the handler.
+bool proxied(request_rec* r) {
+  return r->proxyreq != PROXYREQ_NONE || (r->handler != nullptr && std::strncmp(r->handler, "proxy:", 6) == 0);
 }
 
-// A value to put in a header as it is: only when it has no control characters.
-const char* sslVar(request_rec* r, const char* name) {
-  const char* v = rawSslVar(r, name);
-  return (v != nullptr && offload::safeHeaderValue(v)) ? v : nullptr;
+// The plan made for this request or the one it derives from (an internal redirect shares its
+// headers, a subrequest copies them): planned once.
+const offload::ForwardPlan* planOf(request_rec* r) {
+  for (request_rec* q = r; q != nullptr; q = q->prev != nullptr ? q->prev : q->main) {
+    void* p = nullptr;
+    apr_pool_userdata_get(&p, kPlanKey, q->pool);
+    if (p != nullptr) return static_cast<const offload::ForwardPlan*>(p);
+  }
+  return nullptr;
 }
 
-void setFact(request_rec* r, const offload::HeaderNames& names, Fact f, const char* value) {
-  const std::string& name = names.name(f);
-  if (!name.empty() && value != nullptr && *value != '\0') {
-    apr_table_setn(r->headers_in, name.c_str(), value);
-  }
+bool proxyAddsHeaders(request_rec* r) {
+  const ProxyApi& api = proxyApi();
+  if (api.proxy == nullptr) return true;
+  auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(r->per_dir_config, api.proxy));
+  return pd == nullptr || pd->add_forwarded_headers;
 }
 
-void forwardClientCertificate(request_rec* r, const offload::HeaderNames& names) {
-  const char* verify = sslVar(r, "SSL_CLIENT_VERIFY");
-  if (verify == nullptr || std::strcmp(verify, "NONE") == 0) {
-    return;  // no client certificate: none of its facts exist
-  }
-  setFact(r, names, Fact::kClientVerify, verify);
-  setFact(r, names, Fact::kClientSubject, sslVar(r, "SSL_CLIENT_S_DN"));
-  setFact(r, names, Fact::kClientIssuer, sslVar(r, "SSL_CLIENT_I_DN"));
-  setFact(r, names, Fact::kClientSerial, sslVar(r, "SSL_CLIENT_M_SERIAL"));
-  setFact(r, names, Fact::kClientNotAfter, sslVar(r, "SSL_CLIENT_V_END"));
-  bool wantDer = !names.name(Fact::kClientSha256).empty() || !names.name(Fact::kClientCert).empty();
-  if (wantDer) {
-    if (const char* pem = rawSslVar(r, "SSL_CLIENT_CERT")) {  // PEM: re-encoded below
-      common::Result<std::string> der = offload::pemToDer(pem);
-      if (der.isOk()) {
-        setFact(r, names, Fact::kClientSha256, apr_pstrdup(r->pool, offload::sha256Hex(der.value()).c_str()));
-        setFact(r, names, Fact::kClientCert, apr_pstrdup(r->pool, offload::byteSequence(der.value()).c_str()));
-      }
-    }
-  }
-  if (!names.name(Fact::kClientCertChain).empty()) {
-    std::string chain;
-    for (int i = 0; i < 16; ++i) {
-      const char* pem = rawSslVar(r, apr_psprintf(r->pool, "SSL_CLIENT_CERT_CHAIN_%d", i));
-      if (pem == nullptr) break;
-      common::Result<std::string> der = offload::pemToDer(pem);
-      if (!der.isOk()) break;
-      chain += (chain.empty() ? "" : ", ") + offload::byteSequence(der.value());
-    }
-    setFact(r, names, Fact::kClientCertChain, apr_pstrdup(r->pool, chain.c_str()));
-  }
-}
-
-// mod_proxy's fixups, once per attempt at a member: remove what the client may not say, then set
-// what mod_ssl knows.
-int onProxyFixups(request_rec* r) {
-  return guarded<int>(r->server, "TLS facts", DECLINED, [&] {
+// Core fixups, last, for every proxied request whatever its scheme (http, fcgi, scgi, uwsgi,
+// ajp, h2, ws): the client's copies of what mod_fleet tells members are removed, then mod_fleet's
+// values set, before any scheme handler copies the headers.
+int forwardClientFacts(request_rec* r) {
+  return guarded<int>(r->server, "forwarded facts", DECLINED, [&] {
+    if (!proxied(r) || planOf(r) != nullptr) return DECLINED;
     const DirConfig& d = dirConfig(r);
-    if (!d.forwardTls.value_or(false)) {
+    offload::ForwardScope scope;
+    if (d.forwardTls.value_or(false)) {
+      scope = offload::ForwardScope::kTls;
+    } else if (d.cacheOn.value_or(false)) {
+      scope = offload::ForwardScope::kForwarding;
+    } else {
       return DECLINED;
     }
-    const offload::HeaderNames& names = d.tlsHeaders.has_value() ? **d.tlsHeaders : defaultNames();
-    const offload::TrustedProxies* trusted = d.trustedProxies.value_or(nullptr);
-    conn_rec* c = r->connection;
-    bool fromTrusted = trusted != nullptr && trusted->trusts(c->client_ip);
-    // This runs on mod_proxy's copy of the headers for one attempt, after it has appended to
-    // X-Forwarded-For/-Host/-Server (ProxyAddHeaders): what a client sent there is replaced
-    // unless it came through a trusted proxy (whose X-Forwarded-For must at least parse).
-    const char* xff = apr_table_get(r->headers_in, "X-Forwarded-For");
-    if (xff != nullptr && (!fromTrusted || !offload::validForwardedFor(xff))) {
-      apr_table_setn(r->headers_in, "X-Forwarded-For", r->useragent_ip);
+    common::HeaderList headers = headerList(r->headers_in);
+    offload::ForwardRequest req;
+    req.headers = &headers;
+    req.peerIp = r->connection->client_ip != nullptr ? r->connection->client_ip : "";
+    req.clientIp = r->useragent_ip != nullptr ? r->useragent_ip : req.peerIp;
+    if (const char* host = apr_table_get(r->headers_in, "Host")) req.host = host;
+    req.serverName = r->server->server_hostname != nullptr ? r->server->server_hostname : "";
+    req.https = isHttps(r);
+    req.localPort = r->connection->local_addr != nullptr ? r->connection->local_addr->port : 0;
+    req.proxyAddHeaders = proxyAddsHeaders(r);
+    static const offload::StripRules kNoRules;
+    offload::ForwardPlan plan = offload::planForward(
+        req, scope, d.tlsHeaders.has_value() ? **d.tlsHeaders : defaultNames(),
+        d.stripRules.has_value() ? **d.stripRules : kNoRules, d.trustedProxies.value_or(nullptr),
+        [r](const char* name) -> std::optional<std::string> {
+          const char* v = ap_ssl_var_lookup(r->pool, r->server, tlsConnection(r->connection), r, name);
+          return v != nullptr && *v != '\0' ? std::optional<std::string>(v) : std::nullopt;
+        });
+    for (const std::string& name : plan.remove) apr_table_unset(r->headers_in, name.c_str());
+    for (const auto& [k, v] : plan.set) {
+      apr_table_set(r->headers_in, k.c_str(), v.c_str());
     }
-    const char* clientHost = apr_table_get(r->notes, kClientHost);
-    if (!fromTrusted) {
-      if (apr_table_get(r->headers_in, "X-Forwarded-Host") != nullptr) {
-        if (clientHost != nullptr && offload::safeHeaderValue(clientHost)) {
-          apr_table_setn(r->headers_in, "X-Forwarded-Host", clientHost);
-        } else {
-          apr_table_unset(r->headers_in, "X-Forwarded-Host");
-        }
+    offload::ForwardPlan* kept = poolNew(r->pool, std::move(plan));
+    apr_pool_userdata_setn(kept, kPlanKey, nullptr, r->pool);
+    return DECLINED;
+  });
+}
+
+// Every attempt at a member, just before its scheme handler: X-Forwarded-For/-Host/-Server as
+// that scheme needs them (mod_proxy_http and mod_proxy_http2 append their own entry; the
+// CGI-like schemes and AJP add nothing).
+int beforeSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_conf*, char*, const char*, apr_port_t) {
+  return guarded<int>(r->server, "forwarded facts", DECLINED, [&] {
+    const offload::ForwardPlan* plan = planOf(r);
+    if (plan == nullptr || worker == nullptr || worker->s == nullptr) return DECLINED;
+    for (const auto& [name, value] : offload::forwardedHeaders(*plan, worker->s->scheme)) {
+      if (value.empty()) {
+        apr_table_unset(r->headers_in, name.c_str());
+      } else {
+        apr_table_set(r->headers_in, name.c_str(), value.c_str());
       }
-      if (apr_table_get(r->headers_in, "X-Forwarded-Server") != nullptr) {
-        apr_table_setn(r->headers_in, "X-Forwarded-Server", r->server->server_hostname);
-      }
-    }
-    const char* incoming = nullptr;
-    if (fromTrusted) {
-      const char* fwd = apr_table_get(r->headers_in, "Forwarded");
-      if (fwd != nullptr && offload::validForwarded(fwd)) incoming = fwd;
-    }
-    for (const std::string& h : names.stripList()) {
-      apr_table_unset(r->headers_in, h.c_str());
-    }
-    bool https = isHttps(r);
-    setFact(r, names, Fact::kProto, https ? "https" : "http");
-    if (c->local_addr != nullptr) {
-      setFact(r, names, Fact::kPort, apr_itoa(r->pool, c->local_addr->port));
-    }
-    if (!names.name(Fact::kForwarded).empty()) {
-      offload::ForwardedFacts f;
-      f.forNode = offload::forwardedNode(c->client_ip != nullptr ? c->client_ip : "");
-      f.proto = https ? "https" : "http";
-      f.host = clientHost != nullptr ? clientHost : "";
-      std::string element = offload::forwardedElement(f);
-      setFact(r, names, Fact::kForwarded,
-              incoming != nullptr ? apr_pstrcat(r->pool, incoming, ", ", element.c_str(), nullptr)
-                                  : apr_pstrdup(r->pool, element.c_str()));
-    }
-    if (https) {
-      forwardClientCertificate(r, names);
-      setFact(r, names, Fact::kTlsProtocol, sslVar(r, "SSL_PROTOCOL"));
-      setFact(r, names, Fact::kTlsCipher, sslVar(r, "SSL_CIPHER"));
-      setFact(r, names, Fact::kTlsSni, sslVar(r, "SSL_TLS_SNI"));
     }
     return DECLINED;
   });
@@ -197,13 +166,6 @@ void addHsts(request_rec* r) {
     }
     return 0;
   });
-}
-
-int noteClientHost(request_rec* r) {
-  if (const char* host = apr_table_get(r->headers_in, "Host")) {
-    apr_table_setn(r->notes, kClientHost, host);
-  }
-  return DECLINED;
 }
 
 DirConfig* dirOf(void* dir) { return static_cast<DirConfig*>(dir); }
@@ -243,6 +205,27 @@ const char* addTrustedProxy(cmd_parms* cmd, void* dir, const char* arg) {
     (*d->trustedProxies)->add(c.value());
     return nullptr;
   });
+}
+
+template <common::Status (offload::StripRules::*Op)(std::string_view)>
+const char* addStripRule(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    DirConfig* d = dirOf(dir);
+    if (!d->stripRules.has_value()) {
+      d->stripRules = poolNew(cmd->pool, offload::StripRules());
+    }
+    common::Status st = ((**d->stripRules).*Op)(arg);
+    if (!st.isOk()) return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, st.message().c_str());
+    return nullptr;
+  });
+}
+
+const char* addStripHeader(cmd_parms* cmd, void* dir, const char* arg) {
+  return addStripRule<&offload::StripRules::add>(cmd, dir, arg);
+}
+
+const char* addKeepHeader(cmd_parms* cmd, void* dir, const char* arg) {
+  return addStripRule<&offload::StripRules::keep>(cmd, dir, arg);
 }
 
 const char* setHsts(cmd_parms* cmd, void* dir, const char* args) {
@@ -310,14 +293,17 @@ const char* addRedirectExempt(cmd_parms* cmd, void* dir, const char* arg) {
 }
 
 void registerOffloadHooks() {
-  ap_hook_post_read_request(noteClientHost, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // Last among fixups: mod_rewrite's per-directory [P] rules set proxyreq in their fixups.
+  ap_hook_fixups(forwardClientFacts, nullptr, nullptr, APR_HOOK_LAST);
   ap_hook_header_parser(redirectToHttps, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_insert_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_insert_error_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 void registerOffloadProxyHooks() {
-  APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
+  if (proxyApi().hookSchemeHandler != nullptr) {
+    proxyApi().hookSchemeHandler(beforeSchemeHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+  }
 }
 
 }  // namespace fleet::glue

@@ -11,6 +11,7 @@ namespace fleet::glue {
 
 struct ProxyApi {
   decltype(&proxy_hook_post_request) hookPostRequest = nullptr;
+  decltype(&proxy_hook_scheme_handler) hookSchemeHandler = nullptr;
   decltype(&ap_proxy_parse_wstatus) parseWstatus = nullptr;
   decltype(&ap_proxy_sync_balancer) syncBalancer = nullptr;
   APR_OPTIONAL_FN_TYPE(proxy_balancer_get_best_worker)* getBestWorker = nullptr;

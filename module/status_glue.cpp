@@ -16,6 +16,7 @@
 #include "shared/common/parse.h"
 #include "shared/status/model.h"
 #include "shared/status/actions.h"
+#include "shared/status/page_access.h"
 #include "shared/status/pages.h"
 
 extern "C" {
@@ -174,7 +175,55 @@ bool cacheView(status::CacheView* view) {
   return true;
 }
 
-std::string g_nonce;  // per server start, inherited by every child
+std::string g_secret;  // per generation, inherited by every child: the action tokens' HMAC key
+
+// This virtual host's names as the Host header may give them (ServerName, ServerAlias).
+std::vector<std::string> hostNames(server_rec* s) {
+  std::vector<std::string> out;
+  if (s->server_hostname != nullptr) out.emplace_back(s->server_hostname);
+  for (apr_array_header_t* list : {s->names, s->wild_names}) {
+    if (list == nullptr) continue;
+    auto** names = reinterpret_cast<char**>(list->elts);
+    for (int i = 0; i < list->nelts; ++i) out.emplace_back(names[i]);
+  }
+  return out;
+}
+
+bool hostAllowed(request_rec* r) {
+  const char* host = apr_table_get(r->headers_in, "Host");
+  return status::hostAllowed(host != nullptr ? host : "", hostNames(r->server),
+                             r->connection->local_ip != nullptr ? r->connection->local_ip : "");
+}
+
+std::string tokenScope(request_rec* r) {
+  return r->server->server_hostname != nullptr ? r->server->server_hostname : "";
+}
+
+std::string randomHex(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  if (apr_generate_random_bytes(raw.data(), raw.size()) != APR_SUCCESS) return "";
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+// The browser's token cookie, set now when it has none.
+std::string tokenCookie(request_rec* r) {
+  const char* header = apr_table_get(r->headers_in, "Cookie");
+  std::string cookie = status::tokenCookie(header != nullptr ? header : "");
+  if (cookie.empty()) {
+    cookie = randomHex(16);
+    bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+    apr_table_addn(r->headers_out, "Set-Cookie",
+                   apr_psprintf(r->pool, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", status::kTokenCookie,
+                                cookie.c_str(), https ? "; Secure" : ""));
+  }
+  return cookie;
+}
 
 std::string queryValue(request_rec* r, const char* key) {
   if (r->args == nullptr) return "";
@@ -247,7 +296,9 @@ int handleAction(request_rec* r) {
     apr_brigade_flatten(pair->value, v.data(), &size);
     form[pair->name] = v.substr(0, size);
   }
-  if (!status::nonceMatches(g_nonce, form["nonce"])) return HTTP_FORBIDDEN;
+  const char* cookieHeader = apr_table_get(r->headers_in, "Cookie");
+  std::string cookie = status::tokenCookie(cookieHeader != nullptr ? cookieHeader : "");
+  if (!status::actionTokenMatches(g_secret, tokenScope(r), cookie, form["nonce"])) return HTTP_FORBIDDEN;
   common::Result<status::Action> planned = status::planAction(form);
   if (!planned.isOk() && planned.status().code() == common::Code::kNotFound) return HTTP_BAD_REQUEST;
   std::string err, done;
@@ -268,32 +319,23 @@ int handleAction(request_rec* r) {
         break;
     }
   }
-  std::string notice = err.empty() ? done : err;
-  char* escaped = ap_escape_uri(r->pool, notice.c_str());
-  apr_table_setn(r->headers_out, "Location",
-                 apr_pstrcat(r->pool, r->uri, "?notice=", apr_pstrdup(r->pool, escaped), nullptr));
+  std::string location = status::actionRedirect(r->uri != nullptr ? r->uri : "/", err.empty() ? done : err);
+  apr_table_setn(r->headers_out, "Location", apr_pstrdup(r->pool, location.c_str()));
   return HTTP_SEE_OTHER;
 }
 
 }  // namespace
 
-void prepareStatusNonce(apr_pool_t*) {
-  unsigned char raw[16];
-  if (apr_generate_random_bytes(raw, sizeof raw) == APR_SUCCESS) {
-    static const char kHex[] = "0123456789abcdef";
-    g_nonce.clear();
-    for (unsigned char c : raw) {
-      g_nonce += kHex[c >> 4];
-      g_nonce += kHex[c & 15];
-    }
-  }
-}
+void prepareStatusSecret(apr_pool_t*) { g_secret = randomHex(32); }
 
 int statusHandler(request_rec* r) {
   if (r->handler == nullptr || std::strcmp(r->handler, "fleet-status") != 0) {
     return DECLINED;
   }
   return guarded<int>(r->server, "fleet-status handler", HTTP_INTERNAL_SERVER_ERROR, [&] {
+    // Only under this virtual host's own names: a rebound attacker domain gets nothing to read
+    // and nothing to do.
+    if (!hostAllowed(r)) return HTTP_MISDIRECTED_REQUEST;
     if (r->method_number == M_POST) return handleAction(r);
     if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
     std::vector<status::BalancerView> balancers = collect(r);
@@ -311,7 +353,7 @@ int statusHandler(request_rec* r) {
     } else if (format.empty() || format == "html") {
       status::PageOptions o;
       o.actionUrl = r->uri;
-      o.nonce = g_nonce;
+      o.nonce = status::actionToken(g_secret, tokenScope(r), tokenCookie(r));
       o.notice = queryValue(r, "notice");
       common::Result<int64_t> refresh = common::parseInteger(queryValue(r, "refresh"), 1, 3600);
       o.refreshSeconds = refresh.isOk() ? static_cast<int>(refresh.value()) : 0;

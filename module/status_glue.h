@@ -10,6 +10,6 @@ int statusHandler(request_rec* r);
 // mod_status's hook: mod_fleet's section of /server-status (and key: value lines for ?auto).
 void registerStatusHooks();
 // The per-server CSRF nonce of the status page's forms (post_config, before children fork).
-void prepareStatusNonce(apr_pool_t* pconf);
+void prepareStatusSecret(apr_pool_t* pconf);
 
 }  // namespace fleet::glue

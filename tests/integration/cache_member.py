@@ -1,6 +1,8 @@
 """A member for cache tests, driven by the query string of each request:
   /any/path?cc=<Cache-Control>&etag=<tag>&lm=<seconds ago>&vary=<names>&size=<bytes>
            &cookie=1&status=<n>&tag=<surrogate keys>&delay=<ms>
+           &h=<Name:Value> (repeatable: one header line each, in order)
+           &reflect=<request header> (its value goes into the body, as pages that echo a host do)
 It answers 304 to a matching If-None-Match / If-Modified-Since, echoes the request's
 Accept-Encoding and X-Variant in X-Seen-*, and counts the requests it answered per path:
 /__count?path=/x returns that count, /__reset clears the counts, /__down?on=1 makes every
@@ -35,7 +37,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
-        q = dict(urllib.parse.parse_qsl(u.query))
+        pairs = urllib.parse.parse_qsl(u.query)
+        q = dict(pairs)
+        lines = [tuple(v.split(":", 1)) for k, v in pairs if k == "h" and ":" in v]
         if u.path == "/__count":
             with lock:
                 n = counts.get(q.get("path", ""), 0)
@@ -68,6 +72,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers.append(("Surrogate-Key", q["tag"]))
         if q.get("cookie") == "1":
             headers.append(("Set-Cookie", f"session=secret-{n}"))
+        headers.extend(lines)
         headers.append(("X-Seen-Encoding", self.headers.get("Accept-Encoding", "-")))
         headers.append(("X-Seen-Variant", self.headers.get("X-Variant", "-")))
         inm = self.headers.get("If-None-Match")
@@ -80,6 +85,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = (unit * (size // 16 + 1))[:size]
         else:
             body = f"{u.path} #{n} enc={self.headers.get('Accept-Encoding', '-')} var={self.headers.get('X-Variant', '-')}\n".encode()
+        if "reflect" in q:
+            body += f"{q['reflect']}={self.headers.get(q['reflect'], '-')}\n".encode()
         self.reply(status, headers, body)
 
     do_HEAD = do_GET

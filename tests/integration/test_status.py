@@ -55,19 +55,35 @@ def tearDownModule():
         mc.stop()
 
 
+BROWSER = {}  # the token cookie the page set, sent back as a browser would
+
+
 def post(path, fields, origin=True, headers=None):
     h = {"Content-Type": "application/x-www-form-urlencoded"}
     if origin is True:
         h["Origin"] = f"http://127.0.0.1:{httpd.port}"
     elif origin:
         h["Origin"] = origin
+    if "cookie" in BROWSER:
+        h["Cookie"] = BROWSER["cookie"]
     h.update(headers or {})
     return request(httpd.port, path, method="POST", headers=h, body=urllib.parse.urlencode(fields))
 
 
+def page_token(headers=None):
+    """(the form's token, the cookie the page set) for a fresh browser."""
+    _, h, body = request(httpd.port, "/fleet-status", headers=headers)
+    cookie = h["set-cookie"].split(";")[0]
+    return re.search(r'name="nonce" value="([0-9a-f]+)"', body.decode()).group(1), cookie
+
+
 def nonce():
-    page = request(httpd.port, "/fleet-status")[2].decode()
-    return re.search(r'name="nonce" value="([0-9a-f]+)"', page).group(1)
+    if "cookie" not in BROWSER:
+        BROWSER["token"], BROWSER["cookie"] = page_token()
+    # The same browser keeps its cookie: the page then sets none and shows the same token.
+    _, h, body = request(httpd.port, "/fleet-status", headers={"Cookie": BROWSER["cookie"]})
+    assert "set-cookie" not in h, h
+    return re.search(r'name="nonce" value="([0-9a-f]+)"', body.decode()).group(1)
 
 
 def web():
@@ -158,6 +174,41 @@ class Actions(unittest.TestCase):
         self.assertEqual(post("/fleet-status", dict(fields, nonce=nonce()), origin="http://evil.example")[0], 403)
         self.assertEqual(post("/fleet-status", dict(fields, nonce=nonce()), origin=None)[0], 403)
         self.assertFalse(web()["s2"]["drained"])
+
+    def test_the_token_is_bound_to_the_browser_that_loaded_the_page(self):
+        fields = {"action": "drain", "b": "balancer://web", "w": members[2].url}
+        token_a, cookie_a = page_token()
+        token_b, cookie_b = page_token()
+        self.assertNotEqual(token_a, token_b)
+        self.assertIn("HttpOnly", request(httpd.port, "/fleet-status")[1]["set-cookie"])
+        self.assertIn("SameSite=Strict", request(httpd.port, "/fleet-status")[1]["set-cookie"])
+        # Another browser's token, or a token without its cookie, does nothing.
+        self.assertEqual(post("/fleet-status", dict(fields, nonce=token_a), headers={"Cookie": cookie_b})[0], 403)
+        self.assertEqual(post("/fleet-status", dict(fields, nonce=token_a), headers={"Cookie": ""})[0], 403)
+        self.assertFalse(web()["<script>alert(1)</script>"]["drained"])
+
+    def test_a_dns_rebound_host_gets_nothing(self):
+        # An attacker page whose name now resolves to this server: the browser sends the
+        # attacker's Host and Origin, and (having loaded the page through that name) its cookie
+        # and token. Neither the page nor the action is served under a name not the vhost's own.
+        evil = {"Host": "rebind.evil.example"}
+        self.assertEqual(request(httpd.port, "/fleet-status", headers=evil)[0], 421)
+        self.assertEqual(request(httpd.port, "/fleet-status?format=json", headers=evil)[0], 421)
+        token, cookie = page_token()
+        s, _, _ = post("/fleet-status", {"action": "drain", "b": "balancer://web", "w": members[2].url,
+                                         "nonce": token}, origin="http://rebind.evil.example",
+                       headers=dict(evil, Cookie=cookie))
+        self.assertEqual(s, 421)
+        self.assertFalse(web()["<script>alert(1)</script>"]["drained"])
+        # The names it is known by still work.
+        self.assertEqual(request(httpd.port, "/fleet-status", headers={"Host": "localhost"})[0], 200)
+
+    def test_the_redirect_after_an_action_is_escaped(self):
+        s, h, _ = post("/fleet-status/%3Cb%3E%20x%22", {"action": "reset", "b": "balancer://web",
+                                                         "w": members[0].url, "nonce": nonce()})
+        self.assertEqual(s, 303)
+        self.assertTrue(h["location"].startswith("/fleet-status/%3Cb%3E%20x%22?notice="), h["location"])
+        self.assertNotIn(" ", h["location"])
 
     def test_drain_weight_and_undrain_reach_every_child(self):
         n = nonce()
