@@ -1,7 +1,5 @@
 #include "shared/cache/entry.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
@@ -11,7 +9,7 @@
 namespace fleet::cache {
 namespace {
 
-constexpr char kEntryMagic[4] = {'F', 'L', 'C', '1'};
+constexpr char kEntryMagic[4] = {'F', 'L', 'C', '2'};
 constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
 
 
@@ -58,100 +56,11 @@ class Reader {
   size_t pos_ = 0;
 };
 
-std::string hex(const unsigned char* p, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 15];
-  }
-  return out;
-}
-
 common::Status corrupt(const char* what) {
   return common::Status(common::Code::kInvalidArgument, std::string("cache entry rejected: ") + what);
 }
 
 }  // namespace
-
-std::string primaryKey(std::string_view scheme, std::string_view host, int port,
-                       std::string_view pathAndQuery) {
-  return common::toLower(scheme) + "://" + common::toLower(host) + ":" + std::to_string(port) + std::string(pathAndQuery);
-}
-
-std::string normalizeVaryValue(std::string_view name, std::string_view value) {
-  std::string collapsed;
-  bool space = false;
-  for (char c : common::trimSpaces(value)) {
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !collapsed.empty()) collapsed += ' ';
-    space = false;
-    collapsed += c;
-  }
-  std::string n = common::toLower(name);
-  if (n == "accept-encoding" || n == "accept-language" || n == "accept") {
-    std::vector<std::string> items;
-    size_t pos = 0;
-    while (pos <= collapsed.size()) {
-      size_t comma = collapsed.find(',', pos);
-      std::string item = common::toLower(common::trimSpaces(std::string_view(collapsed).substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
-      item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
-      if (!item.empty()) items.push_back(item);
-      if (comma == std::string::npos) break;
-      pos = comma + 1;
-    }
-    std::sort(items.begin(), items.end());
-    items.erase(std::unique(items.begin(), items.end()), items.end());
-    collapsed.clear();
-    for (const std::string& i : items) collapsed += (collapsed.empty() ? "" : ",") + i;
-  }
-  return collapsed;
-}
-
-std::vector<std::string> varyNames(std::string_view vary) {
-  std::vector<std::string> names;
-  size_t pos = 0;
-  while (pos <= vary.size()) {
-    size_t comma = vary.find(',', pos);
-    std::string n = common::toLower(common::trimSpaces(vary.substr(pos, comma == std::string_view::npos ? vary.npos : comma - pos)));
-    if (!n.empty()) names.push_back(n);
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  return names;
-}
-
-std::string variantKey(const std::string& primary, const std::vector<std::string>& names,
-                       const std::map<std::string, std::string>& requestValues) {
-  std::string k = primary;
-  for (const std::string& n : names) {
-    auto it = requestValues.find(n);
-    // An absent header and an empty one select different variants (RFC 9111 4.1).
-    k += '\n' + n + (it == requestValues.end() ? std::string("!") : ":" + normalizeVaryValue(n, it->second));
-  }
-  return k;
-}
-
-std::string storageKey(std::string_view prefix, std::string_view fullKey) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(fullKey.data()), fullKey.size(), md);
-  return std::string(prefix) + hex(md, 20);  // 160 bits: collisions are checked anyway
-}
-
-std::string chunkKey(std::string_view prefix, std::string_view fullKey, uint64_t bodyId, uint32_t index) {
-  unsigned char id[8];
-  for (int i = 0; i < 8; ++i) id[i] = static_cast<unsigned char>(bodyId >> (8 * i));
-  return storageKey(prefix, fullKey) + ":" + hex(id, 8) + ":" + std::to_string(index);
-}
-
-std::string tagKey(std::string_view prefix, std::string_view tag) {
-  return storageKey(std::string(prefix) + "tag:", tag);
-}
 
 std::string Entry::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
@@ -167,6 +76,8 @@ std::string encodeEntry(const Entry& e) {
   put32(&out, static_cast<uint32_t>(e.status));
   put64(&out, static_cast<uint64_t>(e.requestTime));
   put64(&out, static_cast<uint64_t>(e.responseTime));
+  put64(&out, static_cast<uint64_t>(e.age));
+  put64(&out, static_cast<uint64_t>(e.staleSince));
   put32(&out, static_cast<uint32_t>(e.headers.size()));
   for (const auto& [k, v] : e.headers) {
     putString(&out, k);
@@ -191,17 +102,22 @@ common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expec
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kEntryMagic, 4) != 0) return corrupt("not a mod_fleet entry");
   Entry e;
   uint8_t kind = static_cast<uint8_t>(bytes[4]);
-  if (kind != 1 && kind != 2) return corrupt("unknown kind");
+  if (kind < 1 || kind > 3) return corrupt("unknown kind");
   e.kind = static_cast<Entry::Kind>(kind);
   Reader r(bytes.substr(5));
   uint32_t status = 0, n = 0;
-  uint64_t rq = 0, rs = 0;
-  if (!r.str(&e.key) || !r.u32(&status) || !r.u64(&rq) || !r.u64(&rs) || !r.u32(&n)) return corrupt("truncated");
+  uint64_t rq = 0, rs = 0, age = 0, staleSince = 0;
+  if (!r.str(&e.key) || !r.u32(&status) || !r.u64(&rq) || !r.u64(&rs) || !r.u64(&age) || !r.u64(&staleSince) ||
+      !r.u32(&n)) {
+    return corrupt("truncated");
+  }
   if (e.key != expectedKey) return corrupt("stored under another key");
   if (n > 1000) return corrupt("too many headers");
   e.status = static_cast<int>(status);
   e.requestTime = static_cast<int64_t>(rq);
   e.responseTime = static_cast<int64_t>(rs);
+  e.age = static_cast<int64_t>(std::min<uint64_t>(age, 2147483648ULL));
+  e.staleSince = static_cast<int64_t>(staleSince);
   for (uint32_t i = 0; i < n; ++i) {
     std::string k, v;
     if (!r.str(&k) || !r.str(&v)) return corrupt("truncated headers");

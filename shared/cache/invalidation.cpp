@@ -43,22 +43,18 @@ bool follow(const InvalidationRing& ring, uint64_t* seen, const Drop& drop) {
   return true;
 }
 
-std::string InvalidationLog::slotKey(uint64_t seq) const {
-  return prefix_ + "inv:" + std::to_string(seq % kLogSlots);
-}
-
 bool InvalidationLog::publish(uint64_t hash) {
-  std::optional<uint64_t> s = store_.increment(prefix_ + "inv:seq", start_() | 1);
+  std::optional<uint64_t> s = store_.increment(keys_.logHead(), start_() | 1);
   if (!s) return false;
   char value[48];
   std::snprintf(value, sizeof value, "%llu %llu", static_cast<unsigned long long>(*s),
                 static_cast<unsigned long long>(hash));
-  return store_.set(slotKey(*s), value, 0);
+  return store_.set(keys_.logSlot(*s), value, 0);
 }
 
 std::optional<uint64_t> InvalidationLog::head() {
   std::string v;
-  switch (store_.read(prefix_ + "inv:seq", &v)) {
+  switch (store_.read(keys_.logHead(), &v)) {
     case KeyValueStore::Found::kHit:
       return std::strtoull(v.c_str(), nullptr, 10);
     case KeyValueStore::Found::kMiss:
@@ -77,7 +73,7 @@ bool InvalidationLog::follow(uint64_t* seen, uint64_t head, const Drop& drop) {
   if (head < from || head - from > kLogSlots) return false;
   for (uint64_t s = from + 1; s <= head; ++s) {
     std::string v;
-    if (store_.read(slotKey(s), &v) != KeyValueStore::Found::kHit) return false;
+    if (store_.read(keys_.logSlot(s), &v) != KeyValueStore::Found::kHit) return false;
     char* end = nullptr;
     uint64_t got = std::strtoull(v.c_str(), &end, 10);
     if (got != s || end == nullptr || *end != ' ') return false;  // not written yet, or lapped
@@ -89,8 +85,8 @@ bool InvalidationLog::follow(uint64_t* seen, uint64_t head, const Drop& drop) {
 }
 
 TierFollower::TierFollower(LocalTier& tier, InvalidationRing* ring, KeyValueStore& store,
-                           std::string prefix, StartValue start)
-    : tier_(tier), ring_(ring), log_(store, std::move(prefix), std::move(start)) {
+                           const Keys& keys, StartValue start)
+    : tier_(tier), ring_(ring), log_(store, keys, std::move(start)) {
   if (ring_ != nullptr) ringSeen_.store(lastSeq(*ring_));
   if (std::optional<uint64_t> head = log_.head()) {
     logSeen_ = *head;

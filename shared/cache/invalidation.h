@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shared/cache/keys.h"
 #include "shared/cache/kv_store.h"
 
 namespace fleet::cache {
@@ -45,20 +46,19 @@ uint64_t lastSeq(const InvalidationRing& ring);
 // counter that was evicted and begins again never lands where a reader last saw the old one.
 using StartValue = std::function<uint64_t()>;
 
-// The memcached log: a counter and kLogSlots slots "seq hash" under `prefix`.
+// The memcached log: a counter and kLogSlots slots "seq hash" (keys.h names them).
 class InvalidationLog {
  public:
-  InvalidationLog(KeyValueStore& store, std::string prefix, StartValue start)
-      : store_(store), prefix_(std::move(prefix)), start_(std::move(start)) {}
+  InvalidationLog(KeyValueStore& store, Keys keys, StartValue start)
+      : store_(store), keys_(std::move(keys)), start_(std::move(start)) {}
   bool publish(uint64_t hash);
   // nullopt: the store did not answer (the caller empties its tier; it cannot tell).
   std::optional<uint64_t> head();
   bool follow(uint64_t* seen, uint64_t head, const Drop& drop);
 
  private:
-  std::string slotKey(uint64_t seq) const;
   KeyValueStore& store_;
-  std::string prefix_;
+  Keys keys_;
   StartValue start_;
 };
 
@@ -70,7 +70,7 @@ class LocalTier;
 class TierFollower {
  public:
   // `ring` may be null (no shared memory): then only the memcached log is used.
-  TierFollower(LocalTier& tier, InvalidationRing* ring, KeyValueStore& store, std::string prefix,
+  TierFollower(LocalTier& tier, InvalidationRing* ring, KeyValueStore& store, const Keys& keys,
                StartValue start);
   // Drops these URLs (primary keys) from every tier of the fleet.
   void invalidate(const std::vector<std::string>& primaryKeys);

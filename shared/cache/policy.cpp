@@ -6,38 +6,12 @@
 #include <cstring>
 #include <ctime>
 
+#include "shared/cache/http_date.h"
 #include "shared/common/headers.h"
 #include "shared/common/parse.h"
 
 namespace fleet::cache {
 namespace {
-
-const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-
-int monthIndex(const char* m) {
-  for (int i = 0; i < 12; ++i) {
-    if (std::strncmp(m, kMonths[i], 3) == 0 && m[3] == '\0') return i;
-  }
-  return -1;
-}
-
-std::optional<int64_t> toUnix(int year, int mon, int day, int h, int mi, int s) {
-  if (mon < 0 || day < 1 || day > 31 || h > 23 || mi > 59 || s > 60 || year < 1900 || year > 9999) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = mon;
-  tm.tm_mday = day;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
-
 
 // delta-seconds: digits only; values beyond 2^31 are clamped (RFC 9111 1.2.2).
 std::optional<int64_t> deltaSeconds(std::string_view v) {
@@ -86,44 +60,17 @@ bool heuristicallyCacheable(int status) {
 
 }  // namespace
 
-std::optional<int64_t> parseHttpDate(std::string_view text) {
-  std::string t(common::trimSpaces(text));
-  if (t.size() > 64) return std::nullopt;
-  char wd[16] = {}, mon[4] = {}, tz[4] = {};
-  int day = 0, year = 0, h = 0, mi = 0, s = 0, n = 0;
-  // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-  if (std::sscanf(t.c_str(), "%3s, %2d %3s %4d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h, &mi, &s, tz,
-                  &n) == 8 && static_cast<size_t>(n) == t.size() && std::strcmp(tz, "GMT") == 0) {
-    return toUnix(year, monthIndex(mon), day, h, mi, s);
-  }
-  // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-  if (std::sscanf(t.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d %3s%n", wd, &day, mon, &year, &h, &mi,
-                  &s, tz, &n) == 8 && static_cast<size_t>(n) == t.size() && std::strcmp(tz, "GMT") == 0) {
-    // Two-digit years: more than 50 years in the future means the past century (RFC 9110).
-    std::time_t now = std::time(nullptr);
-    std::tm gm{};
-    gmtime_r(&now, &gm);
-    int century = (gm.tm_year + 1900) / 100 * 100;
-    year += century;
-    if (year > gm.tm_year + 1900 + 50) year -= 100;
-    return toUnix(year, monthIndex(mon), day, h, mi, s);
-  }
-  // asctime: Sun Nov  6 08:49:37 1994
-  if (std::sscanf(t.c_str(), "%3s %3s %d %2d:%2d:%2d %4d%n", wd, mon, &day, &h, &mi, &s, &year, &n) == 7 &&
-      static_cast<size_t>(n) == t.size()) {
-    return toUnix(year, monthIndex(mon), day, h, mi, s);
-  }
-  return std::nullopt;
+int64_t parseAge(std::string_view text) {
+  if (text.empty()) return 0;
+  std::optional<int64_t> v = deltaSeconds(common::trimSpaces(text));
+  return v && *v < kInvalidAge ? *v : kInvalidAge;
 }
 
-std::string formatHttpDate(int64_t unixSeconds) {
-  std::time_t t = static_cast<std::time_t>(unixSeconds);
-  std::tm gm{};
-  gmtime_r(&t, &gm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[gm.tm_wday], gm.tm_mday,
-                kMonths[gm.tm_mon], gm.tm_year + 1900, gm.tm_hour, gm.tm_min, gm.tm_sec);
-  return buf;
+bool isSafeMethod(std::string_view m) {
+  for (const char* safe : {"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "REPORT", "SEARCH"}) {
+    if (m == safe) return true;
+  }
+  return false;
 }
 
 CacheControl parseCacheControl(std::string_view value) {
@@ -260,7 +207,7 @@ std::string whyNotStorable(const std::string& method, const ResponseFacts& r, co
     // Only stored when the member says Set-Cookie must not be reused (it is then dropped).
     if (!listed(cc.noCacheFields) && !listed(cc.privateFields)) return "set-cookie";
   }
-  bool explicitFreshness = cc.isPublic || cc.maxAge || cc.sMaxAge || !r.expires.empty();
+  bool explicitFreshness = cc.isPublic || cc.maxAge || cc.sMaxAge || (r.hasExpires && !r.targeted);
   if (!explicitFreshness && !heuristicallyCacheable(r.status)) return "status";
   return "";
 }
@@ -270,22 +217,23 @@ int64_t freshnessLifetime(const ResponseFacts& r, const Limits& limits) {
   if (cc.invalidMaxAge) return 0;
   if (cc.sMaxAge) return *cc.sMaxAge;
   if (cc.maxAge) return *cc.maxAge;
-  std::optional<int64_t> date = parseHttpDate(r.date);
-  if (!r.expires.empty()) {
-    std::optional<int64_t> expires = parseHttpDate(r.expires);
-    if (!expires || !date) return 0;  // an invalid Expires (e.g. "0") means already expired
-    return std::max<int64_t>(0, *expires - *date);
+  if (r.targeted) return 0;  // a targeted field alone decides: no Expires, no heuristic
+  if (r.hasExpires) {
+    // An invalid Expires (e.g. "0", another zone, several lines) means already expired.
+    if (!r.expires || !r.date) return 0;
+    return std::max<int64_t>(0, *r.expires - *r.date);
   }
   if (!heuristicallyCacheable(r.status) || cc.noCache) return 0;
-  std::optional<int64_t> lm = parseHttpDate(r.lastModified);
-  if (!lm || !date || *date <= *lm) return 0;
-  return std::min<int64_t>(static_cast<int64_t>(static_cast<double>(*date - *lm) * limits.heuristicFraction),
-                           limits.maxHeuristic);
+  if (!r.lastModified || !r.date || *r.date <= *r.lastModified) return 0;
+  return std::min<int64_t>(
+      static_cast<int64_t>(static_cast<double>(*r.date - *r.lastModified) * limits.heuristicFraction),
+      limits.maxHeuristic);
 }
 
 int64_t currentAge(const ResponseFacts& r, int64_t requestTime, int64_t responseTime, int64_t now) {
-  int64_t ageValue = deltaSeconds(common::trimSpaces(r.age)).value_or(0);
-  int64_t dateValue = parseHttpDate(r.date).value_or(responseTime);
+  if (r.age >= kInvalidAge) return kInvalidAge;  // stale, however long it lived
+  int64_t ageValue = r.age;
+  int64_t dateValue = r.date.value_or(responseTime);
   int64_t apparentAge = std::max<int64_t>(0, responseTime - dateValue);
   int64_t responseDelay = std::max<int64_t>(0, responseTime - requestTime);
   int64_t correctedAgeValue = ageValue + responseDelay;
@@ -338,7 +286,7 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
 }
 
 bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
-                 std::string_view ifModifiedSince) {
+                 std::string_view ifModifiedSince, int64_t now) {
   std::string_view inm = common::trimSpaces(ifNoneMatch);
   if (!inm.empty()) {
     if (stored.etag.empty()) return false;
@@ -360,9 +308,8 @@ bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
     }
     return false;
   }
-  std::optional<int64_t> ims = parseHttpDate(ifModifiedSince);
-  std::optional<int64_t> lm = parseHttpDate(stored.lastModified);
-  return ims && lm && *lm <= *ims;
+  std::optional<int64_t> ims = parseHttpDate(common::trimSpaces(ifModifiedSince), now);
+  return ims && stored.lastModified && *stored.lastModified <= *ims;
 }
 
 }  // namespace fleet::cache

@@ -1,5 +1,5 @@
-// HTTP caching rules (RFC 9111, RFC 5861) as pure functions over header values and times: parsing
-// Cache-Control and HTTP dates, whether a response may be stored by a shared cache, its freshness
+// HTTP caching rules (RFC 9111, RFC 5861, RFC 9213) as pure functions over header values and
+// times: parsing Cache-Control and Age, whether a response may be stored by a shared cache, its freshness
 // lifetime and current age, and whether a stored response may answer a request (fresh, stale
 // within the client's max-stale or the response's stale-while-revalidate / stale-if-error).
 // All times are wall-clock seconds (HTTP's unit); nothing here reads a clock.
@@ -15,10 +15,6 @@
 #include "shared/common/status.h"
 
 namespace fleet::cache {
-
-// IMF-fixdate, RFC 850 and asctime forms (RFC 9110 5.6.7); nullopt when invalid.
-std::optional<int64_t> parseHttpDate(std::string_view text);
-std::string formatHttpDate(int64_t unixSeconds);
 
 // Cache-Control directives of a request or response. A directive given twice or with a bad value
 // makes the delta-seconds value invalid; RFC 9111 4.2.1 then says to treat the response as stale
@@ -58,17 +54,34 @@ struct Limits {
   int64_t maxHeuristic = 86400;             // cap on the Last-Modified heuristic
   double heuristicFraction = 0.1;           // of (Date - Last-Modified)
   StatusSet statuses = StatusSet::defaults();  // FleetCacheStatuses
+  // Targeted cache control (RFC 9213): mod_fleet's own field (FleetCacheTargetedField, "" = none)
+  // wins over CDN-Cache-Control (FleetCacheCDNControl), which wins over Cache-Control.
+  std::string_view targetedField = "Fleet-Cache-Control";  // outlives the Limits (config memory)
+  bool cdnCacheControl = true;
 };
 
-// What the response said, as the glue reads it from httpd's tables.
+// An Age that could not be read (not digits, a list) or is beyond 2^31: the response is stale.
+constexpr int64_t kInvalidAge = 2147483648LL;
+
+// What a response said that the policy needs, read by factsOf() (stored.h).
 struct ResponseFacts {
   int status = 0;
-  std::string cacheControl;   // all Cache-Control values joined with ", "
+  // The directives that decide storing and freshness: the first targeted field present (its
+  // lines combined), else every Cache-Control line.
+  std::string cacheControl;
+  bool targeted = false;  // from a targeted field: Expires and the heuristic do not apply
   std::string pragma;
-  std::string expires, date, lastModified, age, etag, vary;
+  bool hasExpires = false;                      // Expires present (valid or not)
+  std::optional<int64_t> expires, date, lastModified;  // parsed HTTP dates (nullopt: absent or invalid)
+  int64_t age = 0;                              // the Age received, seconds (kInvalidAge: stale)
+  std::string etag, vary;
   bool hasSetCookie = false;
   bool hasAuthorizationRequest = false;  // the request carried Authorization
 };
+
+// RFC 9111 5.1: digits only; the first of several lines counts; anything else (a list, a sign,
+// a unit) or a value beyond 2^31 is kInvalidAge. "" (no Age) is 0.
+int64_t parseAge(std::string_view text);
 
 // Why a response is not stored ("" when it may be).
 std::string whyNotStorable(const std::string& method, const ResponseFacts& r,
@@ -108,8 +121,12 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
                 const Limits& limits);
 
 // Whether a stored response answers a conditional request with 304 (If-None-Match, weak
-// comparison; else If-Modified-Since against Last-Modified).
+// comparison; else If-Modified-Since against Last-Modified). `now` reads two-digit years.
 bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
-                 std::string_view ifModifiedSince);
+                 std::string_view ifModifiedSince, int64_t now);
+
+// Methods RFC 9110 9.2.1 (and WebDAV) define as safe; any other method, extension methods
+// included, invalidates the target URI when it succeeds (RFC 9111 4.4).
+bool isSafeMethod(std::string_view method);
 
 }  // namespace fleet::cache

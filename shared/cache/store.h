@@ -34,7 +34,7 @@ struct ServerShared {
 // Counters for the status page, in shared memory.
 struct CacheShared {
   std::atomic<uint64_t> hits, misses, staleServed, revalidated, coalesced, stores, storeFailures,
-      bytesStored, bytesServed, purges, uncacheable;
+      bytesStored, bytesServed, purges, uncacheable, hitForMiss;
   InvalidationRing invalidations;  // this server's invalidations, for its children's memory tiers
   ServerShared servers[kMaxServers];
 };

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "shared/cache/http_date.h"
+
 #include "shared/common/parse.h"
 
 namespace fleet::cache {
@@ -22,24 +24,46 @@ constexpr int64_t kRevalidationWindow = 3600;
 
 }  // namespace
 
-ResponseFacts factsOf(int status, const common::HeaderList& headers) {
+ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limits& limits, int64_t now) {
   ResponseFacts f;
   f.status = status;
-  f.cacheControl = common::combinedField(headers, "Cache-Control");
+  // RFC 9213: the first targeted field with a value decides; Cache-Control and Expires then
+  // do not.
+  for (std::string_view field : {limits.targetedField, std::string_view(limits.cdnCacheControl ? "CDN-Cache-Control" : "")}) {
+    if (field.empty()) continue;
+    std::string v = common::combinedField(headers, field);
+    if (!v.empty()) {
+      f.cacheControl = v;
+      f.targeted = true;
+      break;
+    }
+  }
+  if (!f.targeted) f.cacheControl = common::combinedField(headers, "Cache-Control");
   f.pragma = common::combinedField(headers, "Pragma");
   f.vary = common::combinedField(headers, "Vary");
-  f.expires = common::firstField(headers, "Expires");
-  f.date = common::firstField(headers, "Date");
-  f.lastModified = common::firstField(headers, "Last-Modified");
-  f.age = common::firstField(headers, "Age");
-  f.etag = common::firstField(headers, "ETag");
+  size_t expiresLines = 0;
   for (const auto& kv : headers) {
     if (is(kv.first, "Set-Cookie") || is(kv.first, "Set-Cookie2")) f.hasSetCookie = true;
+    if (is(kv.first, "Expires")) ++expiresLines;
   }
+  f.hasExpires = expiresLines > 0;
+  if (expiresLines == 1) f.expires = parseHttpDate(common::firstField(headers, "Expires"), now);
+  auto date = [&](const char* name) -> std::optional<int64_t> {
+    std::string v = common::firstField(headers, name);
+    return v.empty() ? std::nullopt : parseHttpDate(v, now);
+  };
+  f.date = date("Date");
+  f.lastModified = date("Last-Modified");
+  f.age = parseAge(common::firstField(headers, "Age"));
+  f.etag = common::firstField(headers, "ETag");
   return f;
 }
 
-ResponseFacts storedFacts(const Entry& e) { return factsOf(e.status, e.headers); }
+ResponseFacts storedFacts(const Entry& e, const Limits& limits) {
+  ResponseFacts f = factsOf(e.status, e.headers, limits, e.responseTime);
+  f.age = e.age;
+  return f;
+}
 
 std::vector<std::string> surrogateKeys(const common::HeaderList& headers) {
   std::vector<std::string> tags;
@@ -74,15 +98,17 @@ common::HeaderList storableHeaders(const common::HeaderList& headers) {
 
 bool keptInEntry(std::string_view name) {
   for (const char* skip : {"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "TE",
-                           "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length", "Age", "Set-Cookie",
-                           "Set-Cookie2", "Cache-Status"}) {
+                           "Trailer", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Content-Length",
+                           "Age", "Set-Cookie", "Set-Cookie2", "Cache-Status"}) {
     if (is(name, skip)) return false;
   }
   return true;
 }
 
-bool sentFromCache(std::string_view name, const CacheControl& cc) {
-  if (!keptInEntry(name)) return false;
+bool sentFromCache(std::string_view name, const CacheControl& cc, const Limits& limits) {
+  if (!keptInEntry(name) || (!limits.targetedField.empty() && common::sameFieldName(name, limits.targetedField))) {
+    return false;
+  }
   std::string lower = common::toLower(name);
   return !listed(cc.noCacheFields, lower) && !listed(cc.privateFields, lower);
 }
@@ -91,20 +117,19 @@ int64_t storageTtl(const ResponseFacts& f, const Limits& limits) {
   CacheControl cc = parseCacheControl(f.cacheControl);
   int64_t keep = std::max(cc.staleWhileRevalidate.value_or(limits.defaultStaleWhileRevalidate),
                           cc.staleIfError.value_or(limits.defaultStaleIfError));
-  bool validators = !f.etag.empty() || !f.lastModified.empty();
+  bool validators = !f.etag.empty() || f.lastModified.has_value();
   return std::min<int64_t>(kMaxTtl, freshnessLifetime(f, limits) + keep + (validators ? kRevalidationWindow : 0));
 }
 
-void refreshFrom304(Entry* e, const std::vector<std::pair<std::string, std::string>>& fresh,
-                    int64_t requestTime, int64_t responseTime) {
-  for (const char* h : {"Cache-Control", "Date", "Expires", "ETag", "Last-Modified", "Vary"}) {
-    auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& kv) { return is(kv.first, h); });
-    if (it == fresh.end()) continue;
-    e->headers.erase(std::remove_if(e->headers.begin(), e->headers.end(),
-                                    [&](const auto& kv) { return is(kv.first, h); }),
-                     e->headers.end());
-    e->headers.emplace_back(h, it->second);
-  }
+void freshenFrom304(Entry* e, const common::HeaderList& fresh, int64_t requestTime, int64_t responseTime) {
+  common::HeaderList kept = storableHeaders(fresh);
+  std::vector<std::string> replaced;
+  for (const auto& kv : kept) replaced.push_back(common::toLower(kv.first));
+  e->headers.erase(std::remove_if(e->headers.begin(), e->headers.end(),
+                                  [&](const auto& kv) { return listed(replaced, common::toLower(kv.first)); }),
+                   e->headers.end());
+  e->headers.insert(e->headers.end(), kept.begin(), kept.end());
+  e->age = parseAge(common::firstField(fresh, "Age"));
   e->requestTime = requestTime;
   e->responseTime = responseTime;
 }

@@ -1,6 +1,6 @@
-// Rules about a response once it is stored: the facts the policy reads from an entry's headers,
-// which stored headers may be sent to another client, how long memcached keeps an entry, and
-// how a member's 304 refreshes a stored response (RFC 9111 4.3.4).
+// Rules about a response once it is stored: the facts the policy reads from a response's or an
+// entry's header lines, which stored headers may be sent to another client, how long memcached
+// keeps an entry, and how a member's 304 freshens a stored response (RFC 9111 3.2, 4.3.4).
 #pragma once
 
 #include <cstdint>
@@ -15,11 +15,12 @@
 
 namespace fleet::cache {
 
-// A response's header lines as the policy wants them: list-valued fields (Cache-Control, Pragma,
-// Vary) combined over all their lines, singletons from their first line.
-ResponseFacts factsOf(int status, const common::HeaderList& headers);
-// The same for a stored entry.
-ResponseFacts storedFacts(const Entry& e);
+// A response's header lines as the policy wants them: list-valued fields combined over all
+// their lines; singletons from their first line; Expires on several lines is invalid; the
+// targeted fields of `limits` (RFC 9213) before Cache-Control. `now` reads two-digit years.
+ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limits& limits, int64_t now);
+// The same for a stored entry (its received Age is kept apart from its headers).
+ResponseFacts storedFacts(const Entry& e, const Limits& limits);
 
 // The Surrogate-Key tags of a response: separated by spaces (and, across several lines or as
 // some members send them, commas), duplicates removed, in order.
@@ -30,8 +31,9 @@ std::vector<std::string> surrogateKeys(const common::HeaderList& headers);
 common::HeaderList storableHeaders(const common::HeaderList& headers);
 
 // Whether a stored header goes out with a cached answer: hop-by-hop fields, the length and Age
-// (set anew), cookies and Cache-Status never; fields named by no-cache="..." / private="..." neither.
-bool sentFromCache(std::string_view name, const CacheControl& cc);
+// (set anew), cookies, Cache-Status and mod_fleet's own targeted field never; fields named by
+// no-cache="..." / private="..." neither.
+bool sentFromCache(std::string_view name, const CacheControl& cc, const Limits& limits);
 // Whether a response header is kept in the entry at all (everything sentFromCache could send).
 bool keptInEntry(std::string_view name);
 
@@ -40,9 +42,9 @@ bool keptInEntry(std::string_view name);
 // when it has validators; at most 30 days. 0 or less: not worth storing.
 int64_t storageTtl(const ResponseFacts& f, const Limits& limits);
 
-// A 304's headers replace the stored ones of the same name that describe freshness and
-// validators (Cache-Control, Date, Expires, ETag, Last-Modified, Vary); the times are the new ones.
-void refreshFrom304(Entry* e, const std::vector<std::pair<std::string, std::string>>& fresh,
-                    int64_t requestTime, int64_t responseTime);
+// RFC 9111 3.2: every field of the member's 304 replaces the stored field of that name, except
+// those never stored (hop-by-hop, Connection-named, cookies) and Content-Length; the Age and
+// the times are the 304's.
+void freshenFrom304(Entry* e, const common::HeaderList& fresh, int64_t requestTime, int64_t responseTime);
 
 }  // namespace fleet::cache

@@ -6,51 +6,12 @@ using namespace fleet::cache;
 
 class EntryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(EntryTest);
-  CPPUNIT_TEST(keysAndVariants);
-  CPPUNIT_TEST(varyValuesNormalize);
-  CPPUNIT_TEST(storageKeysAreFixedLength);
   CPPUNIT_TEST(entryRoundTrip);
   CPPUNIT_TEST(truncatedOrForeignEntriesAreRejected);
   CPPUNIT_TEST(chunksBelongToOneVersion);
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void keysAndVariants() {
-    CPPUNIT_ASSERT_EQUAL(std::string("https://shop.example:443/a?b=1"), primaryKey("HTTPS", "Shop.Example", 443, "/a?b=1"));
-    std::string p = primaryKey("http", "h", 80, "/");
-    std::vector<std::string> names = varyNames("Accept-Encoding, accept-language,Accept-Encoding");
-    CPPUNIT_ASSERT_EQUAL(size_t(2), names.size());
-    CPPUNIT_ASSERT_EQUAL(std::string("accept-encoding"), names[0]);
-    std::string gz = variantKey(p, names, {{"accept-encoding", "gzip, br"}, {"accept-language", "en"}});
-    std::string gz2 = variantKey(p, names, {{"accept-encoding", "br,gzip"}, {"accept-language", "en"}});
-    std::string none = variantKey(p, names, {{"accept-language", "en"}});
-    std::string empty = variantKey(p, names, {{"accept-encoding", ""}, {"accept-language", "en"}});
-    CPPUNIT_ASSERT_EQUAL(gz, gz2);
-    CPPUNIT_ASSERT(gz != none);
-    CPPUNIT_ASSERT(none != empty);
-  }
-  void varyValuesNormalize() {
-    CPPUNIT_ASSERT_EQUAL(std::string("br,gzip"), normalizeVaryValue("Accept-Encoding", " GZIP ,br, gzip "));
-    CPPUNIT_ASSERT_EQUAL(std::string("a b c"), normalizeVaryValue("X-Custom", "  a   b\tc "));
-    CPPUNIT_ASSERT_EQUAL(std::string("Mixed Case"), normalizeVaryValue("X-Custom", "Mixed Case"));
-  }
-  void storageKeysAreFixedLength() {
-    std::string longUrl = primaryKey("http", "h", 80, "/" + std::string(5000, 'x'));
-    std::string k = storageKey("fl:", longUrl);
-    CPPUNIT_ASSERT_EQUAL(size_t(43), k.size());
-    CPPUNIT_ASSERT(k != storageKey("fl:", longUrl + "y"));
-    CPPUNIT_ASSERT(k.find(' ') == std::string::npos);
-    CPPUNIT_ASSERT(chunkKey("fl:", longUrl, 1, 0) != chunkKey("fl:", longUrl, 2, 0));
-    CPPUNIT_ASSERT(chunkKey("fl:", longUrl, 1, 0).size() < 250);
-    // Tags of any length and bytes have a valid memcached key (at most 250 bytes, no spaces or
-    // control characters), distinct per tag.
-    std::string longTag(300, 't');
-    std::string tk = tagKey("fl1:", longTag);
-    CPPUNIT_ASSERT(tk.size() < 250);
-    CPPUNIT_ASSERT(tk.find_first_of(" \r\n\t") == std::string::npos);
-    CPPUNIT_ASSERT(tk != tagKey("fl1:", longTag + "u"));
-    CPPUNIT_ASSERT(tagKey("fl1:", "a b\r\n").find_first_of(" \r\n") == std::string::npos);
-  }
   void entryRoundTrip() {
     Entry e;
     e.key = "http://h:80/a";

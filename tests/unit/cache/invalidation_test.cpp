@@ -90,7 +90,7 @@ class InvalidationTest : public CppUnit::TestFixture {
   }
   void theMemcachedLogNamesEachInvalidatedUrl() {
     testing::FakeStore store;
-    InvalidationLog a(store, "fl1:", start()), b(store, "fl1:", start());
+    InvalidationLog a(store, Keys("fl1:"), start()), b(store, Keys("fl1:"), start());
     // The log's first entry ever creates its counter at a random start: readers that saw no
     // counter cannot know where it began and empty their tiers once.
     uint64_t seen = *b.head();
@@ -108,7 +108,7 @@ class InvalidationTest : public CppUnit::TestFixture {
   }
   void aLostOrEvictedLogEmptiesTheTier() {
     testing::FakeStore store;
-    InvalidationLog log(store, "fl1:", start());
+    InvalidationLog log(store, Keys("fl1:"), start());
     uint64_t seen = 0;
     log.publish(9);
     seen = kStart - 1;
@@ -126,8 +126,8 @@ class InvalidationTest : public CppUnit::TestFixture {
     testing::FakeStore store;
     auto ringA = zeroedRing(), ringB = zeroedRing();  // two servers: a ring each
     LocalTier a1(100000), a2(100000), b1(100000);
-    TierFollower fa1(a1, ringA.get(), store, "fl1:", start()), fa2(a2, ringA.get(), store, "fl1:", start());
-    TierFollower fb1(b1, ringB.get(), store, "fl1:", start());
+    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()), fa2(a2, ringA.get(), store, Keys("fl1:"), start());
+    TierFollower fb1(b1, ringB.get(), store, Keys("fl1:"), start());
     const std::string hot = "http://h:80/hot", post = "http://h:80/form";
     fa1.invalidate({"http://h:80/earlier"});  // the log exists (see the test above)
     fa2.followRing();
@@ -150,8 +150,8 @@ class InvalidationTest : public CppUnit::TestFixture {
     testing::FakeStore store;
     auto ringA = zeroedRing(), ringB = zeroedRing();
     LocalTier a1(100000), a2(100000), b1(100000);
-    TierFollower fa1(a1, ringA.get(), store, "fl1:", start()), fa2(a2, ringA.get(), store, "fl1:", start());
-    TierFollower fb1(b1, ringB.get(), store, "fl1:", start());
+    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()), fa2(a2, ringA.get(), store, Keys("fl1:"), start());
+    TierFollower fb1(b1, ringB.get(), store, Keys("fl1:"), start());
     for (LocalTier* t : {&a1, &a2, &b1}) t->put("http://h:80/x", entry("http://h:80/x"));
     fa1.invalidateEverything();
     fa2.followRing();
@@ -161,7 +161,7 @@ class InvalidationTest : public CppUnit::TestFixture {
   void aStoreThatDoesNotAnswerEmptiesTheTier() {
     testing::FakeStore store;
     LocalTier t(100000);
-    TierFollower f(t, nullptr, store, "fl1:", start());
+    TierFollower f(t, nullptr, store, Keys("fl1:"), start());
     t.put("http://h:80/x", entry("http://h:80/x"));
     f.pollStore();
     CPPUNIT_ASSERT_EQUAL(size_t(1), t.size());  // nothing happened

@@ -1,5 +1,7 @@
 #include "shared/cache/policy.h"
 
+#include "shared/cache/http_date.h"
+
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace fleet::cache;
@@ -13,14 +15,15 @@ ResponseFacts ok(const std::string& cc = "") {
   ResponseFacts r;
   r.status = 200;
   r.cacheControl = cc;
-  r.date = kDate;
+  r.date = T;
   return r;
 }
 }  // namespace
 
 class PolicyTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(PolicyTest);
-  CPPUNIT_TEST(httpDatesInAllThreeForms);
+  CPPUNIT_TEST(ageIsReadStrictly);
+  CPPUNIT_TEST(unsafeMethodsInvalidate);
   CPPUNIT_TEST(cacheControlParsing);
   CPPUNIT_TEST(storability);
   CPPUNIT_TEST(statusSetsAreConfigurable);
@@ -33,16 +36,6 @@ class PolicyTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void httpDatesInAllThreeForms() {
-    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT").value());
-    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT").value());
-    CPPUNIT_ASSERT_EQUAL(T, parseHttpDate("Sun Nov  6 08:49:37 1994").value());
-    CPPUNIT_ASSERT_EQUAL(kDate, formatHttpDate(T));
-    for (const char* bad : {"0", "-1", "", "Sun, 06 Nov 1994 08:49:37 PST", "Sun, 32 Nov 1994 08:49:37 GMT",
-                            "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT trailing"}) {
-      CPPUNIT_ASSERT_MESSAGE(bad, !parseHttpDate(bad).has_value());
-    }
-  }
   void cacheControlParsing() {
     CacheControl c = parseCacheControl("public, max-age=60, s-maxage=\"120\", no-cache=\"Set-Cookie, X-A\"");
     CPPUNIT_ASSERT(c.isPublic);
@@ -92,7 +85,8 @@ class PolicyTest : public CppUnit::TestFixture {
     for (const Case& c : cases) {
       ResponseFacts r = ok(c.cc);
       r.status = c.status;
-      r.expires = c.expires;
+      r.hasExpires = !c.expires.empty();
+      r.expires = parseHttpDate(c.expires, T);
       r.hasAuthorizationRequest = c.auth;
       r.hasSetCookie = c.cookie;
       r.vary = c.vary;
@@ -138,33 +132,67 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=0"), l));
     CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=60, max-age=30"), l));  // conflicting
     ResponseFacts e = ok();
-    e.expires = "Sun, 06 Nov 1994 09:49:37 GMT";
+    e.hasExpires = true;
+    e.expires = T + 3600;
     CPPUNIT_ASSERT_EQUAL(int64_t(3600), freshnessLifetime(e, l));
-    e.expires = "0";  // invalid: already expired
+    e.expires.reset();  // present but invalid: already expired
     CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(e, l));
     e.cacheControl = "max-age=10";  // max-age wins over Expires
     CPPUNIT_ASSERT_EQUAL(int64_t(10), freshnessLifetime(e, l));
     ResponseFacts h = ok();
-    h.lastModified = "Sun, 06 Nov 1994 06:49:37 GMT";  // two hours before Date
+    h.lastModified = T - 7200;  // two hours before Date
     CPPUNIT_ASSERT_EQUAL(int64_t(720), freshnessLifetime(h, l));  // 10 %
-    h.lastModified = "Sun, 06 Nov 1984 06:49:37 GMT";
+    h.lastModified = T - 10 * 365 * 86400;
     CPPUNIT_ASSERT_EQUAL(int64_t(86400), freshnessLifetime(h, l));  // capped
+    // A targeted field decides alone: no Expires, no heuristic.
+    ResponseFacts t = ok("public");
+    t.targeted = true;
+    t.hasExpires = true;
+    t.expires = T + 3600;
+    t.lastModified = T - 7200;
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(t, l));
+    t.cacheControl = "max-age=30";
+    CPPUNIT_ASSERT_EQUAL(int64_t(30), freshnessLifetime(t, l));
     h.status = 302;  // not heuristically cacheable
     CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(h, l));
   }
   void ageArithmetic() {
     ResponseFacts r = ok("max-age=100");
     // Stored at T+2 for a request sent at T+1 (1 s delay), Age 10 from upstream: 11 at arrival.
-    r.age = "10";
+    r.age = 10;
     CPPUNIT_ASSERT_EQUAL(int64_t(11), currentAge(r, T + 1, T + 2, T + 2));
     CPPUNIT_ASSERT_EQUAL(int64_t(41), currentAge(r, T + 1, T + 2, T + 32));
     // A Date behind the cache's clock counts as apparent age.
-    r.age = "";
-    r.date = formatHttpDate(T - 30);
+    r.age = 0;
+    r.date = T - 30;
     CPPUNIT_ASSERT_EQUAL(int64_t(32), currentAge(r, T, T + 2, T + 2));
-    r.age = "garbage";  // an invalid Age is ignored
-    r.date = kDate;
-    CPPUNIT_ASSERT_EQUAL(int64_t(0), currentAge(r, T, T, T));
+    // An Age at or beyond the lifetime makes the response stale at once (RFC 9111 4.2.3).
+    Limits l;
+    ResponseFacts aged = ok("max-age=60");
+    aged.age = 60;
+    CPPUNIT_ASSERT(decide(aged, T, T, "", "", T, l).verdict == Verdict::kMustRevalidate);
+    aged.age = 59;
+    CPPUNIT_ASSERT(decide(aged, T, T, "", "", T, l).verdict == Verdict::kFresh);
+    CPPUNIT_ASSERT_EQUAL(int64_t(1), decide(aged, T, T, "", "", T, l).ttl);
+    aged.age = kInvalidAge;
+    CPPUNIT_ASSERT(decide(aged, T, T, "", "", T, l).verdict == Verdict::kMustRevalidate);
+  }
+  void ageIsReadStrictly() {
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), parseAge(""));
+    CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge("17"));
+    CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge(" 17 "));
+    for (const char* bad : {"old, 0", "1,2", "-5", "+5", "5s", "1.5", "abc", "99999999999", "2147483648"}) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(bad, kInvalidAge, parseAge(bad));
+    }
+    CPPUNIT_ASSERT_EQUAL(int64_t(2147483647), parseAge("2147483647"));
+  }
+  void unsafeMethodsInvalidate() {
+    for (const char* safe : {"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "REPORT", "SEARCH"}) {
+      CPPUNIT_ASSERT_MESSAGE(safe, isSafeMethod(safe));
+    }
+    for (const char* unsafe : {"POST", "PUT", "DELETE", "PATCH", "MKCOL", "LOCK", "FROB", "get", ""}) {
+      CPPUNIT_ASSERT_MESSAGE(unsafe, !isSafeMethod(unsafe));
+    }
   }
   void requestDirectives() {
     Limits l;
@@ -205,14 +233,14 @@ class PolicyTest : public CppUnit::TestFixture {
   void conditionalRequests() {
     ResponseFacts r = ok("max-age=60");
     r.etag = "\"v1\"";
-    r.lastModified = kDate;
-    CPPUNIT_ASSERT(notModified(r, "\"v1\"", ""));
-    CPPUNIT_ASSERT(notModified(r, "\"v0\", W/\"v1\"", ""));  // weak comparison
-    CPPUNIT_ASSERT(notModified(r, "*", ""));
-    CPPUNIT_ASSERT(!notModified(r, "\"v2\"", kDate));  // If-None-Match wins over If-Modified-Since
-    CPPUNIT_ASSERT(notModified(r, "", kDate));
-    CPPUNIT_ASSERT(!notModified(r, "", "Sun, 06 Nov 1994 07:49:37 GMT"));
-    CPPUNIT_ASSERT(!notModified(r, "", "not a date"));
+    r.lastModified = T;
+    CPPUNIT_ASSERT(notModified(r, "\"v1\"", "", T));
+    CPPUNIT_ASSERT(notModified(r, "\"v0\", W/\"v1\"", "", T));  // weak comparison
+    CPPUNIT_ASSERT(notModified(r, "*", "", T));
+    CPPUNIT_ASSERT(!notModified(r, "\"v2\"", kDate, T));  // If-None-Match wins over If-Modified-Since
+    CPPUNIT_ASSERT(notModified(r, "", kDate, T));
+    CPPUNIT_ASSERT(!notModified(r, "", "Sun, 06 Nov 1994 07:49:37 GMT", T));
+    CPPUNIT_ASSERT(!notModified(r, "", "not a date", T));
   }
 };
 

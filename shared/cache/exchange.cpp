@@ -1,0 +1,374 @@
+#include "shared/cache/exchange.h"
+
+#include <algorithm>
+
+#include "shared/cache/range.h"
+#include "shared/cache/stored.h"
+#include "shared/common/parse.h"
+
+namespace fleet::cache {
+namespace {
+
+bool overridesMethod(const common::HeaderList& headers) {
+  return std::any_of(headers.begin(), headers.end(),
+                     [](const auto& kv) { return isMethodOverrideField(kv.first); });
+}
+
+std::map<std::string, std::string> varyValues(const common::HeaderList& headers,
+                                              const std::vector<std::string>& names) {
+  std::map<std::string, std::string> out;
+  for (const std::string& n : names) {
+    bool present = std::any_of(headers.begin(), headers.end(),
+                               [&](const auto& kv) { return common::sameFieldName(kv.first, n); });
+    if (present) out[n] = common::combinedField(headers, n);
+  }
+  return out;
+}
+
+}  // namespace
+
+CacheExchange::CacheExchange(HttpCache& cache, CacheRequest req, const CacheSettings& settings)
+    : cache_(cache), req_(std::move(req)), settings_(settings) {
+  primary_ = primaryKey(req_.scheme, req_.host, req_.port, req_.target);
+  fullKey_ = primary_;
+  requestCacheControl_ = common::combinedField(req_.headers, "Cache-Control");
+  requestPragma_ = common::combinedField(req_.headers, "Pragma");
+  requestTime_ = cache_.nowSeconds();
+}
+
+CacheExchange::~CacheExchange() {
+  releaseMissLease();
+  if (!refreshLease_.empty()) cache_.d_.store.remove(refreshLease_);
+}
+
+void CacheExchange::releaseMissLease() {
+  if (!missLease_.empty()) {
+    cache_.d_.store.remove(missLease_);
+    missLease_.clear();
+  }
+}
+
+std::string CacheExchange::cacheStatus(const std::string& what) const { return "fleet; " + what; }
+
+std::optional<Entry> CacheExchange::fetch(const std::string& fullKey) {
+  std::optional<std::string> v = cache_.d_.store.get(cache_.keys_.entry(fullKey));
+  if (!v) return std::nullopt;
+  common::Result<Entry> e = decodeEntry(*v, fullKey);
+  if (!e.isOk()) return std::nullopt;
+  return std::move(e.value());
+}
+
+// Tags purged since the entry was stored make it a miss; one soft purge makes it stale.
+CacheExchange::Found CacheExchange::checked(std::shared_ptr<const Entry> e, int64_t manifestStaleSince) {
+  Found f;
+  for (const auto& [tag, gen] : e->tags) {
+    // A counter memcached no longer has is newer than anything stored: evicted after a purge,
+    // it must not make the purged entries valid again.
+    std::optional<std::string> now = cache_.d_.store.get(cache_.keys_.tag(tag));
+    uint64_t current = now ? std::strtoull(now->c_str(), nullptr, 10) : 0;
+    if (now && current == gen) continue;
+    if (now && current == gen + 1 && cache_.d_.store.get(cache_.keys_.softTag(tag, current))) {
+      f.softPurged = true;
+      continue;
+    }
+    return Found();
+  }
+  f.softPurged |= std::max(e->staleSince, manifestStaleSince) >= e->responseTime &&
+                  std::max(e->staleSince, manifestStaleSince) > 0;
+  f.kind = Found::Kind::kResponse;
+  f.entry = std::move(e);
+  return f;
+}
+
+CacheExchange::Found CacheExchange::find(bool useTier) {
+  fullKey_ = primary_;
+  LocalTier* tier = useTier ? cache_.d_.tier : nullptr;
+  if (tier != nullptr) {
+    if (cache_.d_.follower != nullptr) cache_.d_.follower->followRing();
+    std::shared_ptr<const LocalItem> item = tier->get(primary_);
+    int64_t manifestStale = 0;
+    if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
+      manifestStale = item->entry.staleSince;
+      fullKey_ = variantKey(primary_, item->entry.vary, varyValues(req_.headers, item->entry.vary));
+      item = tier->get(fullKey_);
+    }
+    if (item && item->entry.kind == Entry::Kind::kHitForMiss &&
+        item->entry.responseTime + settings_.hitForMissSeconds > cache_.nowSeconds()) {
+      Found f;
+      f.kind = Found::Kind::kHitForMiss;
+      return f;
+    }
+    if (item && item->entry.kind == Entry::Kind::kResponse) {
+      Found f;
+      f.kind = Found::Kind::kResponse;
+      f.entry = std::shared_ptr<const Entry>(item, &item->entry);
+      f.fromTier = true;
+      f.softPurged = std::max(item->entry.staleSince, manifestStale) >= item->entry.responseTime &&
+                     std::max(item->entry.staleSince, manifestStale) > 0;
+      return f;
+    }
+    fullKey_ = primary_;
+  }
+  std::optional<Entry> e = fetch(primary_);
+  int64_t manifestStale = 0;
+  if (e && e->kind == Entry::Kind::kVaryManifest) {
+    if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, *e);
+    manifestStale = e->staleSince;
+    fullKey_ = variantKey(primary_, e->vary, varyValues(req_.headers, e->vary));
+    e = fetch(fullKey_);
+    if (!e) fwd_ = "vary-miss";
+  }
+  if (!e) return Found();
+  if (e->kind == Entry::Kind::kHitForMiss) {
+    if (e->responseTime + settings_.hitForMissSeconds <= cache_.nowSeconds()) return Found();
+    if (cache_.d_.tier != nullptr) cache_.d_.tier->put(fullKey_, *e);
+    Found f;
+    f.kind = Found::Kind::kHitForMiss;
+    return f;
+  }
+  if (e->kind != Entry::Kind::kResponse) return Found();
+  auto shared = std::make_shared<const Entry>(std::move(*e));
+  Found f = checked(shared, manifestStale);
+  // Small entries go to the memory tier as they are in memcached (chunked ones stay out).
+  if (f.kind == Found::Kind::kResponse && cache_.d_.tier != nullptr && shared->chunkCount == 0) {
+    cache_.d_.tier->put(fullKey_, *shared);
+  }
+  return f;
+}
+
+Decision CacheExchange::decideFor(const Found& f) const {
+  const Limits& limits = settings_.limits;
+  Decision d = decide(storedFacts(*f.entry, limits), f.entry->requestTime, f.entry->responseTime,
+                      requestCacheControl_, requestPragma_, cache_.nowSeconds(), limits);
+  if (f.softPurged && (d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed)) {
+    // Soft-purged: stale from now on, served while one request refreshes it (no stampede),
+    // unless the response forbids serving it stale.
+    CacheControl cc = parseCacheControl(storedFacts(*f.entry, limits).cacheControl);
+    bool noStale = cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge || cc.noCache;
+    d.verdict = noStale ? Verdict::kMustRevalidate : Verdict::kStaleRevalidate;
+    d.ttl = std::min<int64_t>(d.ttl, -1);
+  }
+  return d;
+}
+
+std::optional<std::vector<BodyPiece>> CacheExchange::bodyOf(const Entry& e, std::shared_ptr<const Entry> owner,
+                                                            uint64_t first, uint64_t length) {
+  std::vector<BodyPiece> pieces;
+  if (length == 0) return pieces;
+  if (e.chunkCount == 0) {
+    pieces.push_back({std::shared_ptr<const std::string>(owner, &owner->body), static_cast<size_t>(first),
+                      static_cast<size_t>(length)});
+    return pieces;
+  }
+  // Only the chunks that hold [first, first + length), each verified before anything is sent.
+  uint32_t from = static_cast<uint32_t>(first / e.chunkSize);
+  uint32_t to = static_cast<uint32_t>((first + length - 1) / e.chunkSize);
+  for (uint32_t i = from; i <= to; ++i) {
+    std::optional<std::string> v = cache_.d_.store.get(cache_.keys_.chunk(fullKey_, e.bodyId, i));
+    if (!v) return std::nullopt;
+    common::Result<std::string> c = decodeChunk(*v, e.bodyId, i);
+    uint64_t expect = std::min<uint64_t>(e.chunkSize, e.bodySize - uint64_t(i) * e.chunkSize);
+    if (!c.isOk() || c.value().size() != expect) return std::nullopt;
+    uint64_t start = uint64_t(i) * e.chunkSize;
+    uint64_t lo = std::max(first, start) - start;
+    uint64_t hi = std::min(first + length, start + expect) - start;
+    pieces.push_back({std::make_shared<const std::string>(std::move(c.value())), static_cast<size_t>(lo),
+                      static_cast<size_t>(hi - lo)});
+  }
+  return pieces;
+}
+
+std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<const Entry> owner, int64_t age,
+                                                const std::string& status) {
+  const Limits& limits = settings_.limits;
+  ResponseFacts facts = storedFacts(e, limits);
+  CacheControl cc = parseCacheControl(facts.cacheControl);
+  Answer a;
+  a.status = e.status;
+  for (const auto& kv : e.headers) {
+    if (sentFromCache(kv.first, cc, limits)) a.headers.push_back(kv);
+  }
+  a.headers.emplace_back("Age", std::to_string(std::max<int64_t>(0, age)));
+  a.headers.emplace_back("Cache-Status", cacheStatus(status));
+  std::string inm = common::combinedField(req_.headers, "If-None-Match");
+  std::string ims = common::firstField(req_.headers, "If-Modified-Since");
+  if ((!inm.empty() || !ims.empty()) && e.status == 200 && notModified(facts, inm, ims, cache_.nowSeconds())) {
+    a.status = 304;
+    return a;
+  }
+  RangePlan range;
+  if (e.status == 200) {
+    range = planRange(common::firstField(req_.headers, "Range"), common::firstField(req_.headers, "If-Range"),
+                      e.bodySize, facts.etag, facts.lastModified, cache_.nowSeconds());
+  }
+  uint64_t first = 0, length = e.bodySize;
+  if (range.kind == RangePlan::Kind::kSingle) {
+    a.status = 206;
+    first = range.range.first;
+    length = range.range.length();
+    a.headers.emplace_back("Content-Range", contentRange(range.range, e.bodySize));
+  } else if (range.kind == RangePlan::Kind::kUnsatisfiable) {
+    a.status = 416;
+    a.headers.emplace_back("Content-Range", "bytes */" + std::to_string(e.bodySize));
+    length = 0;
+  }
+  a.headers.emplace_back("Content-Length", std::to_string(length));
+  if (req_.headOnly) return a;
+  std::optional<std::vector<BodyPiece>> body = bodyOf(e, std::move(owner), first, length);
+  if (!body) {
+    cache_.d_.store.remove(cache_.keys_.entry(fullKey_));  // a chunk is gone: drop it all
+    return std::nullopt;
+  }
+  a.body = std::move(*body);
+  cache_.count(&CacheShared::bytesServed, length);
+  return a;
+}
+
+CacheExchange::Lookup CacheExchange::forward() {
+  Lookup l;
+  l.step = Step::kForward;
+  if (refresh_) {
+    // The refresh asks for the stored response's URL as is, not with the client's conditions.
+    l.unsetRequest = {"If-None-Match", "If-Modified-Since", "Cache-Control", "Pragma", "Range", "If-Range"};
+  }
+  if (stale_ && common::firstField(req_.headers, "If-None-Match").empty() &&
+      common::firstField(req_.headers, "If-Modified-Since").empty()) {
+    std::string etag = stale_->header("ETag"), lm = stale_->header("Last-Modified");
+    if (!etag.empty()) l.setRequest.emplace_back("If-None-Match", etag);
+    if (!lm.empty()) l.setRequest.emplace_back("If-Modified-Since", lm);
+    revalidating_ = !etag.empty() || !lm.empty();
+  }
+  if (!hitForMiss_ && !req_.headOnly) {
+    // The member sends the whole response, which is stored; httpd's byterange filter then cuts
+    // this client's range from it (the Range is put back when the response begins).
+    for (const char* h : {"Range", "If-Range"}) {
+      std::string v = common::firstField(req_.headers, h);
+      if (v.empty()) continue;
+      removed_.emplace_back(h, v);
+      l.unsetRequest.emplace_back(h);
+    }
+  }
+  return l;
+}
+
+CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
+  Lookup l;
+  if (f.kind == Found::Kind::kResponse) {
+    Decision d = decideFor(f);
+    if (f.fromTier && d.verdict != Verdict::kFresh) {
+      // The memory tier's copy is no longer fresh: memcached may hold a newer one (refreshed by
+      // another process), which is what every further decision must be about.
+      cache_.d_.tier->erase(fullKey_);
+      f = find(false);
+      if (f.kind == Found::Kind::kResponse) d = decideFor(f);
+    }
+    if (f.kind == Found::Kind::kResponse) {
+      bool fresh = d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed;
+      if (quickOnly && !(fresh && parseCacheControl(storedFacts(*f.entry, settings_.limits).cacheControl).isPublic)) {
+        return l;  // declined: the normal lookup, after access checks, decides
+      }
+      std::string ttl = "ttl=" + std::to_string(d.ttl);
+      if (fresh || d.verdict == Verdict::kStaleRevalidate) {
+        bool swr = d.verdict == Verdict::kStaleRevalidate;
+        std::optional<Answer> a = answerFrom(*f.entry, f.entry, d.age,
+                                             "hit; " + ttl + (swr ? "; detail=stale-while-revalidate" : ""));
+        if (a) {
+          cache_.count(&CacheShared::hits);
+          if (d.verdict != Verdict::kFresh) cache_.count(&CacheShared::staleServed);
+          // stale-while-revalidate: one request in the whole fleet (the lease's winner) refreshes
+          // it once its own response is sent.
+          if (swr) {
+            std::string lease = cache_.keys_.refreshLease(fullKey_);
+            if (cache_.d_.store.add(lease, "1", 30)) {
+              refreshLease_ = lease;
+              stale_ = f.entry;
+            }
+          }
+          l.step = Step::kServe;
+          l.answer = std::move(*a);
+          return l;
+        }
+        f = Found();  // its body is gone: a miss
+      } else {
+        stale_ = f.entry;
+        staleIfError_ = d.staleIfError;
+        fwd_ = "stale";
+      }
+    }
+  }
+  if (quickOnly) return l;
+  if (parseCacheControl(requestCacheControl_).onlyIfCached) {
+    l.step = Step::kGatewayTimeout;
+    return l;
+  }
+  if (parseCacheControl(requestCacheControl_).noCache) fwd_ = "request";
+  cache_.count(&CacheShared::misses);
+  if (f.kind == Found::Kind::kHitForMiss) {
+    hitForMiss_ = true;
+    cache_.count(&CacheShared::hitForMiss);
+    return forward();
+  }
+  return {};  // the caller coalesces, then forwards
+}
+
+CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
+  Lookup l;
+  if (refresh_) return forward();
+  if (req_.method == "PURGE") return quickOnly ? l : purge();
+  if (overridesMethod(req_.headers) || !isSafeMethod(req_.method)) {
+    // The request may change what the URL answers: on success it is invalidated fleet-wide.
+    if (quickOnly) return l;
+    invalidating_ = true;
+    l.step = Step::kForward;
+    return l;
+  }
+  if (req_.method != "GET" && req_.method != "HEAD") return l;  // OPTIONS and the like: not stored
+  l = serveOrForward(find(true), quickOnly);
+  if (l.step != Step::kDecline || quickOnly) return l;
+  // A miss, or a stale copy to revalidate: unless it is revalidated, one request in the fleet
+  // fetches it while concurrent ones wait for that copy (a lease in memcached).
+  if (stale_ || settings_.lockWaitMicros <= 0 || req_.headOnly) return forward();
+  std::string lease = cache_.keys_.missLease(primary_);
+  int64_t leaseSeconds = std::max<int64_t>(2, settings_.lockWaitMicros / 1000000 + 1);
+  if (cache_.d_.store.add(lease, "1", leaseSeconds)) {
+    missLease_ = lease;
+    // A holder may have stored and left between our lookup and our lease: look once more.
+    Found again = find(false);
+    if (again.kind == Found::Kind::kResponse) {
+      Lookup served = serveOrForward(again, false);
+      if (served.step != Step::kDecline) {
+        releaseMissLease();
+        return served;
+      }
+    }
+    return forward();
+  }
+  int64_t deadline = cache_.d_.wallClock.nowMicros() + settings_.lockWaitMicros;
+  while (cache_.d_.wallClock.nowMicros() < deadline) {
+    cache_.d_.sleep(HttpCache::kLockPollMicros);
+    // The lease is looked at before the entry: a holder that stored and left between the two
+    // looks is then still found by the second.
+    bool holderGone = !cache_.d_.store.get(lease);
+    Found f = find(false);
+    if (f.kind == Found::Kind::kHitForMiss) {
+      hitForMiss_ = true;  // the holder found it uncacheable: nothing to wait for
+      return forward();
+    }
+    if (f.kind == Found::Kind::kResponse) {
+      Decision d = decideFor(f);
+      if (d.verdict == Verdict::kFresh) {
+        std::optional<Answer> a = answerFrom(*f.entry, f.entry, d.age, "hit; ttl=" + std::to_string(d.ttl));
+        if (a) {
+          cache_.count(&CacheShared::coalesced);
+          l.step = Step::kServe;
+          l.answer = std::move(*a);
+          return l;
+        }
+      }
+    }
+    if (holderGone) break;  // the holder gave up: go to the member ourselves
+  }
+  return forward();
+}
+
+}  // namespace fleet::cache
