@@ -159,6 +159,25 @@ const char* setCacheStatuses(cmd_parms* cmd, void* dir, const char* args) {
   });
 }
 
+const char* setCacheTargetedField(cmd_parms* cmd, void* dir, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    std::string v = common::toLower(arg);
+    if (v == "off" || v == "none") {
+      static_cast<DirConfig*>(dir)->cacheTargetedField = std::string_view();
+      return nullptr;
+    }
+    for (const char* c = arg; *c != '\0'; ++c) {
+      bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-';
+      if (!ok || c - arg >= 64) {
+        return apr_psprintf(cmd->pool, "FleetCacheTargetedField: '%s' is not valid; accepted: a header name "
+                            "(letters, digits, '-', at most 64) or off", arg);
+      }
+    }
+    static_cast<DirConfig*>(dir)->cacheTargetedField = std::string_view(apr_pstrdup(cmd->pool, arg));
+    return nullptr;
+  });
+}
+
 template <typename T>
 void inherit(std::optional<T>& merged, const std::optional<T>& add) {
   if (add.has_value()) {
@@ -221,6 +240,10 @@ void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
     inherit(m->cacheLockWait, a->cacheLockWait);
     inherit(m->cachePurge, a->cachePurge);
     inherit(m->cacheStatuses, a->cacheStatuses);
+    inherit(m->cacheTargetedField, a->cacheTargetedField);
+    inherit(m->cacheCdnControl, a->cacheCdnControl);
+    inherit(m->cacheSoftPurge, a->cacheSoftPurge);
+    inherit(m->cacheHitForMiss, a->cacheHitForMiss);
     return m;
   });
 }
@@ -327,6 +350,19 @@ const command_rec kCommands[] = {
     AP_INIT_RAW_ARGS("FleetCacheStatuses", asCmdFunc(setCacheStatuses), nullptr, RSRC_CONF | ACCESS_CONF,
                      "response statuses the cache may store, e.g. default 400 (\"default\" = 200 203 204 "
                      "300 301 302 303 307 308 404 410 414 501)"),
+    AP_INIT_TAKE1("FleetCacheTargetedField", asCmdFunc(setCacheTargetedField), nullptr, RSRC_CONF | ACCESS_CONF,
+                  "the member's header for this cache alone (RFC 9213), before CDN-Cache-Control and "
+                  "Cache-Control, and never passed on; default Fleet-Cache-Control, off = none"),
+    AP_INIT_FLAG("FleetCacheCDNControl", asCmdFunc(setFlag<&DirConfig::cacheCdnControl>), nullptr,
+                 RSRC_CONF | ACCESS_CONF, "On: CDN-Cache-Control (RFC 9213) before Cache-Control; default On"),
+    AP_INIT_FLAG("FleetCachePurgeSoft", asCmdFunc(setFlag<&DirConfig::cacheSoftPurge>), nullptr,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On: PURGE marks stale (served while one request refreshes) instead of deleting; "
+                 "a request's Fleet-Soft-Purge: 1|0 decides too; default Off"),
+    AP_INIT_TAKE1("FleetCacheHitForMiss", asCmdFunc(setCacheSeconds<&DirConfig::cacheHitForMiss>), nullptr,
+                  RSRC_CONF | ACCESS_CONF,
+                  "how long an uncacheable answer lets requests for its URL skip the coalescing wait; "
+                  "0 = off; default 2m"),
     AP_INIT_RAW_ARGS("FleetCacheServers", asCmdFunc(setCacheServers), nullptr, RSRC_CONF,
                   "memcached servers of the shared cache: host:port ..."),
     AP_INIT_FLAG("FleetCacheQuickHandler", asCmdFunc(setCacheQuickHandler), nullptr, RSRC_CONF,

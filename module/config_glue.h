@@ -49,6 +49,10 @@ struct DirConfig {
   std::optional<int64_t> cacheLockWait;     // FleetCacheLockWait (micros; 0 = no coalescing)
   std::optional<bool> cachePurge;           // FleetCachePurge
   std::optional<cache::StatusSet> cacheStatuses;  // FleetCacheStatuses
+  std::optional<std::string_view> cacheTargetedField;  // FleetCacheTargetedField ("" = off)
+  std::optional<bool> cacheCdnControl;      // FleetCacheCDNControl
+  std::optional<bool> cacheSoftPurge;       // FleetCachePurgeSoft
+  std::optional<int64_t> cacheHitForMiss;   // FleetCacheHitForMiss (seconds; 0 = off)
 
   bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.

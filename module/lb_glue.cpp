@@ -14,6 +14,7 @@
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
+#include "module/request_context.h"
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
 #include "shared/lb/candidates.h"
@@ -45,40 +46,14 @@ uint64_t freshSeed() {
   return t ^ (tid << 1) ^ (static_cast<uint64_t>(getpid()) << 32) ^ 0x5bd1e9955bd1e995ULL;
 }
 
-// What we counted for this request: the member whose in-flight count we raised, if any.
-struct RequestState {
-  lb::MemberSlot* counted = nullptr;
-  proxy_balancer* balancer = nullptr;  // set by the finder (the sticky path has none)
-  int64_t sentAt = 0;                  // when the current attempt went to the member
-  bool sampled = false;                // the current attempt's latency is recorded
-  bool timing = false;                 // the FLEET_TTFB filter is in place
-  // The member name the finder counted for: httpd puts this very pointer into
-  // BALANCER_WORKER_NAME (apr_table_setn), so fixups can recognise it without hashing.
-  const char* countedName = nullptr;
-};
+using RequestState = RequestContext::Balancing;
 
-void release(RequestState* st) {
-  if (st->counted != nullptr) {
-    st->counted->inflight.fetch_sub(1, std::memory_order_relaxed);
-    st->counted = nullptr;
-    st->countedName = nullptr;
-  }
-}
-
-apr_status_t releaseCleanup(void* data) {
-  release(static_cast<RequestState*>(data));
-  return APR_SUCCESS;
-}
+void release(RequestState* st) { st->release(); }
 
 RequestState* requestState(request_rec* r, bool create) {
-  auto* st = static_cast<RequestState*>(ap_get_module_config(r->request_config, &fleet_module));
-  if (st == nullptr && create) {
-    st = new (apr_palloc(r->pool, sizeof(RequestState))) RequestState();
-    ap_set_module_config(r->request_config, &fleet_module, st);
-    // Whatever path the request takes, its count is given back when it ends.
-    apr_pool_cleanup_register(r->pool, st, releaseCleanup, apr_pool_cleanup_null);
-  }
-  return st;
+  if (create) return &contextOf(r).lb;
+  RequestContext* ctx = findContext(r);
+  return ctx != nullptr ? &ctx->lb : nullptr;
 }
 
 // Moves this request's in-flight count to `slot` (a failover moves it to the new member).

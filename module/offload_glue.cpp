@@ -8,6 +8,7 @@
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/proxy_api.h"
+#include "module/request_context.h"
 #include "module/tables.h"
 #include "shared/common/parse.h"
 #include "shared/offload/forward_plan.h"
@@ -47,9 +48,6 @@ conn_rec* tlsConnection(conn_rec* c) { return c->master != nullptr ? c->master :
 
 bool isHttps(request_rec* r) { return ap_ssl_conn_is_ssl(tlsConnection(r->connection)) != 0; }
 
-// The plan made in fixups, for the attempts at members (each sets X-Forwarded-* for its scheme).
-constexpr const char* kPlanKey = "fleet-forward-plan";
-
 // A request mod_proxy will hand to a member: ProxyPass and RewriteRule [P] set proxyreq before
 // fixups; SetHandler "proxy:fcgi://..." (the PHP-FPM way) only names the handler.
 bool proxied(request_rec* r) {
@@ -60,9 +58,8 @@ bool proxied(request_rec* r) {
 // headers, a subrequest copies them): planned once.
 const offload::ForwardPlan* planOf(request_rec* r) {
   for (request_rec* q = r; q != nullptr; q = q->prev != nullptr ? q->prev : q->main) {
-    void* p = nullptr;
-    apr_pool_userdata_get(&p, kPlanKey, q->pool);
-    if (p != nullptr) return static_cast<const offload::ForwardPlan*>(p);
+    RequestContext* ctx = findContext(q);
+    if (ctx != nullptr && ctx->forward) return &*ctx->forward;
   }
   return nullptr;
 }
@@ -111,8 +108,7 @@ int forwardClientFacts(request_rec* r) {
     for (const auto& [k, v] : plan.set) {
       apr_table_set(r->headers_in, k.c_str(), v.c_str());
     }
-    offload::ForwardPlan* kept = poolNew(r->pool, std::move(plan));
-    apr_pool_userdata_setn(kept, kPlanKey, nullptr, r->pool);
+    contextOf(r).forward = std::move(plan);
     return DECLINED;
   });
 }

@@ -86,7 +86,7 @@ def tearDownModule():
 
 
 def full_key_storage(full_key):
-    return "fl1:" + hashlib.sha256(full_key.encode()).hexdigest()[:40]
+    return "fl2:" + hashlib.sha256(full_key.encode()).hexdigest()[:40]
 
 
 def memcached_command(line, server=None):
@@ -123,7 +123,7 @@ def memcached_delete(key):
 def entry_body_id(entry, full_key):
     """The body id of a stored entry (shared/cache/entry.cpp's layout)."""
     import struct
-    assert entry[:4] == b"FLC1"
+    assert entry[:4] == b"FLC2"
     pos = 5
     def u32():
         nonlocal pos
@@ -137,7 +137,7 @@ def entry_body_id(entry, full_key):
         pos += n
         return v
     assert string() == full_key.encode()
-    pos += 4 + 8 + 8  # status, request and response times
+    pos += 4 + 8 + 8 + 8 + 8  # status, request and response times, Age received, stale since
     for _ in range(u32()):
         string(), string()
     for _ in range(u32()):
