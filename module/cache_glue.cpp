@@ -16,7 +16,6 @@
 #include "shared/cache/exchange.h"
 #include "shared/cache/http_cache.h"
 #include "shared/cache/store.h"
-#include "shared/common/parse.h"
 
 extern "C" {
 #include "http_ssl.h"
@@ -29,14 +28,7 @@ namespace {
 
 using cache::CacheExchange;
 
-struct Globals {  // server-wide directives, with pconf's lifetime
-  bool quick = false;                      // FleetCacheQuickHandler
-  uint64_t localBytes = 16 * 1024 * 1024;  // FleetCacheLocalSize
-  std::string servers;                     // FleetCacheServers
-  int64_t timeoutMicros = 100000;          // FleetCacheTimeout
-  int64_t retryMicros = 5000000;           // FleetCacheRetry
-};
-Globals* g_conf = nullptr;
+CacheGlobals* g_conf = nullptr;
 
 // HTTP times are wall-clock times.
 class WallClock : public common::Clock {
@@ -61,18 +53,6 @@ uint64_t randomWord() {
   uint64_t v = 0;
   apr_generate_random_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v);
   return v;
-}
-
-Globals& globals(apr_pool_t* pconf) {
-  if (g_conf == nullptr) {
-    g_conf = new Globals();
-    apr_pool_cleanup_register(pconf, nullptr, [](void*) -> apr_status_t {
-      delete g_conf;
-      g_conf = nullptr;
-      return APR_SUCCESS;
-    }, apr_pool_cleanup_null);
-  }
-  return *g_conf;
 }
 
 bool isHttps(request_rec* r) {
@@ -215,7 +195,6 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
       reply = ex.onResponse(r->status, headers);
       return true;
     });
-    for (const auto& [k, v] : reply.restoreRequest) apr_table_set(r->headers_in, k.c_str(), v.c_str());
     for (const std::string& h : reply.unsetResponse) {
       apr_table_unset(r->headers_out, h.c_str());
       apr_table_unset(r->err_headers_out, h.c_str());
@@ -296,55 +275,16 @@ void reportServer(size_t i, bool down, const std::string& detail) {
 
 }  // namespace
 
-const char* setCacheServers(cmd_parms* cmd, void*, const char* arg) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    common::Result<std::vector<std::pair<std::string, int>>> s = cache::parseServers(arg);
-    if (!s.isOk()) return apr_psprintf(cmd->pool, "FleetCacheServers: %s", s.status().message().c_str());
-    globals(cmd->pool).servers = arg;
-    return nullptr;
-  });
-}
-
-const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
-    common::Result<int64_t> v = common::parseDurationMicros(arg);
-    if (!v.isOk() || v.value() < 1000 || v.value() > 10000000) {
-      return apr_psprintf(cmd->pool, "FleetCacheTimeout: '%s' is not valid; accepted: 1ms to 10s, e.g. 100ms", arg);
-    }
-    globals(cmd->pool).timeoutMicros = v.value();
-    return nullptr;
-  });
-}
-
-const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
-    common::Result<int64_t> v = common::parseDurationMicros(arg);
-    if (!v.isOk() || v.value() < 100000) {
-      return apr_psprintf(cmd->pool, "FleetCacheRetry: '%s' is not valid; accepted: 100ms or more, e.g. 5s", arg);
-    }
-    globals(cmd->pool).retryMicros = v.value();
-    return nullptr;
-  });
-}
-
-const char* setCacheLocalSize(cmd_parms* cmd, void*, const char* arg) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    common::Result<uint64_t> v = common::parseSizeBytes(arg);
-    if (!v.isOk()) {
-      return apr_psprintf(cmd->pool, "FleetCacheLocalSize: '%s' is not valid; accepted: a size such as "
-                          "16M, or 0 (off)", arg);
-    }
-    globals(cmd->pool).localBytes = v.value();
-    return nullptr;
-  });
-}
-
-const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
-  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-  globals(cmd->pool).quick = on != 0;
-  return nullptr;
+CacheGlobals& cacheGlobals(apr_pool_t* pconf) {
+  if (g_conf == nullptr) {
+    g_conf = new CacheGlobals();
+    apr_pool_cleanup_register(pconf, nullptr, [](void*) -> apr_status_t {
+      delete g_conf;
+      g_conf = nullptr;
+      return APR_SUCCESS;
+    }, apr_pool_cleanup_null);
+  }
+  return *g_conf;
 }
 
 std::string purgeFromStatusPage(request_rec* r, const std::string& what) {

@@ -1,14 +1,25 @@
-// The shared response cache in httpd: lookups before the content handler (a fresh hit never
-// reaches mod_proxy), an output filter that stores responses in memcached as they stream out,
-// revalidation with the member, stale-if-error, coalescing of misses, PURGE by URL and by tag.
+// The shared response cache in httpd: shared/cache's HttpCache asked before the content handler
+// (a fresh hit never reaches mod_proxy) and by an output filter that hands it the member's
+// response as it streams out.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "module/httpd_includes.h"
 
 namespace fleet::glue {
+
+// Server-wide cache directives, with pconf's lifetime.
+struct CacheGlobals {
+  bool quick = false;                      // FleetCacheQuickHandler
+  uint64_t localBytes = 16 * 1024 * 1024;  // FleetCacheLocalSize
+  std::string servers;                     // FleetCacheServers
+  int64_t timeoutMicros = 100000;          // FleetCacheTimeout
+  int64_t retryMicros = 5000000;           // FleetCacheRetry
+};
+CacheGlobals& cacheGlobals(apr_pool_t* pconf);
 
 void registerCacheHooks();
 // Names of the configured memcached servers, in the order of CacheShared::servers.
@@ -19,10 +30,5 @@ void startCache(apr_pool_t* pchild, server_rec* s);
 // "tag:name"; returns what happened, for the page.
 std::string purgeFromStatusPage(request_rec* r, const std::string& what);
 
-const char* setCacheServers(cmd_parms* cmd, void*, const char* arg);
-const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg);
-const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg);
-const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on);
-const char* setCacheLocalSize(cmd_parms* cmd, void*, const char* arg);
 
 }  // namespace fleet::glue

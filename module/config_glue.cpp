@@ -12,6 +12,7 @@
 
 #include "module/guard.h"
 #include "shared/common/parse.h"
+#include "shared/cache/store.h"
 #include "shared/config/messages.h"
 #include "shared/lb/maglev.h"
 
@@ -176,6 +177,58 @@ const char* setCacheTargetedField(cmd_parms* cmd, void* dir, const char* arg) {
     static_cast<DirConfig*>(dir)->cacheTargetedField = std::string_view(apr_pstrdup(cmd->pool, arg));
     return nullptr;
   });
+}
+
+// Server-wide cache settings (module/cache_glue.h's CacheGlobals).
+const char* setCacheServers(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    common::Result<std::vector<std::pair<std::string, int>>> s = cache::parseServers(arg);
+    if (!s.isOk()) return apr_psprintf(cmd->pool, "FleetCacheServers: %s", s.status().message().c_str());
+    cacheGlobals(cmd->pool).servers = arg;
+    return nullptr;
+  });
+}
+
+const char* setCacheTimeout(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk() || v.value() < 1000 || v.value() > 10000000) {
+      return apr_psprintf(cmd->pool, "FleetCacheTimeout: '%s' is not valid; accepted: 1ms to 10s, e.g. 100ms", arg);
+    }
+    cacheGlobals(cmd->pool).timeoutMicros = v.value();
+    return nullptr;
+  });
+}
+
+const char* setCacheRetry(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    common::Result<int64_t> v = common::parseDurationMicros(arg);
+    if (!v.isOk() || v.value() < 100000) {
+      return apr_psprintf(cmd->pool, "FleetCacheRetry: '%s' is not valid; accepted: 100ms or more, e.g. 5s", arg);
+    }
+    cacheGlobals(cmd->pool).retryMicros = v.value();
+    return nullptr;
+  });
+}
+
+const char* setCacheLocalSize(cmd_parms* cmd, void*, const char* arg) {
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    common::Result<uint64_t> v = common::parseSizeBytes(arg);
+    if (!v.isOk()) {
+      return apr_psprintf(cmd->pool, "FleetCacheLocalSize: '%s' is not valid; accepted: a size such as "
+                          "16M, or 0 (off)", arg);
+    }
+    cacheGlobals(cmd->pool).localBytes = v.value();
+    return nullptr;
+  });
+}
+
+const char* setCacheQuickHandler(cmd_parms* cmd, void*, int on) {
+  if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+  cacheGlobals(cmd->pool).quick = on != 0;
+  return nullptr;
 }
 
 template <typename T>

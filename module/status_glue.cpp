@@ -167,6 +167,7 @@ bool cacheView(status::CacheView* view) {
   view->bytesServed = v(cs->bytesServed);
   view->purges = v(cs->purges);
   view->uncacheable = v(cs->uncacheable);
+  view->hitForMiss = v(cs->hitForMiss);
   for (size_t i = 0; i < servers.size() && i < cache::kMaxServers; ++i) {
     const cache::ServerShared& sv = cs->servers[i];
     view->servers.push_back({servers[i], sv.down.load(std::memory_order_relaxed) == 0, v(sv.ops), v(sv.errors),

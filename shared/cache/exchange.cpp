@@ -238,16 +238,6 @@ CacheExchange::Lookup CacheExchange::forward() {
     if (!lm.empty()) l.setRequest.emplace_back("If-Modified-Since", lm);
     revalidating_ = !etag.empty() || !lm.empty();
   }
-  if (!hitForMiss_ && !req_.headOnly) {
-    // The member sends the whole response, which is stored; httpd's byterange filter then cuts
-    // this client's range from it (the Range is put back when the response begins).
-    for (const char* h : {"Range", "If-Range"}) {
-      std::string v = common::firstField(req_.headers, h);
-      if (v.empty()) continue;
-      removed_.emplace_back(h, v);
-      l.unsetRequest.emplace_back(h);
-    }
-  }
   return l;
 }
 

@@ -39,7 +39,6 @@ class CacheExchange {
     Answer replacement;                      // kReplace: the member's answer is dropped for this
     common::HeaderList setResponse;          // Cache-Status
     std::vector<std::string> unsetResponse;  // mod_fleet's targeted field never leaves the proxy
-    common::HeaderList restoreRequest;       // taken from the member request, put back (Range)
   };
   // The member's response begins (or httpd made an error response instead): its status and every
   // header line. kStore: append() each body piece, then finish().
@@ -97,7 +96,6 @@ class CacheExchange {
   bool hitForMiss_ = false;
   std::string missLease_, refreshLease_;
   std::string fwd_ = "uri-miss";
-  common::HeaderList removed_;  // request headers kept from the member, put back for httpd
   // Storing.
   bool storing_ = false;
   Entry entry_;

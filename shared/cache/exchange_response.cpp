@@ -57,7 +57,6 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
   if (invalidating_) return invalidate(status, headers);
   const Limits& limits = settings_.limits;
   Reply r;
-  r.restoreRequest = removed_;
   if (!limits.targetedField.empty()) r.unsetResponse.emplace_back(limits.targetedField);
   int64_t now = cache_.nowSeconds();
   if (revalidating_ && status == 304 && stale_) {
@@ -101,7 +100,6 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
     return r;
   }
   Reply stored = startStoring(status, headers);
-  stored.restoreRequest = r.restoreRequest;
   stored.unsetResponse = r.unsetResponse;
   return stored;
 }

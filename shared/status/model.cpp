@@ -72,7 +72,7 @@ std::string renderCache(const CacheView& c) {
                     n(c.coalesced) + ",\"stores\":" + n(c.stores) + ",\"store_failures\":" +
                     n(c.storeFailures) + ",\"bytes_stored\":" + n(c.bytesStored) + ",\"bytes_served\":" +
                     n(c.bytesServed) + ",\"purges\":" + n(c.purges) + ",\"uncacheable\":" +
-                    n(c.uncacheable) + ",\"servers\":[";
+                    n(c.uncacheable) + ",\"hit_for_miss\":" + n(c.hitForMiss) + ",\"servers\":[";
   for (size_t i = 0; i < c.servers.size(); ++i) {
     const CacheServerView& s = c.servers[i];
     out += std::string(i ? "," : "") + "{\"name\":" + jsonString(s.name) + ",\"up\":" +

@@ -72,7 +72,8 @@ struct CacheServerView {
 // The shared cache's counters (all children) and its memcached servers.
 struct CacheView {
   uint64_t hits = 0, misses = 0, staleServed = 0, revalidated = 0, coalesced = 0, stores = 0,
-           storeFailures = 0, bytesStored = 0, bytesServed = 0, purges = 0, uncacheable = 0;
+           storeFailures = 0, bytesStored = 0, bytesServed = 0, purges = 0, uncacheable = 0,
+           hitForMiss = 0;
   std::vector<CacheServerView> servers;
 };
 

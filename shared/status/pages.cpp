@@ -141,7 +141,9 @@ std::string renderHtml(const std::vector<BalancerView>& balancers, const Checker
          std::to_string(cache->coalesced) + "</dd><dt>stores</dt><dd>" + std::to_string(cache->stores) +
          "</dd><dt>store failures</dt><dd>" + std::to_string(cache->storeFailures) + "</dd><dt>bytes stored</dt><dd>" +
          std::to_string(cache->bytesStored) + "</dd><dt>bytes served</dt><dd>" + std::to_string(cache->bytesServed) +
-         "</dd><dt>purges</dt><dd>" + std::to_string(cache->purges) + "</dd></dl>\n";
+         "</dd><dt>purges</dt><dd>" + std::to_string(cache->purges) + "</dd><dt>uncacheable</dt><dd>" +
+         std::to_string(cache->uncacheable) + "</dd><dt>hit-for-miss</dt><dd>" + std::to_string(cache->hitForMiss) +
+         "</dd></dl>\n";
     h += "<table class=\"servers\"><thead><tr><th>memcached</th><th>State</th><th>Operations</th><th>Errors</th>"
          "<th>Last latency</th></tr></thead><tbody>\n";
     for (const CacheServerView& s : cache->servers) {
@@ -235,6 +237,9 @@ std::string renderPrometheus(const std::vector<BalancerView>& balancers, const C
     counter("fleet_cache_stored_bytes_total", "Body bytes stored.", cache->bytesStored);
     counter("fleet_cache_served_bytes_total", "Body bytes served from the cache.", cache->bytesServed);
     counter("fleet_cache_purges_total", "PURGE requests.", cache->purges);
+    counter("fleet_cache_uncacheable_total", "Member responses that could not be stored.", cache->uncacheable);
+    counter("fleet_cache_hit_for_miss_total", "Misses sent straight to the member: the URL's last answer could not be stored.",
+            cache->hitForMiss);
     family("fleet_cache_server_up", "gauge", "1 while the memcached server answers.", [&](const std::string& n) {
       for (const CacheServerView& s : cache->servers) out += n + "{server=\"" + promLabel(s.name) + "\"} " + (s.up ? "1" : "0") + "\n";
     });

@@ -2,6 +2,10 @@
   /any/path?cc=<Cache-Control>&etag=<tag>&lm=<seconds ago>&vary=<names>&size=<bytes>
            &cookie=1&status=<n>&tag=<surrogate keys>&delay=<ms>
            &h=<Name:Value> (repeatable: one header line each, in order)
+           &hn=<Name> (a header whose value is this path's request count: v1, v2, ...)
+           &cc2=<Cache-Control> (instead of cc from the path's second request on)
+  POST, PUT, DELETE, FROB answer X-Post-Status (else status=, else 200).
+           &closeafter=<n> (from the n+1-th request of this path on, close without answering)
            &reflect=<request header> (its value goes into the body, as pages that echo a host do)
 It answers 304 to a matching If-None-Match / If-Modified-Since, echoes the request's
 Accept-Encoding and X-Variant in X-Seen-*, and counts the requests it answered per path:
@@ -56,11 +60,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             n = counts[u.path]
         if "delay" in q:
             time.sleep(int(q["delay"]) / 1000)
+        if "closeafter" in q and n > int(q["closeafter"]):
+            self.close_connection = True
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            return
         if state["down"]:
             return self.reply(503, [("Cache-Control", "no-store")], b"down\n")
         headers = [("Content-Type", "text/plain"), ("X-Served", str(n)),
                    ("Date", email.utils.formatdate(usegmt=True))]
-        if "cc" in q:
+        if "cc2" in q and n > 1:
+            headers.append(("Cache-Control", q["cc2"]))
+        elif "cc" in q:
             headers.append(("Cache-Control", q["cc"]))
         if "etag" in q:
             headers.append(("ETag", f'"{q["etag"]}"'))
@@ -73,6 +84,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if q.get("cookie") == "1":
             headers.append(("Set-Cookie", f"session=secret-{n}"))
         headers.extend(lines)
+        if "hn" in q:
+            headers.append((q["hn"], f"v{n}"))
         headers.append(("X-Seen-Encoding", self.headers.get("Accept-Encoding", "-")))
         headers.append(("X-Seen-Variant", self.headers.get("X-Variant", "-")))
         inm = self.headers.get("If-None-Match")
@@ -99,7 +112,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         headers = []
         if "location" in q:
             headers.append(("Location", q["location"]))
-        self.reply(200, headers, b"posted\n")
+        self.reply(int(self.headers.get("X-Post-Status", q.get("status", "200"))), headers, b"posted\n")
+
+    do_PUT = do_DELETE = do_FROB = do_POST
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

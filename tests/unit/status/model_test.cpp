@@ -91,7 +91,7 @@ class ModelTest : public CppUnit::TestFixture {
     std::string j = renderJson({}, nullptr, &c);
     CPPUNIT_ASSERT_EQUAL(std::string("{\"cache\":{\"hits\":9,\"misses\":2,\"stale_served\":0,"
                                      "\"revalidated\":0,\"coalesced\":0,\"stores\":2,\"store_failures\":0,"
-                                     "\"bytes_stored\":0,\"bytes_served\":0,\"purges\":0,\"uncacheable\":0,"
+                                     "\"bytes_stored\":0,\"bytes_served\":0,\"purges\":0,\"uncacheable\":0,\"hit_for_miss\":0,"
                                      "\"servers\":[{\"name\":\"127.0.0.1:11211\",\"up\":false,\"ops\":40,"
                                      "\"errors\":3,\"latency_us\":250}]},\"balancers\":[]}\n"), j);
   }
