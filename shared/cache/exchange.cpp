@@ -89,6 +89,7 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
     int64_t manifestStale = 0;
     if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
       manifestStale = item->entry.staleSince;
+      manifestStaleSince_ = manifestStale;
       fullKey_ = variantKey(primary_, item->entry.vary, varyValues(req_.headers, item->entry.vary));
       item = tier->get(fullKey_);
     }
@@ -114,6 +115,7 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
   if (e && e->kind == Entry::Kind::kVaryManifest) {
     if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, *e);
     manifestStale = e->staleSince;
+    manifestStaleSince_ = manifestStale;
     fullKey_ = variantKey(primary_, e->vary, varyValues(req_.headers, e->vary));
     e = fetch(fullKey_);
     if (!e) fwd_ = "vary-miss";
@@ -272,6 +274,7 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
             if (cache_.d_.store.add(lease, "1", 30)) {
               refreshLease_ = lease;
               stale_ = f.entry;
+              staleIfError_ = d.staleIfError;
             }
           }
           l.step = Step::kServe;
@@ -332,6 +335,10 @@ CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
       }
     }
     return forward();
+  }
+  std::string holder;
+  if (cache_.d_.store.read(lease, &holder) == KeyValueStore::Found::kError) {
+    return forward();  // memcached is not answering: nobody to wait for
   }
   int64_t deadline = cache_.d_.wallClock.nowMicros() + settings_.lockWaitMicros;
   while (cache_.d_.wallClock.nowMicros() < deadline) {

@@ -94,6 +94,7 @@ class CacheExchange {
   int64_t staleIfError_ = 0;
   bool revalidating_ = false;  // stale_'s validators went to the member
   bool hitForMiss_ = false;
+  int64_t manifestStaleSince_ = 0;  // the Vary manifest's soft purge, carried into a new manifest
   std::string missLease_, refreshLease_;
   std::string fwd_ = "uri-miss";
   // Storing.

@@ -8,8 +8,15 @@
 namespace fleet::cache {
 namespace {
 
-// Reasons that belong to this one request, not to the URL: no hit-for-miss memory for them.
-bool requestSpecific(const std::string& why) { return why == "authorization" || why == "method"; }
+// Whether an answer that cannot be stored says something about its URL (hit-for-miss): only a
+// complete 2xx/3xx whose reason is the response's own, never one request's (Authorization, the
+// client's no-store, a 304 to its own conditions, a 206 to its range), never an error (a member
+// failing says nothing about the URL), never a variant (the others may be storable).
+bool speaksForTheUrl(int status, const std::string& why, const ResponseFacts& f) {
+  if (status < 200 || status >= 400 || status == 206 || status == 304) return false;
+  if (why == "authorization" || why == "method" || why == "request-no-store") return false;
+  return f.vary.empty();
+}
 
 // The host part of an absolute URL, and its path and query ("" when not of this form).
 bool splitUrl(std::string_view url, std::string* host, std::string* target) {
@@ -64,6 +71,11 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
     // answer this client with the freshened copy (RFC 9111 4.3.4).
     Entry e = *stale_;
     freshenFrom304(&e, headers, requestTime_, now);
+    // Revalidated: no longer soft-purged, and current with every tag it carries.
+    e.staleSince = 0;
+    for (auto& [tag, gen] : e.tags) {
+      if (std::optional<uint64_t> g = cache_.tagGeneration(tag)) gen = *g;
+    }
     ResponseFacts facts = storedFacts(e, limits);
     cache_.d_.store.set(cache_.keys_.entry(fullKey_), encodeEntry(e), storageTtl(facts, limits));
     if (cache_.d_.tier != nullptr && e.chunkCount == 0) cache_.d_.tier->put(fullKey_, e);
@@ -111,6 +123,7 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   ResponseFacts f = factsOf(status, headers, limits, now);
   f.hasAuthorizationRequest = !common::firstField(req_.headers, "Authorization").empty();
   std::string why = whyNotStorable("GET", f, limits);
+  if (why.empty() && parseCacheControl(requestCacheControl_).noStore) why = "request-no-store";  // RFC 9111 3
   int64_t lifetime = freshnessLifetime(f, limits);
   ttl_ = storageTtl(f, limits);
   if (why.empty() && ttl_ <= 0) why = "stale-at-once";
@@ -119,15 +132,18 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   std::string fwd = "fwd=" + fwd_ + (hitForMiss_ ? "; hit-for-miss" : "");
   if (!why.empty()) {
     cache_.count(&CacheShared::uncacheable);
-    if (settings_.hitForMissSeconds > 0 && !requestSpecific(why)) {
+    if (settings_.hitForMissSeconds > 0 && speaksForTheUrl(status, why, f)) {
       // Hit-for-miss: remember for a while that this URL is not stored, so concurrent and later
-      // requests go straight to the member instead of queueing on the coalescing lease.
+      // requests go straight to the member instead of queueing on the coalescing lease. Added,
+      // never set: a stored response (a stale copy kept for revalidation) stays where it is.
       Entry marker;
       marker.kind = Entry::Kind::kHitForMiss;
       marker.key = primary_;
       marker.responseTime = now;
-      cache_.d_.store.set(cache_.keys_.entry(primary_), encodeEntry(marker), settings_.hitForMissSeconds);
-      if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, marker);
+      if (cache_.d_.store.add(cache_.keys_.entry(primary_), encodeEntry(marker), settings_.hitForMissSeconds) &&
+          cache_.d_.tier != nullptr) {
+        cache_.d_.tier->put(primary_, marker);
+      }
     }
     releaseMissLease();
     r.setResponse.emplace_back("Cache-Status", cacheStatus(fwd + "; detail=" + why));
@@ -146,6 +162,7 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
     manifest.kind = Entry::Kind::kVaryManifest;
     manifest.key = primary_;
     manifest.vary = names;
+    manifest.staleSince = manifestStaleSince_;  // a soft purge outlives the refresh of one variant
     cache_.d_.store.set(cache_.keys_.entry(primary_), encodeEntry(manifest), ttl_);
     if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, manifest);
   } else {
@@ -158,6 +175,15 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   entry_.responseTime = now;
   entry_.age = f.age;
   entry_.headers = storableHeaders(headers);
+  // private="field": never stored by a shared cache (RFC 9111 5.2.2.7), not only never sent.
+  CacheControl cc = parseCacheControl(f.cacheControl);
+  entry_.headers.erase(std::remove_if(entry_.headers.begin(), entry_.headers.end(),
+                                      [&](const auto& kv) {
+                                        std::string n = common::toLower(kv.first);
+                                        return std::find(cc.privateFields.begin(), cc.privateFields.end(), n) !=
+                                               cc.privateFields.end();
+                                      }),
+                       entry_.headers.end());
   for (const std::string& tag : surrogateKeys(headers)) {
     std::optional<uint64_t> g = cache_.tagGeneration(tag);
     if (!g) {  // without its generation a purge by this tag could not reach the entry

@@ -18,10 +18,13 @@ std::unique_ptr<CacheExchange> HttpCache::beginRefresh(const CacheExchange& serv
                                      [&](const auto& kv) { return common::sameFieldName(kv.first, h); }),
                       req.headers.end());
   }
+  req.method = "GET";
   req.headOnly = false;
   auto ex = std::make_unique<CacheExchange>(*this, std::move(req), served.settings_);
   ex->refresh_ = true;
   ex->stale_ = served.stale_;
+  ex->staleIfError_ = served.staleIfError_;
+  ex->manifestStaleSince_ = served.manifestStaleSince_;
   ex->fullKey_ = served.fullKey_;
   ex->fwd_ = "stale";
   return ex;

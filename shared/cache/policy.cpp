@@ -254,7 +254,8 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
   int64_t lifetime = freshnessLifetime(stored, limits);
   d.age = currentAge(stored, requestTime, responseTime, now);
   d.ttl = lifetime - d.age;
-  bool noStaleServing = resp.mustRevalidate || resp.proxyRevalidate || resp.sMaxAge.has_value();
+  // RFC 9111 4.2.4: no-cache, must-revalidate, proxy-revalidate and s-maxage forbid serving stale.
+  bool noStaleServing = resp.noCache || resp.mustRevalidate || resp.proxyRevalidate || resp.sMaxAge.has_value();
   if (!noStaleServing) {
     d.staleIfError = resp.staleIfError.value_or(limits.defaultStaleIfError);
     if (req.staleIfError) d.staleIfError = std::min(d.staleIfError, *req.staleIfError);
