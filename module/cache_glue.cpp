@@ -244,7 +244,7 @@ apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
 int refreshAfterResponse(request_rec* r) {
   return guarded<int>(r->server, "cache refresh", DECLINED, [&] {
     RequestContext* ctx = findContext(r);
-    if (ctx == nullptr || !ctx->cache || !ctx->cache->owesRefresh() || r->main != nullptr) return DECLINED;
+    if (ctx == nullptr || !ctx->cache || r->main != nullptr || !ctx->cache->refreshStillNeeded()) return DECLINED;
     auto* sink = static_cast<ap_filter_t*>(apr_pcalloc(r->pool, sizeof(ap_filter_t)));
     sink->frec = g_sinkFilter;
     sink->c = r->connection;

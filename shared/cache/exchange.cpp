@@ -226,6 +226,17 @@ std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<
   return a;
 }
 
+bool CacheExchange::refreshStillNeeded() {
+  if (refreshLease_.empty() || !stale_) return false;
+  std::optional<Entry> now = fetch(fullKey_);
+  bool refreshed = now && now->kind == Entry::Kind::kResponse &&
+                   (now->bodyId != stale_->bodyId || now->responseTime != stale_->responseTime);
+  if (!refreshed) return true;
+  cache_.d_.store.remove(refreshLease_);
+  refreshLease_.clear();
+  return false;
+}
+
 CacheExchange::Lookup CacheExchange::forward() {
   Lookup l;
   l.step = Step::kForward;

@@ -49,6 +49,9 @@ class CacheExchange {
 
   // A stale-while-revalidate hit that won the fleet's refresh lease: refresh after the response.
   bool owesRefresh() const { return !refreshLease_.empty(); }
+  // Just before refreshing: false (and the lease given back) when another request refreshed
+  // the entry between this one's stale lookup and its lease.
+  bool refreshStillNeeded();
   const CacheRequest& request() const { return req_; }
 
   CacheExchange(HttpCache& cache, CacheRequest req, const CacheSettings& settings);

@@ -246,6 +246,11 @@ void CacheExchange::finish() {
   cache_.count(ok ? &CacheShared::stores : &CacheShared::storeFailures);
   if (ok) cache_.count(&CacheShared::bytesStored, entry_.bodySize);
   if (ok && cache_.d_.tier != nullptr && entry_.chunkCount == 0) cache_.d_.tier->put(fullKey_, entry_);
+  // The URL had a hit-for-miss marker: the other processes' tiers may still hold it.
+  if (ok && hitForMiss_ && cache_.d_.follower != nullptr) {
+    cache_.d_.follower->invalidate({primary_});
+    if (cache_.d_.tier != nullptr && entry_.chunkCount == 0) cache_.d_.tier->put(fullKey_, entry_);
+  }
   releaseMissLease();
 }
 

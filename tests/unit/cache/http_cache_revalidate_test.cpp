@@ -27,6 +27,7 @@ class HttpCacheRevalidateTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(staleWhileRevalidateServesAndOneExchangeOwesTheRefresh);
   CPPUNIT_TEST(theRefreshAsksWithValidatorsAndItsAnswerIsServedFresh);
   CPPUNIT_TEST(theRefreshLeaseIsGivenBackWhenTheExchangeEnds);
+  CPPUNIT_TEST(aSecondRefreshIsSkippedWhenAnotherRequestRefreshedFirst);
   CPPUNIT_TEST(aMemberErrorKeepsTheStaleResponseForTheNextRevalidation);
   CPPUNIT_TEST(aRejectedNoCacheRequestDoesNotEvictAFreshResponse);
   CPPUNIT_TEST(aFailedRefreshKeepsTheStaleResponseServable);
@@ -180,6 +181,31 @@ class HttpCacheRevalidateTest : public CppUnit::TestFixture {
     auto e2 = h.get("/a");
     CPPUNIT_ASSERT(e2->lookup().step == Step::kServe);
     CPPUNIT_ASSERT(e2->owesRefresh());
+  }
+
+  // The race fixed before: one request refreshes and gives the lease back; another that had
+  // looked up the stale copy just before wins the lease afterwards. It must not refresh again.
+  void aSecondRefreshIsSkippedWhenAnotherRequestRefreshedFirst() {
+    Harness h;
+    h.fill("/a", 200, h.response("max-age=60, stale-while-revalidate=30"), "old");
+    h.advance(70);
+    auto first = h.get("/a");
+    CPPUNIT_ASSERT(first->lookup().step == Step::kServe);
+    CPPUNIT_ASSERT(first->refreshStillNeeded());
+    std::unique_ptr<CacheExchange> refresh = h.cache.beginRefresh(*first);
+    CPPUNIT_ASSERT(refresh->lookup().step == Step::kForward);
+    auto late = h.get("/a");
+    // `late` reads the stale copy now, and takes the lease only once `first` gave it back.
+    h.hooked.afterNextRead = [&] {
+      Harness::answer(*refresh, 200, h.response("max-age=60, stale-while-revalidate=30"), "new");
+      refresh.reset();
+      first.reset();
+    };
+    CPPUNIT_ASSERT(late->lookup().step == Step::kServe);
+    CPPUNIT_ASSERT(late->owesRefresh());
+    CPPUNIT_ASSERT(!late->refreshStillNeeded());  // the stored copy is not the one it saw
+    CPPUNIT_ASSERT(!late->owesRefresh());        // and the lease is free again
+    CPPUNIT_ASSERT_EQUAL(std::string("new"), bodyOf(h.look("/a").answer));
   }
 
   // An error from the member says nothing about the stored response: it stays, with its

@@ -44,6 +44,7 @@ class HttpCacheTierTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(aPurgeByTagOnAnotherServerReachesTheTierAtTheNextPoll);
   CPPUNIT_TEST(aSoftPurgeByAnotherProcessMakesTheTierCopyStale);
   CPPUNIT_TEST(aHitForMissMarkerInTheTierCostsNoStoreRoundTrip);
+  CPPUNIT_TEST(aStoredAnswerTakesTheMarkerOutOfEveryTier);
   CPPUNIT_TEST(variantsAreServedFromTheTier);
   CPPUNIT_TEST_SUITE_END();
 
@@ -133,6 +134,21 @@ class HttpCacheTierTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(h.look("/a").step == Step::kForward);
     CPPUNIT_ASSERT_EQUAL(before, h.store.ops);
     CPPUNIT_ASSERT_EQUAL(uint64_t(1), h.counters->hitForMiss.load());
+  }
+
+  // One process stores what another still remembers as hit-for-miss in its tier: the other's
+  // next lookup must see the stored response, not the marker for two more minutes.
+  void aStoredAnswerTakesTheMarkerOutOfEveryTier() {
+    Harness h(true);
+    Process other(h, true);
+    h.fill("/a", 200, h.response(""), "uncacheable");  // no freshness: the marker
+    CPPUNIT_ASSERT(other.begin("GET", "/a")->lookup().step == Step::kForward);  // the marker, now in its tier
+    auto ex = h.get("/a");
+    CPPUNIT_ASSERT(ex->lookup().step == Step::kForward);
+    CPPUNIT_ASSERT(Harness::answer(*ex, 200, h.response("max-age=60"), "stored").kind == Kind::kStore);
+    CacheExchange::Lookup l = other.begin("GET", "/a")->lookup();
+    CPPUNIT_ASSERT(l.step == Step::kServe);
+    CPPUNIT_ASSERT_EQUAL(std::string("stored"), bodyOf(l.answer));
   }
 
   void variantsAreServedFromTheTier() {
