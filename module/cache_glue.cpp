@@ -97,21 +97,26 @@ apr_status_t sendAnswer(request_rec* r, cache::Answer& a, ap_filter_t* next) {
   r->status = a.status;
   r->status_line = nullptr;
   apr_table_clear(r->headers_out);
-  for (const auto& [k, v] : a.headers) {
+  // The stored fields and the body pieces stay alive with the request's pool.
+  auto* held = new cache::Answer(std::move(a));
+  apr_pool_cleanup_register(r->pool, held, [](void* p) -> apr_status_t {
+    delete static_cast<cache::Answer*>(p);
+    return APR_SUCCESS;
+  }, apr_pool_cleanup_null);
+  auto add = [r](const std::string& k, const char* v) {
     if (strcasecmp(k.c_str(), "Content-Type") == 0) {
-      ap_set_content_type(r, apr_pstrdup(r->pool, v.c_str()));
+      ap_set_content_type(r, v);
     } else {
-      apr_table_addn(r->headers_out, apr_pstrdup(r->pool, k.c_str()), apr_pstrdup(r->pool, v.c_str()));
+      apr_table_addn(r->headers_out, k.c_str(), v);
     }
+  };
+  if (held->stored != nullptr) {
+    for (const auto& [k, v] : *held->stored) add(k, v.c_str());
   }
+  for (const auto& [k, v] : held->headers) add(k, v.c_str());
   apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-  if (!a.body.empty()) {
-    auto* held = new std::vector<cache::BodyPiece>(std::move(a.body));
-    apr_pool_cleanup_register(r->pool, held, [](void* p) -> apr_status_t {
-      delete static_cast<std::vector<cache::BodyPiece>*>(p);
-      return APR_SUCCESS;
-    }, apr_pool_cleanup_null);
-    for (const cache::BodyPiece& piece : *held) {
+  if (!held->body.empty()) {
+    for (const cache::BodyPiece& piece : held->body) {
       APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(piece.data->data() + piece.offset, piece.length,
                                                          r->pool, r->connection->bucket_alloc));
     }

@@ -50,6 +50,16 @@ void CacheExchange::releaseMissLease() {
 
 std::string CacheExchange::cacheStatus(const std::string& what) const { return "fleet; " + what; }
 
+std::shared_ptr<const StoredReading> CacheExchange::readingOf(const Entry& e) const {
+  return std::make_shared<const StoredReading>(readStored(e, settings_.limits));
+}
+
+void CacheExchange::putInTier(const std::string& key, const Entry& e, std::shared_ptr<const StoredReading> reading) {
+  if (cache_.d_.tier == nullptr) return;
+  if (reading == nullptr && e.kind == Entry::Kind::kResponse) reading = readingOf(e);
+  cache_.d_.tier->put(key, e, std::move(reading), &settings_.limits);
+}
+
 std::optional<Entry> CacheExchange::fetch(const std::string& fullKey) {
   std::optional<std::string> v = cache_.d_.store.get(cache_.keys_.entry(fullKey));
   if (!v) return std::nullopt;
@@ -103,6 +113,9 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
       Found f;
       f.kind = Found::Kind::kResponse;
       f.entry = std::shared_ptr<const Entry>(item, &item->entry);
+      bool sameReading = item->reading != nullptr && item->readingField == settings_.limits.targetedField &&
+                         item->readingCdn == settings_.limits.cdnCacheControl;
+      f.reading = sameReading ? item->reading : readingOf(item->entry);
       f.fromTier = true;
       f.softPurged = std::max(item->entry.staleSince, manifestStale) >= item->entry.responseTime &&
                      std::max(item->entry.staleSince, manifestStale) > 0;
@@ -113,7 +126,7 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
   std::optional<Entry> e = fetch(primary_);
   int64_t manifestStale = 0;
   if (e && e->kind == Entry::Kind::kVaryManifest) {
-    if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, *e);
+    putInTier(primary_, *e);
     manifestStale = e->staleSince;
     manifestStaleSince_ = manifestStale;
     fullKey_ = variantKey(primary_, e->vary, varyValues(req_.headers, e->vary));
@@ -123,7 +136,7 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
   if (!e) return Found();
   if (e->kind == Entry::Kind::kHitForMiss) {
     if (e->responseTime + settings_.hitForMissSeconds <= cache_.nowSeconds()) return Found();
-    if (cache_.d_.tier != nullptr) cache_.d_.tier->put(fullKey_, *e);
+    putInTier(fullKey_, *e);
     Found f;
     f.kind = Found::Kind::kHitForMiss;
     return f;
@@ -131,21 +144,21 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
   if (e->kind != Entry::Kind::kResponse) return Found();
   auto shared = std::make_shared<const Entry>(std::move(*e));
   Found f = checked(shared, manifestStale);
+  if (f.kind != Found::Kind::kResponse) return f;
+  f.reading = readingOf(*shared);
   // Small entries go to the memory tier as they are in memcached (chunked ones stay out).
-  if (f.kind == Found::Kind::kResponse && cache_.d_.tier != nullptr && shared->chunkCount == 0) {
-    cache_.d_.tier->put(fullKey_, *shared);
-  }
+  if (shared->chunkCount == 0) putInTier(fullKey_, *shared, f.reading);
   return f;
 }
 
 Decision CacheExchange::decideFor(const Found& f) const {
   const Limits& limits = settings_.limits;
-  Decision d = decide(storedFacts(*f.entry, limits), f.entry->requestTime, f.entry->responseTime,
-                      requestCacheControl_, requestPragma_, cache_.nowSeconds(), limits);
+  Decision d = decide(f.reading->facts, f.entry->requestTime, f.entry->responseTime, requestCacheControl_, requestPragma_,
+                      cache_.nowSeconds(), limits);
   if (f.softPurged && (d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed)) {
     // Soft-purged: stale from now on, served while one request refreshes it (no stampede),
     // unless the response forbids serving it stale.
-    CacheControl cc = parseCacheControl(storedFacts(*f.entry, limits).cacheControl);
+    const CacheControl& cc = f.reading->facts.cc;
     bool noStale = cc.mustRevalidate || cc.proxyRevalidate || cc.sMaxAge || cc.noCache;
     d.verdict = noStale ? Verdict::kMustRevalidate : Verdict::kStaleRevalidate;
     d.ttl = std::min<int64_t>(d.ttl, -1);
@@ -180,16 +193,13 @@ std::optional<std::vector<BodyPiece>> CacheExchange::bodyOf(const Entry& e, std:
   return pieces;
 }
 
-std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<const Entry> owner, int64_t age,
+std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<const Entry> owner,
+                                                const StoredReading& reading, int64_t age,
                                                 const std::string& status) {
-  const Limits& limits = settings_.limits;
-  ResponseFacts facts = storedFacts(e, limits);
-  CacheControl cc = parseCacheControl(facts.cacheControl);
+  const ResponseFacts& facts = reading.facts;
   Answer a;
   a.status = e.status;
-  for (const auto& kv : e.headers) {
-    if (sentFromCache(kv.first, cc, limits)) a.headers.push_back(kv);
-  }
+  a.stored = reading.sent;
   a.headers.emplace_back("Age", std::to_string(std::max<int64_t>(0, age)));
   a.headers.emplace_back("Cache-Status", cacheStatus(status));
   std::string inm = common::combinedField(req_.headers, "If-None-Match");
@@ -267,13 +277,13 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
     }
     if (f.kind == Found::Kind::kResponse) {
       bool fresh = d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed;
-      if (quickOnly && !(fresh && parseCacheControl(storedFacts(*f.entry, settings_.limits).cacheControl).isPublic)) {
+      if (quickOnly && !(fresh && f.reading->facts.cc.isPublic)) {
         return l;  // declined: the normal lookup, after access checks, decides
       }
       std::string ttl = "ttl=" + std::to_string(d.ttl);
       if (fresh || d.verdict == Verdict::kStaleRevalidate) {
         bool swr = d.verdict == Verdict::kStaleRevalidate;
-        std::optional<Answer> a = answerFrom(*f.entry, f.entry, d.age,
+        std::optional<Answer> a = answerFrom(*f.entry, f.entry, *f.reading, d.age,
                                              "hit; " + ttl + (swr ? "; detail=stale-while-revalidate" : ""));
         if (a) {
           cache_.count(&CacheShared::hits);
@@ -365,7 +375,7 @@ CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
     if (f.kind == Found::Kind::kResponse) {
       Decision d = decideFor(f);
       if (d.verdict == Verdict::kFresh) {
-        std::optional<Answer> a = answerFrom(*f.entry, f.entry, d.age, "hit; ttl=" + std::to_string(d.ttl));
+        std::optional<Answer> a = answerFrom(*f.entry, f.entry, *f.reading, d.age, "hit; ttl=" + std::to_string(d.ttl));
         if (a) {
           cache_.count(&CacheShared::coalesced);
           l.step = Step::kServe;

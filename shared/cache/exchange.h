@@ -64,6 +64,7 @@ class CacheExchange {
   struct Found {
     enum class Kind { kNone, kResponse, kHitForMiss } kind = Kind::kNone;
     std::shared_ptr<const Entry> entry;
+    std::shared_ptr<const StoredReading> reading;  // the policy's reading of entry, made once
     bool fromTier = false;
     bool softPurged = false;  // a soft purge of its URL or of one of its tags
   };
@@ -72,8 +73,10 @@ class CacheExchange {
   Found checked(std::shared_ptr<const Entry> e, int64_t manifestStaleSince);
   Decision decideFor(const Found& f) const;
   // The stored response as this request's answer; nullopt when its body is gone (a miss).
-  std::optional<Answer> answerFrom(const Entry& e, std::shared_ptr<const Entry> owner, int64_t age,
-                                   const std::string& cacheStatus);
+  std::optional<Answer> answerFrom(const Entry& e, std::shared_ptr<const Entry> owner, const StoredReading& reading,
+                                   int64_t age, const std::string& cacheStatus);
+  std::shared_ptr<const StoredReading> readingOf(const Entry& e) const;
+  void putInTier(const std::string& key, const Entry& e, std::shared_ptr<const StoredReading> reading = nullptr);
   std::optional<std::vector<BodyPiece>> bodyOf(const Entry& e, std::shared_ptr<const Entry> owner,
                                                uint64_t first, uint64_t length);
   Lookup serveOrForward(Found f, bool quickOnly);

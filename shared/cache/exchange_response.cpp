@@ -76,12 +76,13 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
     for (auto& [tag, gen] : e.tags) {
       if (std::optional<uint64_t> g = cache_.tagGeneration(tag)) gen = *g;
     }
-    ResponseFacts facts = storedFacts(e, limits);
+    std::shared_ptr<const StoredReading> reading = readingOf(e);
+    const ResponseFacts& facts = reading->facts;
     cache_.d_.store.set(cache_.keys_.entry(fullKey_), encodeEntry(e), storageTtl(facts, limits));
-    if (cache_.d_.tier != nullptr && e.chunkCount == 0) cache_.d_.tier->put(fullKey_, e);
+    if (e.chunkCount == 0) putInTier(fullKey_, e, reading);
     cache_.count(&CacheShared::revalidated);
     auto owner = std::make_shared<const Entry>(std::move(e));
-    std::optional<Answer> a = answerFrom(*owner, owner, currentAge(facts, owner->requestTime, owner->responseTime, now),
+    std::optional<Answer> a = answerFrom(*owner, owner, *reading, currentAge(facts, owner->requestTime, owner->responseTime, now),
                                          "fwd=stale; fwd-status=304; ttl=" + std::to_string(freshnessLifetime(facts, limits)));
     releaseMissLease();
     if (a) {
@@ -94,10 +95,11 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
   }
   if (stale_ && status >= 500 && staleIfError_ > 0) {
     // stale-if-error: checked against the stored response's own age.
-    Decision d = decide(storedFacts(*stale_, limits), stale_->requestTime, stale_->responseTime, "", "", now, limits);
+    std::shared_ptr<const StoredReading> reading = readingOf(*stale_);
+    Decision d = decide(reading->facts, stale_->requestTime, stale_->responseTime, "", "", now, limits);
     if (-d.ttl <= d.staleIfError) {
       std::optional<Answer> a =
-          answerFrom(*stale_, stale_, d.age, "hit; ttl=" + std::to_string(d.ttl) + "; detail=stale-if-error");
+          answerFrom(*stale_, stale_, *reading, d.age, "hit; ttl=" + std::to_string(d.ttl) + "; detail=stale-if-error");
       if (a) {
         cache_.count(&CacheShared::staleServed);
         releaseMissLease();
@@ -140,9 +142,8 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
       marker.kind = Entry::Kind::kHitForMiss;
       marker.key = primary_;
       marker.responseTime = now;
-      if (cache_.d_.store.add(cache_.keys_.entry(primary_), encodeEntry(marker), settings_.hitForMissSeconds) &&
-          cache_.d_.tier != nullptr) {
-        cache_.d_.tier->put(primary_, marker);
+      if (cache_.d_.store.add(cache_.keys_.entry(primary_), encodeEntry(marker), settings_.hitForMissSeconds)) {
+        putInTier(primary_, marker);
       }
     }
     releaseMissLease();
@@ -164,7 +165,7 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
     manifest.vary = names;
     manifest.staleSince = manifestStaleSince_;  // a soft purge outlives the refresh of one variant
     cache_.d_.store.set(cache_.keys_.entry(primary_), encodeEntry(manifest), ttl_);
-    if (cache_.d_.tier != nullptr) cache_.d_.tier->put(primary_, manifest);
+    putInTier(primary_, manifest);
   } else {
     fullKey_ = primary_;
   }
@@ -245,12 +246,9 @@ void CacheExchange::finish() {
   ok = ok && cache_.d_.store.set(cache_.keys_.entry(fullKey_), encodeEntry(entry_), ttl_);
   cache_.count(ok ? &CacheShared::stores : &CacheShared::storeFailures);
   if (ok) cache_.count(&CacheShared::bytesStored, entry_.bodySize);
-  if (ok && cache_.d_.tier != nullptr && entry_.chunkCount == 0) cache_.d_.tier->put(fullKey_, entry_);
   // The URL had a hit-for-miss marker: the other processes' tiers may still hold it.
-  if (ok && hitForMiss_ && cache_.d_.follower != nullptr) {
-    cache_.d_.follower->invalidate({primary_});
-    if (cache_.d_.tier != nullptr && entry_.chunkCount == 0) cache_.d_.tier->put(fullKey_, entry_);
-  }
+  if (ok && hitForMiss_ && cache_.d_.follower != nullptr) cache_.d_.follower->invalidate({primary_});
+  if (ok && entry_.chunkCount == 0) putInTier(fullKey_, entry_);
   releaseMissLease();
 }
 

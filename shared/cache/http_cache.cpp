@@ -6,6 +6,12 @@
 
 namespace fleet::cache {
 
+common::HeaderList Answer::allHeaders() const {
+  common::HeaderList all = stored != nullptr ? *stored : common::HeaderList();
+  all.insert(all.end(), headers.begin(), headers.end());
+  return all;
+}
+
 std::unique_ptr<CacheExchange> HttpCache::begin(CacheRequest request, const CacheSettings& settings) {
   return std::make_unique<CacheExchange>(*this, std::move(request), settings);
 }

@@ -53,8 +53,12 @@ struct BodyPiece {
 
 struct Answer {
   int status = 200;
-  common::HeaderList headers;  // everything to send: Content-Type, Age, Cache-Status, lengths
+  // The stored fields that go out, shared with the memory tier (never copied on a hit), then
+  // the ones made for this answer (Age, Cache-Status, lengths; a PURGE reply's Content-Type).
+  std::shared_ptr<const common::HeaderList> stored;
+  common::HeaderList headers;
   std::vector<BodyPiece> body;
+  common::HeaderList allHeaders() const;
 };
 
 class CacheExchange;

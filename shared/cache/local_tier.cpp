@@ -19,8 +19,14 @@ std::shared_ptr<const LocalItem> LocalTier::get(const std::string& key) {
   return it->second.item;
 }
 
-void LocalTier::put(const std::string& key, Entry entry) {
+void LocalTier::put(const std::string& key, Entry entry, std::shared_ptr<const StoredReading> reading,
+                    const Limits* limits) {
   auto item = std::make_shared<LocalItem>();
+  if (reading != nullptr && limits != nullptr) {
+    item->reading = std::move(reading);
+    item->readingField = std::string(limits->targetedField);
+    item->readingCdn = limits->cdnCacheControl;
+  }
   item->bytes = key.size() + entry.body.size() + 256;
   for (const auto& [k, v] : entry.headers) item->bytes += k.size() + v.size() + 32;
   item->entry = std::move(entry);

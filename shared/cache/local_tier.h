@@ -14,12 +14,19 @@
 #include <unordered_map>
 
 #include "shared/cache/entry.h"
+#include "shared/cache/policy.h"
+#include "shared/cache/stored.h"
 
 namespace fleet::cache {
 
 struct LocalItem {
   Entry entry;       // its body inline (chunks already joined)
   size_t bytes = 0;  // what it costs the tier
+  // The policy's reading of the entry, made once when it was put (for the targeted field named
+  // `factsField`, CDN-Cache-Control read or not): a hit then parses nothing.
+  std::shared_ptr<const StoredReading> reading;
+  std::string readingField;
+  bool readingCdn = false;
 };
 
 class LocalTier {
@@ -27,7 +34,8 @@ class LocalTier {
   explicit LocalTier(size_t capacityBytes) : capacity_(capacityBytes) {}
 
   std::shared_ptr<const LocalItem> get(const std::string& key);
-  void put(const std::string& key, Entry entry);
+  void put(const std::string& key, Entry entry, std::shared_ptr<const StoredReading> reading = nullptr,
+           const Limits* limits = nullptr);
   void erase(const std::string& key);
   // Drops every entry whose primary key (the full key up to its first '\n') has this
   // primaryHash().

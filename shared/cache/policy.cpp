@@ -77,11 +77,21 @@ CacheControl parseCacheControl(std::string_view value) {
   CacheControl cc;
   size_t i = 0;
   const size_t n = value.size();
+  // Directive names compared without copying: same length, then case-insensitively.
+  auto is = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t k = 0; k < a.size(); ++k) {
+      char c = a[k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != b[k]) return false;
+    }
+    return true;
+  };
   while (i < n) {
     while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) ++i;
     size_t start = i;
     while (i < n && value[i] != '=' && value[i] != ',') ++i;
-    std::string name = common::toLower(common::trimSpaces(value.substr(start, i - start)));
+    std::string_view name = common::trimSpaces(value.substr(start, i - start));
     std::string arg;
     bool hasArg = false;
     if (i < n && value[i] == '=') {
@@ -102,42 +112,42 @@ CacheControl parseCacheControl(std::string_view value) {
       }
     }
     if (name.empty()) continue;
-    if (name == "no-store") cc.noStore = true;
-    else if (name == "no-cache") {
+    if (is(name, "no-store")) cc.noStore = true;
+    else if (is(name, "no-cache")) {
       if (hasArg) {
         for (std::string& f : fieldList(arg)) cc.noCacheFields.push_back(f);
       } else {
         cc.noCache = true;
       }
-    } else if (name == "private") {
+    } else if (is(name, "private")) {
       if (hasArg) {
         for (std::string& f : fieldList(arg)) cc.privateFields.push_back(f);
       } else {
         cc.isPrivate = true;
       }
-    } else if (name == "public") cc.isPublic = true;
-    else if (name == "must-revalidate") cc.mustRevalidate = true;
-    else if (name == "proxy-revalidate") cc.proxyRevalidate = true;
-    else if (name == "only-if-cached") cc.onlyIfCached = true;
-    else if (name == "no-transform") cc.noTransform = true;
-    else if (name == "must-understand") cc.mustUnderstand = true;
-    else if (name == "max-age") setDelta(&cc.maxAge, arg, &cc.invalidMaxAge);
-    else if (name == "s-maxage") setDelta(&cc.sMaxAge, arg, &cc.invalidMaxAge);
-    else if (name == "min-fresh") {
+    } else if (is(name, "public")) cc.isPublic = true;
+    else if (is(name, "must-revalidate")) cc.mustRevalidate = true;
+    else if (is(name, "proxy-revalidate")) cc.proxyRevalidate = true;
+    else if (is(name, "only-if-cached")) cc.onlyIfCached = true;
+    else if (is(name, "no-transform")) cc.noTransform = true;
+    else if (is(name, "must-understand")) cc.mustUnderstand = true;
+    else if (is(name, "max-age")) setDelta(&cc.maxAge, arg, &cc.invalidMaxAge);
+    else if (is(name, "s-maxage")) setDelta(&cc.sMaxAge, arg, &cc.invalidMaxAge);
+    else if (is(name, "min-fresh")) {
       bool bad = false;
       setDelta(&cc.minFresh, arg, &bad);
-    } else if (name == "max-stale") {
+    } else if (is(name, "max-stale")) {
       if (!hasArg) {
         cc.maxStaleAny = true;
       } else {
         bool bad = false;
         setDelta(&cc.maxStale, arg, &bad);
       }
-    } else if (name == "stale-while-revalidate") {
+    } else if (is(name, "stale-while-revalidate")) {
       bool bad = false;
       setDelta(&cc.staleWhileRevalidate, arg, &bad);
       if (bad) cc.staleWhileRevalidate.reset();
-    } else if (name == "stale-if-error") {
+    } else if (is(name, "stale-if-error")) {
       bool bad = false;
       setDelta(&cc.staleIfError, arg, &bad);
       if (bad) cc.staleIfError.reset();
@@ -147,15 +157,28 @@ CacheControl parseCacheControl(std::string_view value) {
 }
 
 bool isMethodOverrideField(std::string_view name) {
-  if (name.size() < 10 || name.size() > 22) return false;
-  std::string folded = common::foldedFieldName(name);
-  return folded == "x-http-method-override" || folded == "x-http-method" || folded == "x-method-override";
+  // Compared as gateways read names (case ignored, '_' and '.' as '-'), without copying: this
+  // runs for every request header of every cached request.
+  auto folds = [name](std::string_view canonical) {
+    if (name.size() != canonical.size()) return false;
+    for (size_t i = 0; i < name.size(); ++i) {
+      char c = name[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c == '_' || c == '.') c = '-';
+      if (c != canonical[i]) return false;
+    }
+    return true;
+  };
+  return folds("x-http-method-override") || folds("x-http-method") || folds("x-method-override");
 }
 
 StatusSet StatusSet::defaults() {
-  StatusSet s;
-  for (int code : {200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 410, 414, 501}) s.bits_.set(code);
-  return s;
+  static const StatusSet kDefaults = [] {
+    StatusSet s;
+    for (int code : {200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 410, 414, 501}) s.bits_.set(code);
+    return s;
+  }();
+  return kDefaults;
 }
 
 common::Result<StatusSet> StatusSet::parse(const std::vector<std::string>& words) {
@@ -189,11 +212,13 @@ std::string StatusSet::toString() const {
   return out;
 }
 
+CacheControl ccOf(const ResponseFacts& r) { return r.ccParsed ? r.cc : parseCacheControl(r.cacheControl); }
+
 std::string whyNotStorable(const std::string& method, const ResponseFacts& r, const Limits& limits) {
   if (method != "GET") return "method";
   if (r.status < 200 || r.status == 206 || r.status == 304 || r.status > 599) return "status";
   if (!limits.statuses.contains(r.status)) return "status";
-  CacheControl cc = parseCacheControl(r.cacheControl);
+  CacheControl cc = ccOf(r);
   if (cc.noStore) return "no-store";
   if (cc.isPrivate) return "private";
   if (common::trimSpaces(r.vary) == "*" || r.vary.find('*') != std::string::npos) return "vary-star";
@@ -213,7 +238,7 @@ std::string whyNotStorable(const std::string& method, const ResponseFacts& r, co
 }
 
 int64_t freshnessLifetime(const ResponseFacts& r, const Limits& limits) {
-  CacheControl cc = parseCacheControl(r.cacheControl);
+  CacheControl cc = ccOf(r);
   if (cc.invalidMaxAge) return 0;
   if (cc.sMaxAge) return *cc.sMaxAge;
   if (cc.maxAge) return *cc.maxAge;
@@ -246,8 +271,8 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
                 std::string_view requestCacheControl, std::string_view requestPragma, int64_t now,
                 const Limits& limits) {
   Decision d;
-  CacheControl resp = parseCacheControl(stored.cacheControl);
-  CacheControl req = parseCacheControl(requestCacheControl);
+  CacheControl resp = ccOf(stored);
+  CacheControl req = requestCacheControl.empty() ? CacheControl() : parseCacheControl(requestCacheControl);
   if (requestCacheControl.empty() && common::toLower(requestPragma).find("no-cache") != std::string::npos) {
     req.noCache = true;  // HTTP/1.0 clients (RFC 9111 5.4)
   }

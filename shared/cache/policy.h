@@ -77,7 +77,13 @@ struct ResponseFacts {
   std::string etag, vary;
   bool hasSetCookie = false;
   bool hasAuthorizationRequest = false;  // the request carried Authorization
+  // cacheControl parsed once (factsOf does it): the policy's functions read it many times.
+  bool ccParsed = false;
+  CacheControl cc;
 };
+
+// The facts' directives: parsed once by factsOf, else parsed now.
+CacheControl ccOf(const ResponseFacts& r);
 
 // RFC 9111 5.1: digits only; the first of several lines counts; anything else (a list, a sign,
 // a unit) or a value beyond 2^31 is kInvalidAge. "" (no Age) is 0.

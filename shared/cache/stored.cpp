@@ -56,6 +56,8 @@ ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limit
   f.lastModified = date("Last-Modified");
   f.age = parseAge(common::firstField(headers, "Age"));
   f.etag = common::firstField(headers, "ETag");
+  f.cc = parseCacheControl(f.cacheControl);
+  f.ccParsed = true;
   return f;
 }
 
@@ -63,6 +65,17 @@ ResponseFacts storedFacts(const Entry& e, const Limits& limits) {
   ResponseFacts f = factsOf(e.status, e.headers, limits, e.responseTime);
   f.age = e.age;
   return f;
+}
+
+StoredReading readStored(const Entry& e, const Limits& limits) {
+  StoredReading r;
+  r.facts = storedFacts(e, limits);
+  auto sent = std::make_shared<common::HeaderList>();
+  for (const auto& kv : e.headers) {
+    if (sentFromCache(kv.first, r.facts.cc, limits)) sent->push_back(kv);
+  }
+  r.sent = std::move(sent);
+  return r;
 }
 
 std::vector<std::string> surrogateKeys(const common::HeaderList& headers) {
@@ -114,7 +127,7 @@ bool sentFromCache(std::string_view name, const CacheControl& cc, const Limits& 
 }
 
 int64_t storageTtl(const ResponseFacts& f, const Limits& limits) {
-  CacheControl cc = parseCacheControl(f.cacheControl);
+  CacheControl cc = ccOf(f);
   int64_t keep = std::max(cc.staleWhileRevalidate.value_or(limits.defaultStaleWhileRevalidate),
                           cc.staleIfError.value_or(limits.defaultStaleIfError));
   bool validators = !f.etag.empty() || f.lastModified.has_value();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,14 @@ namespace fleet::cache {
 ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limits& limits, int64_t now);
 // The same for a stored entry (its received Age is kept apart from its headers).
 ResponseFacts storedFacts(const Entry& e, const Limits& limits);
+
+// What a stored response means to the policy and which of its fields go out, worked out once
+// (the memory tier keeps it with the entry, so a hit parses nothing).
+struct StoredReading {
+  ResponseFacts facts;
+  std::shared_ptr<const common::HeaderList> sent;  // the fields sentFromCache lets out
+};
+StoredReading readStored(const Entry& e, const Limits& limits);
 
 // The Surrogate-Key tags of a response: separated by spaces (and, across several lines or as
 // some members send them, commas), duplicates removed, in order.

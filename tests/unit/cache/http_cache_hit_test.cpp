@@ -55,11 +55,11 @@ class HttpCacheHitTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(200, l.answer.status);
     CPPUNIT_ASSERT_EQUAL(std::string("hello world"), bodyOf(l.answer));
-    CPPUNIT_ASSERT_EQUAL(std::string("11"), field(l.answer.headers, "Content-Length"));
-    CPPUNIT_ASSERT_EQUAL(std::string("text/plain"), field(l.answer.headers, "Content-Type"));
-    CPPUNIT_ASSERT_EQUAL(std::string("10"), field(l.answer.headers, "Age"));
+    CPPUNIT_ASSERT_EQUAL(std::string("11"), field(l.answer.allHeaders(), "Content-Length"));
+    CPPUNIT_ASSERT_EQUAL(std::string("text/plain"), field(l.answer.allHeaders(), "Content-Type"));
+    CPPUNIT_ASSERT_EQUAL(std::string("10"), field(l.answer.allHeaders(), "Age"));
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=50"),
-                         field(l.answer.headers, "Cache-Status"));
+                         field(l.answer.allHeaders(), "Cache-Status"));
     CPPUNIT_ASSERT_EQUAL(uint64_t(1), h.counters->hits.load());
     CPPUNIT_ASSERT(h.look("/b").step == Step::kForward);  // another URL is not this one
   }
@@ -71,8 +71,8 @@ class HttpCacheHitTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(200, l.answer.status);
     CPPUNIT_ASSERT(l.answer.body.empty());
-    CPPUNIT_ASSERT_EQUAL(std::string("10"), field(l.answer.headers, "Content-Length"));
-    CPPUNIT_ASSERT(contains(field(l.answer.headers, "Cache-Status"), "hit"));
+    CPPUNIT_ASSERT_EQUAL(std::string("10"), field(l.answer.allHeaders(), "Content-Length"));
+    CPPUNIT_ASSERT(contains(field(l.answer.allHeaders(), "Cache-Status"), "hit"));
   }
 
   void aReceivedAgeShortensTheFreshness() {
@@ -80,13 +80,13 @@ class HttpCacheHitTest : public CppUnit::TestFixture {
     h.fill("/a", 200, h.response("max-age=60", {{"Age", "50"}, {"ETag", etag()}}), "x");
     CacheExchange::Lookup l = h.look("/a");
     CPPUNIT_ASSERT(l.step == Step::kServe);
-    CPPUNIT_ASSERT_EQUAL(std::string("50"), field(l.answer.headers, "Age"));
+    CPPUNIT_ASSERT_EQUAL(std::string("50"), field(l.answer.allHeaders(), "Age"));
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=10"),
-                         field(l.answer.headers, "Cache-Status"));
+                         field(l.answer.allHeaders(), "Cache-Status"));
     h.advance(9);
     l = h.look("/a");
     CPPUNIT_ASSERT(l.step == Step::kServe);
-    CPPUNIT_ASSERT_EQUAL(std::string("59"), field(l.answer.headers, "Age"));
+    CPPUNIT_ASSERT_EQUAL(std::string("59"), field(l.answer.allHeaders(), "Age"));
     h.advance(2);
     l = h.look("/a");
     CPPUNIT_ASSERT(l.step == Step::kForward);
@@ -128,7 +128,7 @@ class HttpCacheHitTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/a");
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=3600"),
-                         field(l.answer.headers, "Cache-Status"));
+                         field(l.answer.allHeaders(), "Cache-Status"));
   }
 
   void aMalformedExpiresIsStaleAtOnce() {
@@ -211,7 +211,7 @@ class HttpCacheHitTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(304, l.answer.status);
     CPPUNIT_ASSERT(l.answer.body.empty());
-    CPPUNIT_ASSERT_EQUAL(std::string(etag()), field(l.answer.headers, "ETag"));
+    CPPUNIT_ASSERT_EQUAL(std::string(etag()), field(l.answer.allHeaders(), "ETag"));
     CPPUNIT_ASSERT_EQUAL(200, h.look("/a", {{"If-None-Match", "\"zz\""}}).answer.status);
   }
 

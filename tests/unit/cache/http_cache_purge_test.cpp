@@ -41,8 +41,8 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     auto e2 = h.get(target, headers);
     CacheExchange::Lookup l1 = e1->lookup(), l2 = e2->lookup();
     return l1.step == Step::kServe && l2.step == Step::kServe &&
-           contains(field(l1.answer.headers, "Cache-Status"), "detail=stale-while-revalidate") &&
-           contains(field(l2.answer.headers, "Cache-Status"), "detail=stale-while-revalidate") &&
+           contains(field(l1.answer.allHeaders(), "Cache-Status"), "detail=stale-while-revalidate") &&
+           contains(field(l2.answer.allHeaders(), "Cache-Status"), "detail=stale-while-revalidate") &&
            e1->owesRefresh() && !e2->owesRefresh();
   }
 
@@ -127,7 +127,7 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup after = h.look("/a");
     CPPUNIT_ASSERT_EQUAL(std::string("new"), bodyOf(after.answer));
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=60"),
-                         field(after.answer.headers, "Cache-Status"));
+                         field(after.answer.allHeaders(), "Cache-Status"));
   }
 
   void theSoftPurgeSettingMakesPurgesSoftUnlessTheRequestSaysNo() {
@@ -156,7 +156,7 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup after = h.look("/a");
     CPPUNIT_ASSERT_EQUAL(std::string("new"), bodyOf(after.answer));
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=60"),
-                         field(after.answer.headers, "Cache-Status"));
+                         field(after.answer.allHeaders(), "Cache-Status"));
   }
 
   // The soft purge marks the Vary manifest, so every variant; refreshing one variant writes the
@@ -180,7 +180,7 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup other = h.look("/v", u2);
     CPPUNIT_ASSERT_EQUAL(std::string("old 2"), bodyOf(other.answer));
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=-1; detail=stale-while-revalidate"),
-                         field(other.answer.headers, "Cache-Status"));
+                         field(other.answer.allHeaders(), "Cache-Status"));
   }
 
   void aPurgeWithoutMemcachedFails() {
@@ -228,7 +228,7 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     auto next = h.get("/a");
     CacheExchange::Lookup l = next->lookup();
     CPPUNIT_ASSERT_EQUAL(std::string("fleet; hit; ttl=60"),
-                         field(l.answer.headers, "Cache-Status"));
+                         field(l.answer.allHeaders(), "Cache-Status"));
     CPPUNIT_ASSERT(!next->owesRefresh());
   }
 };

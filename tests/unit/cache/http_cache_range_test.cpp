@@ -65,8 +65,8 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=5-9"}});
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 5-9/20"), field(l.answer.headers, "Content-Range"));
-    CPPUNIT_ASSERT_EQUAL(std::string("5"), field(l.answer.headers, "Content-Length"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 5-9/20"), field(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("5"), field(l.answer.allHeaders(), "Content-Length"));
     CPPUNIT_ASSERT_EQUAL(std::string("56789"), bodyOf(l.answer));
   }
 
@@ -75,12 +75,12 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     fillSmall(h);
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=-3"}});
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 17-19/20"), field(l.answer.headers, "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 17-19/20"), field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(std::string("hij"), bodyOf(l.answer));
     l = h.look("/r", {{"Range", "bytes=15-"}});
     CPPUNIT_ASSERT_EQUAL(std::string("fghij"), bodyOf(l.answer));
     l = h.look("/r", {{"Range", "bytes=-100"}});  // more than there is: all of it
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 0-19/20"), field(l.answer.headers, "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 0-19/20"), field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(body(), bodyOf(l.answer));
   }
 
@@ -90,8 +90,8 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=50-60"}});
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(416, l.answer.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes */20"), field(l.answer.headers, "Content-Range"));
-    CPPUNIT_ASSERT_EQUAL(std::string("0"), field(l.answer.headers, "Content-Length"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes */20"), field(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("0"), field(l.answer.allHeaders(), "Content-Length"));
     CPPUNIT_ASSERT(bodyOf(l.answer).empty());
   }
 
@@ -100,7 +100,7 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     fillSmall(h);
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=5-9"}, {"If-Range", "\"other\""}});
     CPPUNIT_ASSERT_EQUAL(200, l.answer.status);
-    CPPUNIT_ASSERT(!hasField(l.answer.headers, "Content-Range"));
+    CPPUNIT_ASSERT(!hasField(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(body(), bodyOf(l.answer));
     l = h.look("/r", {{"Range", "bytes=5-9"}, {"If-Range", "\"r1\""}});
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
@@ -113,8 +113,8 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=0-1,5-6"}});
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(200, l.answer.status);
-    CPPUNIT_ASSERT(!hasField(l.answer.headers, "Content-Range"));
-    CPPUNIT_ASSERT_EQUAL(std::string("20"), field(l.answer.headers, "Content-Length"));
+    CPPUNIT_ASSERT(!hasField(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("20"), field(l.answer.allHeaders(), "Content-Length"));
     CPPUNIT_ASSERT_EQUAL(body(), bodyOf(l.answer));
   }
 
@@ -159,7 +159,7 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
     CPPUNIT_ASSERT_EQUAL(std::string("bytes 600000-600099/1200000"),
-                         field(l.answer.headers, "Content-Range"));
+                         field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(data.substr(600000, 100), bodyOf(l.answer));
     CPPUNIT_ASSERT_EQUAL(uint64_t(2), h.store.ops - before);  // the entry and chunk 1
   }

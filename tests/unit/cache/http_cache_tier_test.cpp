@@ -58,7 +58,7 @@ class HttpCacheTierTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/a");
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(std::string("tiered"), bodyOf(l.answer));
-    CPPUNIT_ASSERT_EQUAL(std::string("30"), field(l.answer.headers, "Age"));
+    CPPUNIT_ASSERT_EQUAL(std::string("30"), field(l.answer.allHeaders(), "Age"));
     CPPUNIT_ASSERT_EQUAL(before, h.store.ops);
   }
 
@@ -123,7 +123,7 @@ class HttpCacheTierTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = ex->lookup();
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT(
-        contains(field(l.answer.headers, "Cache-Status"), "detail=stale-while-revalidate"));
+        contains(field(l.answer.allHeaders(), "Cache-Status"), "detail=stale-while-revalidate"));
     CPPUNIT_ASSERT(ex->owesRefresh());
   }
 
