@@ -13,13 +13,10 @@
 #include "module/member_table_glue.h"
 #include "module/request_context.h"
 #include "module/tables.h"
+#include "module/tls_connection.h"
 #include "shared/cache/exchange.h"
 #include "shared/cache/http_cache.h"
 #include "shared/cache/store.h"
-
-extern "C" {
-#include "http_ssl.h"
-}
 
 APLOG_USE_MODULE(fleet);
 
@@ -55,28 +52,9 @@ uint64_t randomWord() {
   return v;
 }
 
-bool isHttps(request_rec* r) {
-  return ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
-}
-
 const char* hostOf(request_rec* r) {
   const char* host = r->hostname != nullptr ? r->hostname : r->server->server_hostname;
   return host != nullptr ? host : "";
-}
-
-cache::CacheSettings settingsOf(const DirConfig& d) {
-  cache::CacheSettings s;
-  s.limits.defaultStaleWhileRevalidate = d.cacheSwr.value_or(0);
-  s.limits.defaultStaleIfError = d.cacheSie.value_or(0);
-  if (d.cacheStatuses) s.limits.statuses = *d.cacheStatuses;
-  if (d.cacheTargetedField) s.limits.targetedField = *d.cacheTargetedField;
-  s.limits.cdnCacheControl = d.cacheCdnControl.value_or(true);
-  s.maxObjectBytes = d.cacheMaxObject.value_or(s.maxObjectBytes);
-  s.lockWaitMicros = d.cacheLockWait.value_or(s.lockWaitMicros);
-  s.purge = d.cachePurge.value_or(false);
-  s.softPurge = d.cacheSoftPurge.value_or(false);
-  s.hitForMissSeconds = d.cacheHitForMiss.value_or(s.hitForMissSeconds);
-  return s;
 }
 
 std::unique_ptr<CacheExchange> beginExchange(request_rec* r, const DirConfig& d) {
@@ -88,7 +66,7 @@ std::unique_ptr<CacheExchange> beginExchange(request_rec* r, const DirConfig& d)
   req.port = ap_get_server_port(r);
   req.target = r->unparsed_uri != nullptr ? r->unparsed_uri : "/";
   req.headers = headerList(r->headers_in);
-  return g_child->engine->begin(std::move(req), settingsOf(d));
+  return g_child->engine->begin(std::move(req), d.cacheSettings());
 }
 
 // A response the cache made (a stored one, a 304 from it, a PURGE's result) becomes r's.

@@ -251,6 +251,21 @@ lb::HealthConfig DirConfig::health() const {
   return h;
 }
 
+cache::CacheSettings DirConfig::cacheSettings() const {
+  cache::CacheSettings s;
+  s.limits.defaultStaleWhileRevalidate = cacheSwr.value_or(0);
+  s.limits.defaultStaleIfError = cacheSie.value_or(0);
+  if (cacheStatuses) s.limits.statuses = *cacheStatuses;
+  if (cacheTargetedField) s.limits.targetedField = *cacheTargetedField;
+  s.limits.cdnCacheControl = cacheCdnControl.value_or(true);
+  s.maxObjectBytes = cacheMaxObject.value_or(s.maxObjectBytes);
+  s.lockWaitMicros = cacheLockWait.value_or(s.lockWaitMicros);
+  s.purge = cachePurge.value_or(false);
+  s.softPurge = cacheSoftPurge.value_or(false);
+  s.hitForMissSeconds = cacheHitForMiss.value_or(s.hitForMissSeconds);
+  return s;
+}
+
 // DirConfig holds only trivially destructible values, so it lives in pool memory with nothing to
 // clean up: httpd merges section configs on every request, and a C++ new plus a pool cleanup per
 // merge was measurable.

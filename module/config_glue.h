@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "module/httpd_includes.h"
+#include "shared/cache/http_cache.h"
 #include "shared/cache/policy.h"
 #include "shared/lb/member_health.h"
 #include "shared/offload/forward_plan.h"
@@ -58,6 +59,7 @@ struct DirConfig {
   // The trace costs a few thousand instructions per request, so it is built only when asked for.
   bool decisionTraceOn() const { return decisionNote.value_or(false) || decisionHeaderOn(); }
   lb::HealthConfig health() const;
+  cache::CacheSettings cacheSettings() const;
 };
 
 void* createDirConfig(apr_pool_t* p, char* dir);

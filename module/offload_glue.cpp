@@ -10,15 +10,12 @@
 #include "module/proxy_api.h"
 #include "module/request_context.h"
 #include "module/tables.h"
+#include "module/tls_connection.h"
 #include "shared/common/parse.h"
 #include "shared/offload/forward_plan.h"
 #include "shared/offload/forwarded.h"
 #include "shared/offload/https_policy.h"
 #include "shared/offload/tls_facts.h"
-
-extern "C" {
-#include "http_ssl.h"
-}
 
 APLOG_USE_MODULE(fleet);
 
@@ -42,11 +39,6 @@ const offload::HeaderNames& defaultNames() {
   static const offload::HeaderNames kDefaults = offload::HeaderNames::defaults();
   return kDefaults;
 }
-
-// mod_ssl keeps TLS state on the connection HTTP/2 streams ride on.
-conn_rec* tlsConnection(conn_rec* c) { return c->master != nullptr ? c->master : c; }
-
-bool isHttps(request_rec* r) { return ap_ssl_conn_is_ssl(tlsConnection(r->connection)) != 0; }
 
 // A request mod_proxy will hand to a member: ProxyPass and RewriteRule [P] set proxyreq before
 // fixups; SetHandler "proxy:fcgi://..." (the PHP-FPM way) only names the handler.

@@ -6,6 +6,7 @@
 #include "module/guard.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
+#include "module/tls_connection.h"
 #include "module/cache_glue.h"
 #include "module/health_glue.h"
 #include "shared/common/clock.h"
@@ -218,7 +219,7 @@ std::string tokenCookie(request_rec* r) {
   std::string cookie = status::tokenCookie(header != nullptr ? header : "");
   if (cookie.empty()) {
     cookie = randomHex(16);
-    bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+    bool https = isHttps(r);
     apr_table_addn(r->headers_out, "Set-Cookie",
                    apr_psprintf(r->pool, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", status::kTokenCookie,
                                 cookie.c_str(), https ? "; Secure" : ""));
@@ -244,7 +245,7 @@ std::string queryValue(request_rec* r, const char* key) {
 
 // The page's own origin as a browser would send it in Origin.
 std::string ownOrigin(request_rec* r) {
-  bool https = ap_ssl_conn_is_ssl(r->connection->master ? r->connection->master : r->connection) != 0;
+  bool https = isHttps(r);
   const char* host = apr_table_get(r->headers_in, "Host");
   return std::string(https ? "https://" : "http://") + (host ? host : "");
 }
