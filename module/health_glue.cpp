@@ -2,16 +2,9 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -23,13 +16,16 @@
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
 #include "shared/common/random.h"
+#include "shared/health/blocking_resolver.h"
 #include "shared/health/check_config.h"
-#include "shared/health/checker.h"
-#include "shared/health/lease.h"
+#include "shared/health/checker_port.h"
+#include "shared/health/member_state.h"
+#include "shared/health/member_update.h"
+#include "shared/health/orchestrator.h"
 #include "shared/health/plan.h"
 #include "shared/health/record.h"
-#include "shared/health/threshold.h"
-#include "shared/lb/member_health.h"
+#include "shared/health/resolve_cache.h"
+#include "shared/lb/member_table.h"
 
 APLOG_USE_MODULE(fleet);
 
@@ -37,17 +33,6 @@ namespace fleet::glue {
 namespace {
 
 constexpr const char* kBodyNote = "fleet-hc-body";
-// The lease is stale (its holder is gone or hung) after this long without a heartbeat.
-constexpr int64_t kLeaseStaleMicros = 800000;
-// How often a child that does not hold the lease looks whether it is free.
-constexpr auto kStandbyPoll = std::chrono::milliseconds(100);
-// How often the holder re-reads balancers (members added in balancer-manager, edited hc fields).
-constexpr int64_t kRefreshMicros = 1000000;
-// How long a resolved member address is used before resolving again (failures: retried sooner).
-constexpr int64_t kResolveTtlMicros = 30000000;
-constexpr int64_t kResolveRetryMicros = 5000000;
-// Checks due within this long of each other start together (fewer wake-ups; see Checker).
-constexpr int64_t kBatchMicros = 10000;
 
 // ProxyHCExpr name {expression}.
 struct HcExpr {
@@ -286,7 +271,7 @@ int hcExprLookup(ap_expr_lookup_parms* parms) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The checker thread.
+// The checker thread: the core's Orchestrator over httpd's balancers and workers.
 
 struct Member {
   proxy_balancer* balancer;
@@ -296,86 +281,63 @@ struct Member {
   health::ProbeSpec spec;
 };
 
-struct Resolved {
-  health::ProbeTarget target;
-  std::string error;
-  int64_t at = 0;
+// A worker's shared hc fields for the core's state rule. The flags change atomically: request
+// threads flip other status bits meanwhile.
+class WorkerState : public health::MemberState {
+ public:
+  WorkerState(proxy_worker_shared* ws, lb::MemberSlot* slot) : ws_(ws), slot_(slot) {}
+  bool hcFailed() const override { return (ws_->status & PROXY_WORKER_HC_FAIL) != 0; }
+  bool inError() const override { return (ws_->status & PROXY_WORKER_IN_ERROR) != 0; }
+  int passCount() const override { return ws_->pcount; }
+  int failCount() const override { return ws_->fcount; }
+  void setCounts(int pcount, int fcount) override {
+    ws_->pcount = pcount;
+    ws_->fcount = fcount;
+  }
+  int passesNeeded() const override { return ws_->passes; }
+  int failsNeeded() const override { return ws_->fails; }
+  void setHcFailed() override {
+    __atomic_fetch_or(&ws_->status, PROXY_WORKER_HC_FAIL, __ATOMIC_RELAXED);
+  }
+  void clearHcFailedAndInError() override {
+    clear(PROXY_WORKER_HC_FAIL | PROXY_WORKER_IN_ERROR);
+  }
+  void clearInError() override { clear(PROXY_WORKER_IN_ERROR); }
+  lb::MemberSlot* slot() override { return slot_; }
+
+ private:
+  void clear(unsigned int bits) { __atomic_fetch_and(&ws_->status, ~bits, __ATOMIC_RELAXED); }
+  proxy_worker_shared* ws_;
+  lb::MemberSlot* slot_;
 };
 
-class CheckerThread {
+class CheckerThread : public health::CheckerPort {
  public:
   CheckerThread(server_rec* s, health::CheckerControl* control, uint32_t generation)
-      : s_(s), control_(control), rng_(static_cast<uint64_t>(getpid()) * 2654435761u) {
-    me_.pid = static_cast<uint32_t>(getpid());
-    me_.generation = generation;
+      : s_(s),
+        rng_(static_cast<uint64_t>(getpid()) * 2654435761u),
+        orchestrator_(*control, health::LeaseOwner{static_cast<uint32_t>(getpid()), generation},
+                      *this, clock_, rng_,
+                      [this](int64_t us) { thread_.sleepFor(std::chrono::microseconds(us)); },
+                      [this] { return thread_.stopping(); }) {
     apr_allocator_create(&allocator_);
     apr_pool_create_ex(&pool_, nullptr, nullptr, allocator_);
     apr_allocator_owner_set(allocator_, pool_);
   }
-  ~CheckerThread() { apr_pool_destroy(pool_); }
+  ~CheckerThread() override { apr_pool_destroy(pool_); }
 
-  void start() { thread_.start([this] { run(); }); }
+  void start() {
+    thread_.start([this] {
+      guarded<int>(s_, "health checker thread", 0, [this] {
+        orchestrator_.run();
+        return 0;
+      });
+    });
+  }
   void stop() { thread_.stop(); }
 
- private:
-  bool sleepFor(std::chrono::microseconds d) { return thread_.sleepFor(d); }
-  bool stopping() { return thread_.stopping(); }
-
-  void run() {
-    guarded<int>(s_, "health checker thread", 0, [this] {
-      loop();
-      return 0;
-    });
-    health::Lease::release(control_->lease, me_);
-  }
-
-  void loop() {
-    bool held = false;
-    int64_t lastRefresh = 0;
-    while (!stopping()) {
-      int mpmState = AP_MPMQ_RUNNING;
-      ap_mpm_query(AP_MPMQ_MPM_STATE, &mpmState);
-      if (mpmState == AP_MPMQ_STOPPING) {
-        return;  // this child is on its way out (graceful restart or stop): let another check
-      }
-      int64_t now = clock_.nowMicros();
-      if (!health::Lease::tryHold(control_->lease, me_, now, kLeaseStaleMicros)) {
-        if (held) {
-          held = false;
-          checker_ = std::make_unique<health::Checker>(kBatchMicros);
-        }
-        sleepFor(kStandbyPoll);
-        continue;
-      }
-      if (!held) {
-        held = true;
-        control_->takeovers.fetch_add(1, std::memory_order_relaxed);
-        control_->heldSinceWall.store(apr_time_now(), std::memory_order_relaxed);
-        FLEET_LOG_S(APLOG_INFO, 0, s_, 00013, "health checks run in this child (pid %u)", me_.pid);
-        lastRefresh = 0;
-      }
-      if (lastRefresh == 0 || now - lastRefresh >= kRefreshMicros) {
-        refresh(now);
-        lastRefresh = now;
-      }
-      if (checker_->running() == 0) {
-        int64_t idle = std::min<int64_t>(checker_->untilNextDue(now), 100000);
-        if (idle > 0) {
-          sleepFor(std::chrono::microseconds(idle));
-          if (!health::Lease::tryHold(control_->lease, me_, clock_.nowMicros(), kLeaseStaleMicros)) {
-            continue;
-          }
-        }
-      }
-      size_t started = checker_->tick(clock_, 100, rng_, [this](uint64_t key, health::ProbeResult& r) {
-        return onResult(key, r);
-      });
-      control_->probes.fetch_add(started, std::memory_order_relaxed);
-    }
-  }
-
   // Re-reads every balancer of every virtual host: which members are checked, and how.
-  void refresh(int64_t now) {
+  std::vector<health::CheckTarget> members(int64_t now) override {
     const ProxyApi& api = proxyApi();
     std::vector<health::CheckTarget> targets;
     members_.clear();
@@ -398,16 +360,59 @@ class CheckerThread {
           if (worker->s == nullptr || (worker->s->status & PROXY_WORKER_STOPPED)) continue;
           health::ProbeSpec spec = fromHcMethod(worker->s->method);
           if (spec.method == health::ProbeMethod::kNone) continue;
-          targets.push_back(target(b, worker, v, spec, now));
+          health::CheckTarget t;
+          if (target(b, worker, v, spec, now, &t)) targets.push_back(std::move(t));
         }
       }
     }
-    checker_->setMembers(targets, now, rng_);
-    control_->members.store(static_cast<uint32_t>(targets.size()), std::memory_order_relaxed);
+    return targets;
   }
 
-  health::CheckTarget target(proxy_balancer* b, proxy_worker* w, server_rec* v,
-                             health::ProbeSpec spec, int64_t now) {
+  // One finished check: the hcexpr's verdict on the answer (when set), then the core's rule.
+  bool onResult(uint64_t key, health::ProbeResult& res) override {
+    auto it = members_.find(key);
+    if (it == members_.end()) return false;
+    const Member& m = it->second;
+    proxy_worker_shared* ws = m.worker->s;
+    char exprName[sizeof(ws->hcexpr)];
+    apr_cpystrn(exprName, ws->hcexpr, sizeof(exprName));
+    if (exprName[0] != '\0' && m.spec.method != health::ProbeMethod::kTcp && res.status > 0) {
+      std::string why;
+      res.passed = evalExpr(m, exprName, res, &why);
+      res.reason = res.passed ? "ok" : why;
+    }
+    WorkerState state(ws, m.slot);
+    apr_time_t wallNow = apr_time_now();
+    health::MemberUpdate u = health::applyCheckResult(state, res, clock_.nowMicros(), wallNow);
+    ws->updated = wallNow;
+    if (u.transition == health::Transition::kFailed) {
+      FLEET_LOG_S(APLOG_WARNING, 0, m.server, 00014,
+                  "member %s of %s failed its health check %u time(s) in a row: %s; marked "
+                  "HC-fail", ws->name_ex, m.balancer->s->name, u.threshold.fails, res.reason.c_str());
+    } else if (u.transition == health::Transition::kRecovered) {
+      FLEET_LOG_S(APLOG_NOTICE, 0, m.server, 00015,
+                  "member %s of %s passed its health check %u time(s) in a row; HC-fail cleared",
+                  ws->name_ex, m.balancer->s->name, u.threshold.passes);
+    }
+    return u.changing;
+  }
+
+  void tookOver() override {
+    FLEET_LOG_S(APLOG_INFO, 0, s_, 00013, "health checks run in this child (pid %u)",
+                static_cast<unsigned>(getpid()));
+  }
+  bool childStopping() override {
+    int mpmState = AP_MPMQ_RUNNING;
+    ap_mpm_query(AP_MPMQ_MPM_STATE, &mpmState);
+    return mpmState == AP_MPMQ_STOPPING;
+  }
+  int64_t wallNowMicros() override { return apr_time_now(); }
+
+ private:
+  // How one member is checked; false while its address is not known yet (it is checked from the
+  // refresh after the resolver's answer on).
+  bool target(proxy_balancer* b, proxy_worker* w, server_rec* v, health::ProbeSpec spec,
+              int64_t now, health::CheckTarget* t) {
     static const health::CheckConfig kDefaults;
     const health::CheckConfig* cfg = &kDefaults;
     if (g_memberChecks != nullptr) {
@@ -425,23 +430,17 @@ class CheckerThread {
     endpoint.hcuri = w->s->hcuri;
     endpoint.intervalMicros = w->s->interval;
     endpoint.expression = w->s->hcexpr[0] != '\0';
-    health::CheckTarget t = health::planCheck(key, endpoint, spec, *cfg);
-    std::string hostPort = endpoint.host + ":" + std::to_string(endpoint.port);
-    Resolved& r = resolved_[hostPort];
-    if (r.at == 0 || now - r.at >= (r.error.empty() ? kResolveTtlMicros : kResolveRetryMicros)) {
-      r.error.clear();
-      r.at = now;
-      std::string why;
-      if (!health::resolveTarget(endpoint.host, endpoint.port, &r.target, &why)) {
-        r.error = why;
-        FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
-                    w->s->name_ex, b->s->name, why.c_str());
-      }
-    }
-    t.unresolved = r.error;
-    t.probe.addr = r.target.addr;
-    t.probe.addrLen = r.target.addrLen;
-    return t;
+    health::Resolution addr = addresses_.lookup(endpoint.host, endpoint.port, now,
+                                                [&](const std::string& why) {
+      FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
+                  w->s->name_ex, b->s->name, why.c_str());
+    });
+    if (addr.kind == health::ResolveKind::kPending) return false;
+    *t = health::planCheck(key, endpoint, spec, *cfg);
+    t->unresolved = addr.error;
+    t->probe.addr = addr.addr;
+    t->probe.addrLen = addr.addrLen;
+    return true;
   }
 
   // The verdict of an hcexpr on a response, like mod_proxy_hcheck: the expression alone decides.
@@ -500,66 +499,15 @@ class CheckerThread {
     return err == nullptr && ok > 0;
   }
 
-  // One finished check: rise/fall on the worker's shared fields, the HC-fail flag, the record.
-  bool onResult(uint64_t key, health::ProbeResult& res) {
-    auto it = members_.find(key);
-    if (it == members_.end()) return false;
-    const Member& m = it->second;
-    proxy_worker_shared* ws = m.worker->s;
-    char exprName[sizeof(ws->hcexpr)];
-    apr_cpystrn(exprName, ws->hcexpr, sizeof(exprName));
-    if (exprName[0] != '\0' && m.spec.method != health::ProbeMethod::kTcp && res.status > 0) {
-      std::string why;
-      res.passed = evalExpr(m, exprName, res, &why);
-      res.reason = res.passed ? "ok" : why;
-    }
-    health::Threshold th;
-    th.passes = ws->passes > 0 ? static_cast<uint32_t>(ws->passes) : 1;
-    th.fails = ws->fails > 0 ? static_cast<uint32_t>(ws->fails) : 1;
-    bool failing = (ws->status & PROXY_WORKER_HC_FAIL) != 0;
-    uint32_t pcount = ws->pcount > 0 ? static_cast<uint32_t>(ws->pcount) : 0;
-    uint32_t fcount = ws->fcount > 0 ? static_cast<uint32_t>(ws->fcount) : 0;
-    health::Transition t = th.record(res.passed, &failing, &pcount, &fcount);
-    ws->pcount = static_cast<int>(pcount);
-    ws->fcount = static_cast<int>(fcount);
-    if (t == health::Transition::kFailed) {
-      __atomic_fetch_or(&ws->status, PROXY_WORKER_HC_FAIL, __ATOMIC_RELAXED);
-      FLEET_LOG_S(APLOG_WARNING, 0, m.server, 00014,
-                  "member %s of %s failed its health check %u time(s) in a row: %s; marked "
-                  "HC-fail", ws->name_ex, m.balancer->s->name, th.fails, res.reason.c_str());
-    } else if (t == health::Transition::kRecovered) {
-      __atomic_fetch_and(&ws->status, ~static_cast<unsigned int>(PROXY_WORKER_HC_FAIL | PROXY_WORKER_IN_ERROR),
-                         __ATOMIC_RELAXED);
-      FLEET_LOG_S(APLOG_NOTICE, 0, m.server, 00015,
-                  "member %s of %s passed its health check %u time(s) in a row; HC-fail cleared",
-                  ws->name_ex, m.balancer->s->name, th.passes);
-    } else if (res.passed && !failing && (ws->status & PROXY_WORKER_IN_ERROR)) {
-      // A member in error from a failed request answers checks again: usable at once rather
-      // than after its retry= time, as mod_proxy_hcheck does since 2.4.55.
-      __atomic_fetch_and(&ws->status, ~static_cast<unsigned int>(PROXY_WORKER_IN_ERROR), __ATOMIC_RELAXED);
-    }
-    ws->updated = apr_time_now();
-    if (m.slot != nullptr && t != health::Transition::kNone) {
-      // Slow start counts from the recovery itself, whether or not requests saw the member down.
-      lb::trackUsable(*m.slot, t == health::Transition::kRecovered, clock_.nowMicros());
-    }
-    if (m.slot != nullptr) {
-      health::recordCheck(m.slot->health, res, failing, t != health::Transition::kNone,
-                          apr_time_now());
-    }
-    return pcount > 0 || fcount > 0;
-  }
-
   server_rec* s_;
-  health::CheckerControl* control_;
-  health::LeaseOwner me_;
   common::SteadyClock clock_;
   common::FastRandom rng_;
+  health::BlockingResolver resolver_;
+  health::ResolveCache addresses_{resolver_};
   apr_allocator_t* allocator_ = nullptr;
   apr_pool_t* pool_ = nullptr;  // the thread's own (own allocator: pools are not thread-safe)
-  std::unique_ptr<health::Checker> checker_ = std::make_unique<health::Checker>(kBatchMicros);
   std::unordered_map<uint64_t, Member> members_;
-  std::map<std::string, Resolved> resolved_;
+  health::Orchestrator orchestrator_;
   BackgroundThread thread_;
 };
 
