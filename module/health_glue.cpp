@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "shared/common/random.h"
 #include "shared/health/blocking_resolver.h"
 #include "shared/health/check_config.h"
+#include "shared/health/hc_definitions.h"
 #include "shared/health/checker_port.h"
 #include "shared/health/member_state.h"
 #include "shared/health/member_update.h"
@@ -34,25 +36,8 @@ namespace {
 
 constexpr const char* kBodyNote = "fleet-hc-body";
 
-// ProxyHCExpr name {expression}.
-struct HcExpr {
-  const char* text;
-  ap_expr_info_t* expr;
-};
-
-// ProxyHCTemplate name key=value...: the pairs, replayed onto a member that says hctemplate=name.
-struct HcTemplate {
-  apr_array_header_t* pairs;  // of const char* (key, value, key, value...)
-};
-
-// Per virtual host, like mod_proxy_hcheck's (whose definitions are per server too); a member
-// also sees the main server's definitions.
-struct ServerConfig {
-  apr_hash_t* exprs;      // name -> HcExpr*
-  apr_hash_t* templates;  // lower-case name -> HcTemplate*
-};
-
-ServerConfig* g_mainConfig = nullptr;
+// The main server's definitions, which each virtual host's see too; cleared with pconf.
+health::HcDefinitions* g_mainDefinitions = nullptr;
 
 // mod_fleet's own hc settings (timeout, jitter...) of each configured member, by worker. Written
 // while the configuration is read (one thread), read-only afterwards; cleared with pconf.
@@ -61,40 +46,18 @@ std::unordered_map<const proxy_worker*, health::CheckConfig>* g_memberChecks = n
 apr_status_t forgetMemberChecks(void*) {
   delete g_memberChecks;
   g_memberChecks = nullptr;
-  g_mainConfig = nullptr;
+  g_mainDefinitions = nullptr;
   return APR_SUCCESS;
 }
 
-ServerConfig* serverConfig(server_rec* s) {
-  return static_cast<ServerConfig*>(ap_get_module_config(s->module_config, &fleet_module));
+apr_status_t destroyDefinitions(void* d) {
+  static_cast<health::HcDefinitions*>(d)->~HcDefinitions();
+  return APR_SUCCESS;
 }
 
-template <typename T>
-T* lookup(server_rec* s, apr_hash_t* ServerConfig::*table, const char* name) {
-  for (ServerConfig* c : {serverConfig(s), g_mainConfig}) {
-    if (c != nullptr) {
-      if (void* v = apr_hash_get(c->*table, name, APR_HASH_KEY_STRING)) {
-        return static_cast<T*>(v);
-      }
-    }
-  }
-  return nullptr;
-}
-
-HcExpr* findExpr(server_rec* s, const char* name) { return lookup<HcExpr>(s, &ServerConfig::exprs, name); }
-
-std::string exprNames(server_rec* s) {
-  std::string names;
-  for (ServerConfig* c : {serverConfig(s), g_mainConfig}) {
-    if (c == nullptr) continue;
-    for (apr_hash_index_t* i = apr_hash_first(nullptr, c->exprs); i; i = apr_hash_next(i)) {
-      const void* k = nullptr;
-      apr_hash_this(i, &k, nullptr, nullptr);
-      names += (names.empty() ? "" : ", ") + std::string(static_cast<const char*>(k));
-    }
-    if (c == g_mainConfig) break;
-  }
-  return names.empty() ? "none defined" : names;
+// ProxyHCExpr and ProxyHCTemplate are per virtual host, like mod_proxy_hcheck's.
+health::HcDefinitions* definitions(server_rec* s) {
+  return static_cast<health::HcDefinitions*>(ap_get_module_config(s->module_config, &fleet_module));
 }
 
 hcmethod_t toHcMethod(const health::ProbeSpec& spec) {
@@ -125,36 +88,6 @@ health::ProbeSpec fromHcMethod(hcmethod_t m) {
   return spec;
 }
 
-// Applies one hc parameter to a member's settings: hctemplate replays the template's pairs,
-// hcexpr must name a known expression, everything else is the core's to validate.
-std::string applyParam(server_rec* s, health::CheckConfig* c, const std::string& key,
-                       const std::string& val, int depth) {
-  std::string k = common::toLower(key);
-  if (k == "hctemplate") {
-    auto* t = lookup<HcTemplate>(s, &ServerConfig::templates, common::toLower(val).c_str());
-    if (t == nullptr) {
-      return "hctemplate='" + val + "' is not a ProxyHCTemplate defined before this line";
-    }
-    if (depth > 8) {
-      return "hctemplate='" + val + "' nests templates too deeply";
-    }
-    const auto** kv = reinterpret_cast<const char**>(t->pairs->elts);
-    for (int i = 0; i + 1 < t->pairs->nelts; i += 2) {
-      std::string err = applyParam(s, c, kv[i], kv[i + 1], depth + 1);
-      if (!err.empty()) return err;
-    }
-    return "";
-  }
-  if (k == "hcexpr" && findExpr(s, val.c_str()) == nullptr) {
-    return "hcexpr='" + val + "' is not a ProxyHCExpr defined before this line; defined: " +
-           exprNames(s);
-  }
-  if (!health::isCheckParam(k)) {
-    return "unknown BalancerMember parameter '" + key + "'";
-  }
-  return health::applyCheckParam(c, k, val);
-}
-
 // mod_proxy hands every BalancerMember key it does not know to this optional function.
 const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, const char* key,
                              const char* val, void* tmpl) {
@@ -179,7 +112,7 @@ const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, cons
       apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
     }
     health::CheckConfig& c = (*g_memberChecks)[w];
-    std::string err = applyParam(s, &c, key, val, 0);
+    std::string err = definitions(s)->applyParam(&c, key, val);
     if (!err.empty()) {
       return apr_pstrdup(p, err.c_str());
     }
@@ -197,23 +130,13 @@ const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, cons
 // balancer-manager: the table of expressions above the members.
 void hcShowExprs(request_rec* r) {
   guarded<int>(r->server, "hc_show_exprs", 0, [&] {
-    std::vector<std::pair<const char*, const HcExpr*>> all;
-    for (ServerConfig* c : {serverConfig(r->server), g_mainConfig}) {
-      if (c == nullptr) continue;
-      for (apr_hash_index_t* i = apr_hash_first(r->pool, c->exprs); i; i = apr_hash_next(i)) {
-        const void* k = nullptr;
-        void* v = nullptr;
-        apr_hash_this(i, &k, nullptr, &v);
-        all.emplace_back(static_cast<const char*>(k), static_cast<const HcExpr*>(v));
-      }
-      if (c == g_mainConfig) break;
-    }
+    auto all = definitions(r->server)->expressions();
     if (all.empty()) return 0;
     ap_rputs("\n\n<table><tr><th colspan='2'>Health check cond. expressions:</th></tr>\n"
              "<tr><th>Expr name</th><th>Expression</th></tr>\n", r);
     for (const auto& [name, e] : all) {
-      ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n", ap_escape_html(r->pool, name),
-                 ap_escape_html(r->pool, e->text));
+      ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n", ap_escape_html(r->pool, name.c_str()),
+                 ap_escape_html(r->pool, e->text.c_str()));
     }
     ap_rputs("</table><hr/>\n", r);
     return 0;
@@ -223,17 +146,10 @@ void hcShowExprs(request_rec* r) {
 // balancer-manager: the <option>s of the member form's expression select.
 void hcSelectExprs(request_rec* r, const char* current) {
   guarded<int>(r->server, "hc_select_exprs", 0, [&] {
-    for (ServerConfig* c : {serverConfig(r->server), g_mainConfig}) {
-      if (c == nullptr) continue;
-      for (apr_hash_index_t* i = apr_hash_first(r->pool, c->exprs); i; i = apr_hash_next(i)) {
-        const void* k = nullptr;
-        apr_hash_this(i, &k, nullptr, nullptr);
-        const char* name = static_cast<const char*>(k);
-        ap_rprintf(r, "<option value='%s' %s >%s</option>\n", ap_escape_html(r->pool, name),
-                   (current != nullptr && std::strcmp(name, current) == 0) ? "selected" : "",
-                   ap_escape_html(r->pool, name));
-      }
-      if (c == g_mainConfig) break;
+    for (const auto& [name, e] : definitions(r->server)->expressions()) {
+      const char* html = ap_escape_html(r->pool, name.c_str());
+      ap_rprintf(r, "<option value='%s' %s >%s</option>\n", html,
+                 (current != nullptr && name == current) ? "selected" : "", html);
     }
     return 0;
   });
@@ -241,7 +157,7 @@ void hcSelectExprs(request_rec* r, const char* current) {
 
 int hcValidExpr(request_rec* r, const char* name) {
   return guarded<int>(r->server, "hc_valid_expr", 0,
-                      [&] { return name != nullptr && findExpr(r->server, name) != nullptr; });
+                      [&] { return name != nullptr && definitions(r->server)->findExpression(name) != nullptr; });
 }
 
 // %{HC_BODY} and hc('body') in ProxyHCExpr: the checked member's response body.
@@ -445,7 +361,7 @@ class CheckerThread : public health::CheckerPort {
 
   // The verdict of an hcexpr on a response, like mod_proxy_hcheck: the expression alone decides.
   bool evalExpr(const Member& m, const char* name, const health::ProbeResult& res, std::string* why) {
-    HcExpr* e = findExpr(m.server, name);
+    const health::HcDefinitions::Expression* e = definitions(m.server)->findExpression(name);
     if (e == nullptr) {
       *why = std::string("hcexpr ") + name + " is not defined";
       return false;
@@ -487,7 +403,7 @@ class CheckerThread : public health::CheckerPort {
     }
     apr_table_setn(r->notes, kBodyNote, apr_pstrmemdup(p, res.body.data(), res.body.size()));
     const char* err = nullptr;
-    int ok = ap_expr_exec(r, e->expr, &err);
+    int ok = ap_expr_exec(r, static_cast<const ap_expr_info_t*>(e->compiled), &err);
     if (err != nullptr) {
       *why = std::string("hcexpr ") + name + ": " + err;
       FLEET_LOG_S(APLOG_INFO, 0, m.server, 00018, "health check expression %s for %s: %s", name,
@@ -528,14 +444,16 @@ health::ProbeSpec healthProbeSpec(int hcmethod) {
 }
 
 void* createServerConfig(apr_pool_t* p, server_rec* s) {
-  auto* c = static_cast<ServerConfig*>(apr_pcalloc(p, sizeof(ServerConfig)));
-  c->exprs = apr_hash_make(p);
-  c->templates = apr_hash_make(p);
+  // In pool memory, destroyed by a pconf cleanup; constructing it allocates nothing, so nothing
+  // can throw here.
+  auto* d = new (apr_palloc(p, sizeof(health::HcDefinitions)))
+      health::HcDefinitions(s->is_virtual ? g_mainDefinitions : nullptr);
+  apr_pool_cleanup_register(p, d, destroyDefinitions, apr_pool_cleanup_null);
   if (!s->is_virtual) {
-    g_mainConfig = c;
+    g_mainDefinitions = d;
     apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
   }
-  return c;
+  return d;
 }
 
 const char* setHcExpr(cmd_parms* cmd, void*, const char* args) {
@@ -557,10 +475,7 @@ const char* setHcExpr(cmd_parms* cmd, void*, const char* args) {
     if (*ap_getword_conf(cmd->temp_pool, &args) != '\0') {
       return apr_psprintf(cmd->pool, "ProxyHCExpr %s: extra words after the expression (quote it or use {...})", name);
     }
-    auto* e = static_cast<HcExpr*>(apr_palloc(cmd->pool, sizeof(HcExpr)));
-    e->text = text;
-    e->expr = expr;
-    apr_hash_set(serverConfig(cmd->server)->exprs, name, APR_HASH_KEY_STRING, e);
+    definitions(cmd->server)->addExpression(name, text, expr);
     return nullptr;
   });
 }
@@ -571,26 +486,16 @@ const char* setHcTemplate(cmd_parms* cmd, void*, const char* args) {
     if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) return err;
     const char* name = ap_getword_conf(cmd->pool, &args);
     if (*name == '\0') return "ProxyHCTemplate needs a name and key=value pairs, e.g. ProxyHCTemplate web hcmethod=GET hcuri=/health";
-    auto* t = static_cast<HcTemplate*>(apr_palloc(cmd->pool, sizeof(HcTemplate)));
-    t->pairs = apr_array_make(cmd->pool, 8, sizeof(const char*));
-    health::CheckConfig scratch;  // validates each pair as a member would apply it
+    std::vector<std::string> words;
     while (*args != '\0') {
-      char* word = ap_getword_conf(cmd->pool, &args);
+      const char* word = ap_getword_conf(cmd->temp_pool, &args);
       if (*word == '\0') break;
-      char* eq = std::strchr(word, '=');
-      if (eq == nullptr) {
-        return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: '%s' is not key=value", name, word);
-      }
-      *eq = '\0';
-      std::string err = applyParam(cmd->server, &scratch, word, eq + 1, 0);
-      if (!err.empty()) {
-        return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: %s", name, err.c_str());
-      }
-      *static_cast<const char**>(apr_array_push(t->pairs)) = word;
-      *static_cast<const char**>(apr_array_push(t->pairs)) = eq + 1;
+      words.emplace_back(word);
     }
-    apr_hash_set(serverConfig(cmd->server)->templates,
-                 apr_pstrdup(cmd->pool, common::toLower(name).c_str()), APR_HASH_KEY_STRING, t);
+    std::string err = definitions(cmd->server)->addTemplate(name, words);
+    if (!err.empty()) {
+      return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: %s", name, err.c_str());
+    }
     return nullptr;
   });
 }
