@@ -156,8 +156,9 @@ void hcSelectExprs(request_rec* r, const char* current) {
 }
 
 int hcValidExpr(request_rec* r, const char* name) {
-  return guarded<int>(r->server, "hc_valid_expr", 0,
-                      [&] { return name != nullptr && definitions(r->server)->findExpression(name) != nullptr; });
+  return guarded<int>(r->server, "hc_valid_expr", 0, [&] {
+    return name != nullptr && definitions(r->server)->findExpression(name) != nullptr;
+  });
 }
 
 // %{HC_BODY} and hc('body') in ProxyHCExpr: the checked member's response body.
@@ -304,7 +305,8 @@ class CheckerThread : public health::CheckerPort {
     if (u.transition == health::Transition::kFailed) {
       FLEET_LOG_S(APLOG_WARNING, 0, m.server, 00014,
                   "member %s of %s failed its health check %u time(s) in a row: %s; marked "
-                  "HC-fail", ws->name_ex, m.balancer->s->name, u.threshold.fails, res.reason.c_str());
+                  "HC-fail",
+                  ws->name_ex, m.balancer->s->name, u.threshold.fails, res.reason.c_str());
     } else if (u.transition == health::Transition::kRecovered) {
       FLEET_LOG_S(APLOG_NOTICE, 0, m.server, 00015,
                   "member %s of %s passed its health check %u time(s) in a row; HC-fail cleared",

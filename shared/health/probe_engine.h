@@ -51,8 +51,8 @@ struct ProbeResult {
   int certDaysLeft = -1;  // TLS: whole days until the member's certificate expires (-1: unknown)
 };
 
-// "127.0.0.1", "::1" or a host name resolved now (the glue resolves members at startup); false
-// and a reason when it cannot.
+// "127.0.0.1", "::1" or a host name resolved now, blocking (BlockingResolver's way); false and a
+// reason when it cannot.
 bool resolveTarget(const std::string& host, int port, ProbeTarget* target, std::string* why);
 
 class ProbeEngine {
