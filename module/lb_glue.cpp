@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -17,10 +16,10 @@
 #include "module/request_context.h"
 #include "shared/common/clock.h"
 #include "shared/common/parse.h"
+#include "shared/lb/attempt.h"
 #include "shared/lb/candidates.h"
 #include "shared/lb/maglev.h"
 #include "shared/lb/member_health.h"
-#include "shared/lb/peak_ewma.h"
 #include "shared/lb/registry.h"
 #include "shared/lb/trace.h"
 
@@ -46,31 +45,60 @@ uint64_t freshSeed() {
   return t ^ (tid << 1) ^ (static_cast<uint64_t>(getpid()) << 32) ^ 0x5bd1e9955bd1e995ULL;
 }
 
-using RequestState = RequestContext::Balancing;
+using Balancing = RequestContext::Balancing;
 
-void release(RequestState* st) { st->release(); }
+// How many members of a balancer are ejected: a scan of its members, asked only when an answer
+// may eject one more.
+struct BalancerCensus final : lb::EjectionCensus {
+  size_t members() const override {
+    return balancer != nullptr ? static_cast<size_t>(balancer->workers->nelts) : 0;
+  }
+  size_t ejected(int64_t now) const override {
+    size_t n = 0;
+    auto** w = members() > 0 ? reinterpret_cast<proxy_worker**>(balancer->workers->elts) : nullptr;
+    for (size_t i = 0; i < members(); ++i) {
+      lb::MemberSlot* s = slotFor(balancer, w[i]);
+      n += (s != nullptr && lb::isEjected(*s, now)) ? 1 : 0;
+    }
+    return n;
+  }
+  proxy_balancer* balancer = nullptr;
+};
 
-RequestState* requestState(request_rec* r, bool create) {
-  if (create) return &contextOf(r).lb;
-  RequestContext* ctx = findContext(r);
-  return ctx != nullptr ? &ctx->lb : nullptr;
+// What the request's attempt needs from httpd in one hook, built on the stack.
+struct HookEnv {
+  HookEnv(request_rec* r, proxy_balancer* b) {
+    const DirConfig& cfg = dirConfig(r);
+    settings.health = cfg.health();
+    settings.ewmaTauMicros = cfg.ewmaDecay.value_or(settings.ewmaTauMicros);
+    settings.penaltyMicros = cfg.ewmaPenalty.value_or(settings.penaltyMicros);
+    census.balancer = b;
+  }
+  HookEnv(const HookEnv&) = delete;
+  common::SteadyClock clock;
+  lb::AttemptSettings settings;
+  BalancerCensus census;
+  lb::AttemptEnv env{clock, settings, census};
+};
+
+void logEjection(server_rec* s, proxy_balancer* b, const lb::Ejection& e, const char* member) {
+  if (e.happened) {
+    FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
+                "a row (ejection %u)", member, b->s->name,
+                common::formatDurationMicros(e.forMicros / 1000 * 1000).c_str(), e.afterFailures,
+                e.ejections);
+  }
 }
 
-// Moves this request's in-flight count to `slot` (a failover moves it to the new member).
-void countOn(request_rec* r, lb::MemberSlot* slot, const char* name) {
-  if (slot == nullptr) {
-    return;
+// Room for N values of T on the stack, left uninitialised (only the first n get written); a
+// larger balancer's come from the request pool.
+template <typename T, int N = 64>
+struct Room {
+  alignas(T) unsigned char stack[N * sizeof(T)];
+  T* take(int n, apr_pool_t* p) {
+    return n <= N ? reinterpret_cast<T*>(stack) : static_cast<T*>(apr_palloc(p, n * sizeof(T)));
   }
-  RequestState* st = requestState(r, true);
-  if (st->counted == slot) {
-    return;
-  }
-  release(st);
-  slot->inflight.fetch_add(1, std::memory_order_relaxed);
-  slot->requests.fetch_add(1, std::memory_order_relaxed);
-  st->counted = slot;
-  st->countedName = name;
-}
+};
 
 // Collects every candidate httpd's selection loop offers. Returning true for each keeps the
 // loop's own semantics: a non-empty set stops it from falling through to standbys or the next
@@ -109,8 +137,6 @@ void noteDecision(request_rec* r, const char* method, proxy_worker** items,
     apr_table_setn(r->err_headers_out, "X-Fleet-Decision", text);
   }
 }
-
-int64_t nowMicros() { return common::SteadyClock().nowMicros(); }
 
 // Maglev tables, per process and balancer. All children build the same table from the same
 // members, so a key maps to the same member whichever child serves it. Filled at post_config with
@@ -151,44 +177,6 @@ std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::
   return e.table;
 }
 
-// Records the latency of the current attempt once: time to the member's response headers, or,
-// for an error answer or a failed attempt, at least the configured penalty.
-void observeLatency(RequestState* st, const DirConfig& cfg, int64_t now, bool failed) {
-  if (st->counted == nullptr || st->sampled) {
-    return;
-  }
-  double sample = lb::attemptLatencyMicros(st->sentAt, now, failed, cfg.ewmaPenalty.value_or(500000));
-  if (sample < 0) {
-    return;
-  }
-  lb::PeakEwma::observe(st->counted->latency, sample, now,
-                        cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros));
-  st->sampled = true;
-}
-
-// Outlier bookkeeping for one answer of `slot`, a member of `balancer`.
-void recordHealth(lb::MemberSlot* slot, proxy_balancer* balancer, const DirConfig& cfg,
-                  int64_t now, bool failed, server_rec* s, const char* member) {
-  lb::HealthConfig health = cfg.health();
-  size_t ejected = 0;
-  size_t members = balancer != nullptr ? static_cast<size_t>(balancer->workers->nelts) : 0;
-  bool mayEject = balancer != nullptr && lb::mayEject(*slot, failed, health);
-  if (mayEject) {  // counting the ejected members costs a scan: only when it can matter
-    auto** w = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
-    for (size_t i = 0; i < members; ++i) {
-      lb::MemberSlot* other = slotFor(balancer, w[i]);
-      ejected += (other != nullptr && lb::isEjected(*other, now)) ? 1 : 0;
-    }
-  }
-  if (lb::recordOutcome(*slot, failed, now, health, ejected, mayEject ? members : 0) ) {
-    int64_t until = slot->ejectedUntil.load(std::memory_order_relaxed);
-    FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
-                "a row (ejection %u)", member, balancer->s->name,
-                common::formatDurationMicros((until - now) / 1000 * 1000).c_str(),
-                health.consecutiveFailures, slot->ejections.load(std::memory_order_relaxed));
-  }
-}
-
 proxy_worker* findBest(proxy_balancer* balancer, request_rec* r);
 
 // A balancer currently using one of mod_fleet's methods (balancer-manager may switch it).
@@ -196,17 +184,6 @@ const lb::LoadBalancer* fleetMethod(proxy_balancer* b) {
   return (b != nullptr && b->lbmethod != nullptr && b->lbmethod->finder == findBest)
              ? static_cast<const lb::LoadBalancer*>(b->lbmethod->context)
              : nullptr;
-}
-
-// The member this request is counted on failed it (mod_proxy is trying another attempt).
-void noteFailedAttempt(request_rec* r, RequestState* st) {
-  if (st->counted == nullptr || fleetMethod(st->balancer) == nullptr) {
-    return;
-  }
-  const DirConfig& cfg = dirConfig(r);
-  int64_t now = nowMicros();
-  observeLatency(st, cfg, now, true);
-  recordHealth(st->counted, st->balancer, cfg, now, true, r->server, st->countedName);
 }
 
 proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
@@ -217,30 +194,20 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     if (api.getBestWorker == nullptr || method == nullptr || cap <= 0) {
       return nullptr;
     }
-    // Room for the usual balancer on the stack, left uninitialised (only n entries get written).
-    constexpr int kOnStack = 64;
-    proxy_worker* items_stack[kOnStack];
-    alignas(lb::Candidate) unsigned char cands_stack[kOnStack * sizeof(lb::Candidate)];
-    lb::MemberSlot* slots_stack[kOnStack];
-    uint32_t base_stack[kOnStack];
-    alignas(lb::MemberInput) unsigned char inputs_stack[kOnStack * sizeof(lb::MemberInput)];
-    size_t kept_stack[kOnStack];
-    bool small = cap <= kOnStack;
-    auto alloc = [&](size_t bytes) { return apr_palloc(r->pool, bytes); };
-    Collector c{small ? items_stack : static_cast<proxy_worker**>(alloc(cap * sizeof(void*))), 0,
-                cap};
+    Room<proxy_worker*> itemsRoom;
+    Room<lb::MemberInput> inputsRoom;
+    Room<lb::Candidate> candsRoom;
+    Room<size_t> keptRoom;
+    Room<uint32_t> baseRoom;
+    Collector c{itemsRoom.take(cap, r->pool), 0, cap};
     if (api.getBestWorker(balancer, r, collectCandidate, &c) == nullptr || c.n == 0) {
       return nullptr;
     }
-    auto* cands = static_cast<lb::Candidate*>(small ? static_cast<void*>(cands_stack)
-                                                    : alloc(c.n * sizeof(lb::Candidate)));
-    auto** slots = small ? slots_stack : static_cast<lb::MemberSlot**>(alloc(c.n * sizeof(void*)));
-    auto* base = small ? base_stack : static_cast<uint32_t*>(alloc(c.n * sizeof(uint32_t)));
-
     const DirConfig& cfg = dirConfig(r);
-    lb::HealthConfig health = cfg.health();
-    int64_t now = nowMicros();
-    if (health.slowStartMicros > 0 || anyMemberSlowStart()) {  // notice members coming back
+    HookEnv he(r, nullptr);  // its census is of the balancer of the attempt before, if any
+    int64_t now = he.clock.nowMicros();
+    // Notice members coming back (slow start).
+    if (he.settings.health.slowStartMicros > 0 || anyMemberSlowStart()) {
       auto** all = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
       for (int i = 0; i < balancer->workers->nelts; ++i) {
         if (lb::MemberSlot* s = slotFor(balancer, all[i])) {
@@ -248,9 +215,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
         }
       }
     }
-    auto* inputs = static_cast<lb::MemberInput*>(small ? static_cast<void*>(inputs_stack)
-                                                       : alloc(c.n * sizeof(lb::MemberInput)));
-    auto* kept = small ? kept_stack : static_cast<size_t*>(alloc(c.n * sizeof(size_t)));
+    lb::MemberInput* inputs = inputsRoom.take(c.n, r->pool);
     for (int i = 0; i < c.n; ++i) {
       new (&inputs[i]) lb::MemberInput();
       inputs[i].slot = slotFor(balancer, c.items[i]);
@@ -259,16 +224,17 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
                                                                 c.items[i]->s->name_ex);
     }
     lb::CandidateSettings settings;
-    settings.health = health;
-    settings.ewmaTauMicros = cfg.ewmaDecay.value_or(lb::PeakEwma::kDefaultTauMicros);
+    settings.health = he.settings.health;
+    settings.ewmaTauMicros = he.settings.ewmaTauMicros;
     settings.wantLatency = method->usesLatency();
+    lb::Candidate* cands = candsRoom.take(c.n, r->pool);
+    size_t* kept = keptRoom.take(c.n, r->pool);
+    uint32_t* base = baseRoom.take(c.n, r->pool);
     lb::Prepared prepared = lb::prepareCandidates(inputs, static_cast<size_t>(c.n), settings, now,
                                                   cands, kept, base);
     size_t n = prepared.n;
-    bool panic = prepared.panic;
     for (size_t i = 0; i < n; ++i) {  // compact the members alongside their candidates
       c.items[i] = c.items[kept[i]];
-      slots[i] = inputs[kept[i]].slot;
     }
     if (t_random_state == 0) {
       t_random_state = freshSeed();
@@ -296,20 +262,17 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     }
     lb::Decision d = method->pick(cands, n, ctx);
     t_random_state = rng.state();
-    RequestState* st = requestState(r, true);
-    if (st->counted != nullptr) {
-      // The finder runs again for a request only when mod_proxy retries after a failed attempt
-      // (a refused connection never reaches fixups): that member failed it.
-      noteFailedAttempt(r, st);
-      release(st);
-    }
-    st->balancer = balancer;
-    st->sampled = false;
-    st->sentAt = 0;
-    countOn(r, slots[d.index], c.items[d.index]->s->name_ex);
+    // A second run for the request is mod_proxy retrying (a refused connection never reaches
+    // fixups): the attempt records that the member counted so far failed it.
+    Balancing& st = contextOf(r).lb;
+    he.census.balancer = st.balancer;
+    lb::Ejection e = st.attempt.picked(inputs[kept[d.index]].slot, c.items[d.index]->s->name_ex,
+                                       fleetMethod(st.balancer), he.env);
+    logEjection(r->server, st.balancer, e, e.member);
+    st.balancer = balancer;
     if (cfg.decisionTraceOn()) {
       lb::TraceExtras extras;
-      extras.panic = panic;
+      extras.panic = prepared.panic;
       extras.ejected = prepared.ejectedSkipped;
       extras.key = hashedKey;
       noteDecision(r, method->name(), c.items, cands, n, d, extras);
@@ -333,23 +296,15 @@ int onProxyFixups(request_rec* r) {
     if (b == nullptr || w == nullptr || memberTable() == nullptr) {
       return DECLINED;
     }
-    RequestState* st = requestState(r, true);
-    const lb::LoadBalancer* method = fleetMethod(st->balancer);
-    if (st->counted == nullptr || st->countedName != w) {
-      if (st->counted != nullptr && method != nullptr) {
-        noteFailedAttempt(r, st);  // a failover outside the finder (e.g. sticky): it failed
-      }
-      // Only look the env pointer up: inserting it could cache a request-pool copy.
-      countOn(r, slotForName(b, w), w);
-    }
-    st->sampled = false;
-    // The attempt's clock and the time-to-first-byte filter serve latency-aware methods only.
-    if (method != nullptr && method->usesLatency()) {
-      st->sentAt = nowMicros();
-      if (!st->timing) {
-        ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
-        st->timing = true;
-      }
+    Balancing& st = contextOf(r).lb;
+    // The slot is looked up (two names hashed) only when the count moves. Only look the env
+    // pointer up: inserting it could cache a request-pool copy.
+    lb::MemberSlot* slot = st.attempt.countsFor(w) ? nullptr : slotForName(b, w);
+    HookEnv he(r, st.balancer);
+    lb::Sent sent = st.attempt.sent(slot, w, fleetMethod(st.balancer), he.env);
+    logEjection(r->server, st.balancer, sent.ejection, sent.ejection.member);
+    if (sent.watchFirstByte) {
+      ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
     }
     return DECLINED;
   });
@@ -359,9 +314,8 @@ int onProxyFixups(request_rec* r) {
 apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
   request_rec* r = f->r;
   guarded<int>(r->server, "FLEET_TTFB filter", 0, [&] {
-    RequestState* st = requestState(r, false);
-    if (st != nullptr) {
-      observeLatency(st, dirConfig(r), nowMicros(), r->status >= 500 || r->status == 429);
+    if (RequestContext* ctx = findContext(r)) {
+      ctx->lb.attempt.firstByte(r->status, HookEnv(r, ctx->lb.balancer).env);
     }
     return 0;
   });
@@ -373,25 +327,13 @@ apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
 int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
                        proxy_server_conf*) {
   return guarded<int>(r->server, "proxy post_request", DECLINED, [&] {
-    RequestState* st = requestState(r, false);
-    if (st == nullptr || st->counted == nullptr) {
+    RequestContext* ctx = findContext(r);
+    if (ctx == nullptr || ctx->lb.attempt.counted() == nullptr) {
       return DECLINED;
     }
-    proxy_balancer* b = balancer != nullptr ? balancer : st->balancer;
-    if (const lb::LoadBalancer* method = fleetMethod(b)) {  // outcomes matter to our methods only
-      bool failed = r->status >= 500;
-      lb::MemberSlot* slot = st->counted;
-      if (method->usesLatency() || lb::outcomeMatters(*slot, failed)) {  // else: skip the clock
-        const DirConfig& cfg = dirConfig(r);
-        int64_t now = nowMicros();
-        if (method->usesLatency()) {
-          observeLatency(st, cfg, now, failed || r->status == 429);  // if the filter did not
-        }
-        recordHealth(slot, b, cfg, now, failed, r->server,
-                     worker != nullptr ? worker->s->name_ex : st->countedName);
-      }
-    }
-    release(st);
+    proxy_balancer* b = balancer != nullptr ? balancer : ctx->lb.balancer;
+    lb::Ejection e = ctx->lb.attempt.finished(r->status, fleetMethod(b), HookEnv(r, b).env);
+    logEjection(r->server, b, e, worker != nullptr ? worker->s->name_ex : e.member);
     return DECLINED;
   });
 }

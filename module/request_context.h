@@ -9,30 +9,17 @@
 
 #include "module/httpd_includes.h"
 #include "shared/cache/exchange.h"
-#include "shared/lb/member_table.h"
+#include "shared/lb/attempt.h"
 #include "shared/offload/forward_plan.h"
 
 namespace fleet::glue {
 
 struct RequestContext {
-  // Balancing (lb_glue): the member whose in-flight count this request raised, if any.
+  // Balancing (lb_glue): this request's attempts at members (in-flight count, latency, outcome),
+  // and the balancer its finder ran for (none on the sticky path, which bypasses the finder).
   struct Balancing {
-    lb::MemberSlot* counted = nullptr;
-    proxy_balancer* balancer = nullptr;  // set by the finder (the sticky path has none)
-    int64_t sentAt = 0;                  // when the current attempt went to the member
-    bool sampled = false;                // the current attempt's latency is recorded
-    bool timing = false;                 // the FLEET_TTFB filter is in place
-    // The member name counted for: httpd puts this very pointer into BALANCER_WORKER_NAME
-    // (apr_table_setn), so fixups can recognise it without hashing.
-    const char* countedName = nullptr;
-    void release() {
-      if (counted != nullptr) {
-        counted->inflight.fetch_sub(1, std::memory_order_relaxed);
-        counted = nullptr;
-        countedName = nullptr;
-      }
-    }
-    ~Balancing() { release(); }
+    lb::Attempt attempt;
+    proxy_balancer* balancer = nullptr;
   } lb;
   // The shared cache (cache_glue): this request's exchange.
   std::unique_ptr<cache::CacheExchange> cache;
