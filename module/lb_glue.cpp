@@ -47,47 +47,51 @@ uint64_t freshSeed() {
 
 using Balancing = RequestContext::Balancing;
 
-// How many members of a balancer are ejected: a scan of its members, asked only when an answer
-// may eject one more.
-struct BalancerCensus final : lb::EjectionCensus {
+// The balancer a request goes through, as its Attempt sees it: the settings of the request's
+// configuration, and a scan of the members for how many are ejected.
+class RequestBalancer final : public lb::BalancerView {
+ public:
+  RequestBalancer(request_rec* r, proxy_balancer* b) : r_(r), balancer_(b) {}
+  lb::AttemptSettings settings() const override {
+    const DirConfig& cfg = dirConfig(r_);
+    lb::AttemptSettings s;
+    s.health = cfg.health();
+    s.ewmaTauMicros = cfg.ewmaDecay.value_or(s.ewmaTauMicros);
+    s.penaltyMicros = cfg.ewmaPenalty.value_or(s.penaltyMicros);
+    return s;
+  }
   size_t members() const override {
-    return balancer != nullptr ? static_cast<size_t>(balancer->workers->nelts) : 0;
+    return balancer_ != nullptr ? static_cast<size_t>(balancer_->workers->nelts) : 0;
   }
   size_t ejected(int64_t now) const override {
     size_t n = 0;
-    auto** w = members() > 0 ? reinterpret_cast<proxy_worker**>(balancer->workers->elts) : nullptr;
+    auto** w = members() > 0 ? reinterpret_cast<proxy_worker**>(balancer_->workers->elts) : nullptr;
     for (size_t i = 0; i < members(); ++i) {
-      lb::MemberSlot* s = slotFor(balancer, w[i]);
+      lb::MemberSlot* s = slotFor(balancer_, w[i]);
       n += (s != nullptr && lb::isEjected(*s, now)) ? 1 : 0;
     }
     return n;
   }
-  proxy_balancer* balancer = nullptr;
+
+ private:
+  request_rec* r_;
+  proxy_balancer* balancer_;
 };
 
-// What the request's attempt needs from httpd in one hook, built on the stack.
+// What a request's Attempt needs in one hook, on the stack.
 struct HookEnv {
-  HookEnv(request_rec* r, proxy_balancer* b) {
-    const DirConfig& cfg = dirConfig(r);
-    settings.health = cfg.health();
-    settings.ewmaTauMicros = cfg.ewmaDecay.value_or(settings.ewmaTauMicros);
-    settings.penaltyMicros = cfg.ewmaPenalty.value_or(settings.penaltyMicros);
-    census.balancer = b;
-  }
+  HookEnv(request_rec* r, proxy_balancer* b) : view(r, b) {}
   HookEnv(const HookEnv&) = delete;
   common::SteadyClock clock;
-  lb::AttemptSettings settings;
-  BalancerCensus census;
-  lb::AttemptEnv env{clock, settings, census};
+  RequestBalancer view;
+  lb::AttemptEnv env{clock, view};
 };
 
 void logEjection(server_rec* s, proxy_balancer* b, const lb::Ejection& e, const char* member) {
-  if (e.happened) {
-    FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
-                "a row (ejection %u)", member, b->s->name,
-                common::formatDurationMicros(e.forMicros / 1000 * 1000).c_str(), e.afterFailures,
-                e.ejections);
-  }
+  FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
+              "a row (ejection %u)", member, b->s->name,
+              common::formatDurationMicros(e.forMicros / 1000 * 1000).c_str(), e.afterFailures,
+              e.ejections);
 }
 
 // Room for N values of T on the stack, left uninitialised (only the first n get written); a
@@ -204,10 +208,11 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
       return nullptr;
     }
     const DirConfig& cfg = dirConfig(r);
-    HookEnv he(r, nullptr);  // its census is of the balancer of the attempt before, if any
+    Balancing& st = contextOf(r).lb;
+    HookEnv he(r, st.balancer);  // the balancer of the attempt before, if any
+    const lb::AttemptSettings& as = st.attempt.settings(he.view);
     int64_t now = he.clock.nowMicros();
-    // Notice members coming back (slow start).
-    if (he.settings.health.slowStartMicros > 0 || anyMemberSlowStart()) {
+    if (as.health.slowStartMicros > 0 || anyMemberSlowStart()) {  // notice members coming back
       auto** all = reinterpret_cast<proxy_worker**>(balancer->workers->elts);
       for (int i = 0; i < balancer->workers->nelts; ++i) {
         if (lb::MemberSlot* s = slotFor(balancer, all[i])) {
@@ -224,8 +229,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
                                                                 c.items[i]->s->name_ex);
     }
     lb::CandidateSettings settings;
-    settings.health = he.settings.health;
-    settings.ewmaTauMicros = he.settings.ewmaTauMicros;
+    settings.health = as.health;
+    settings.ewmaTauMicros = as.ewmaTauMicros;
     settings.wantLatency = method->usesLatency();
     lb::Candidate* cands = candsRoom.take(c.n, r->pool);
     size_t* kept = keptRoom.take(c.n, r->pool);
@@ -264,11 +269,11 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     t_random_state = rng.state();
     // A second run for the request is mod_proxy retrying (a refused connection never reaches
     // fixups): the attempt records that the member counted so far failed it.
-    Balancing& st = contextOf(r).lb;
-    he.census.balancer = st.balancer;
     lb::Ejection e = st.attempt.picked(inputs[kept[d.index]].slot, c.items[d.index]->s->name_ex,
                                        fleetMethod(st.balancer), he.env);
-    logEjection(r->server, st.balancer, e, e.member);
+    if (e.happened) {
+      logEjection(r->server, st.balancer, e, e.member);
+    }
     st.balancer = balancer;
     if (cfg.decisionTraceOn()) {
       lb::TraceExtras extras;
@@ -302,7 +307,9 @@ int onProxyFixups(request_rec* r) {
     lb::MemberSlot* slot = st.attempt.countsFor(w) ? nullptr : slotForName(b, w);
     HookEnv he(r, st.balancer);
     lb::Sent sent = st.attempt.sent(slot, w, fleetMethod(st.balancer), he.env);
-    logEjection(r->server, st.balancer, sent.ejection, sent.ejection.member);
+    if (sent.ejection.happened) {
+      logEjection(r->server, st.balancer, sent.ejection, sent.ejection.member);
+    }
     if (sent.watchFirstByte) {
       ap_add_output_filter_handle(g_ttfbFilter, nullptr, r, r->connection);
     }
@@ -333,7 +340,9 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
     }
     proxy_balancer* b = balancer != nullptr ? balancer : ctx->lb.balancer;
     lb::Ejection e = ctx->lb.attempt.finished(r->status, fleetMethod(b), HookEnv(r, b).env);
-    logEjection(r->server, b, e, worker != nullptr ? worker->s->name_ex : e.member);
+    if (e.happened) {
+      logEjection(r->server, b, e, worker != nullptr ? worker->s->name_ex : e.member);
+    }
     return DECLINED;
   });
 }

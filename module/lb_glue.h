@@ -1,5 +1,6 @@
 // Glue between mod_proxy_balancer and the core's balancing methods: lbmethod providers, the
-// finder, and the proxy hooks that count requests in flight and record members' answers.
+// finder, and the proxy hooks that report each request's attempts to its lb::Attempt. The
+// functions below are called from mod_fleet.cpp's startup hooks, in the parent process.
 #pragma once
 
 #include "module/httpd_includes.h"

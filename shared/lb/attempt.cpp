@@ -1,5 +1,8 @@
 #include "shared/lb/attempt.h"
 
+#include "shared/lb/member_health.h"
+#include "shared/lb/peak_ewma.h"
+
 namespace fleet::lb {
 
 Ejection Attempt::picked(MemberSlot* slot, const char* member, const LoadBalancer* previousMethod,
@@ -41,7 +44,7 @@ void Attempt::firstByte(int status, const AttemptEnv& env) {
   if (slot_ == nullptr || sampled_ || (sentAt_ == 0 && !failed)) {
     return;  // nothing to record: spare the clock
   }
-  observeLatency(env.clock.nowMicros(), failed, env.settings);
+  observeLatency(env.clock.nowMicros(), failed, settings(env.balancer));
 }
 
 Ejection Attempt::finished(int status, const LoadBalancer* method, const AttemptEnv& env) {
@@ -54,10 +57,11 @@ Ejection Attempt::finished(int status, const LoadBalancer* method, const Attempt
     bool timed = method->usesLatency();
     if (timed || outcomeMatters(*slot_, failed)) {  // else nothing changes: spare the clock
       int64_t now = env.clock.nowMicros();
+      const AttemptSettings& s = settings(env.balancer);
       if (timed) {
-        observeLatency(now, failed || status == 429, env.settings);  // if firstByte did not
+        observeLatency(now, failed || status == 429, s);  // if firstByte did not
       }
-      e = recordAnswer(failed, now, env);
+      e = recordAnswer(failed, now, s, env.balancer);
     }
   }
   release();
@@ -70,6 +74,13 @@ void Attempt::release() {
     slot_ = nullptr;
     member_ = nullptr;
   }
+}
+
+const AttemptSettings& Attempt::settings(const BalancerView& balancer) {
+  if (!settings_) {
+    settings_ = balancer.settings();
+  }
+  return *settings_;
 }
 
 void Attempt::countOn(MemberSlot* slot, const char* member) {
@@ -97,15 +108,16 @@ void Attempt::observeLatency(int64_t now, bool failed, const AttemptSettings& s)
   sampled_ = true;
 }
 
-Ejection Attempt::recordAnswer(bool failed, int64_t now, const AttemptEnv& env) {
+Ejection Attempt::recordAnswer(bool failed, int64_t now, const AttemptSettings& settings,
+                               const BalancerView& balancer) {
   MemberSlot& s = *slot_;
-  const HealthConfig& health = env.settings.health;
+  const HealthConfig& health = settings.health;
   size_t ejectedNow = 0;
   size_t members = 0;
   // Counting the ejected members costs the caller a scan: only when this answer may eject.
   if (mayEject(s, failed, health)) {
-    members = env.census.members();
-    ejectedNow = env.census.ejected(now);
+    members = balancer.members();
+    ejectedNow = balancer.ejected(now);
   }
   Ejection e;
   if (recordOutcome(s, failed, now, health, ejectedNow, members)) {
@@ -120,8 +132,9 @@ Ejection Attempt::recordAnswer(bool failed, int64_t now, const AttemptEnv& env) 
 
 Ejection Attempt::failedAttempt(const AttemptEnv& env) {
   int64_t now = env.clock.nowMicros();
-  observeLatency(now, true, env.settings);
-  return recordAnswer(true, now, env);
+  const AttemptSettings& s = settings(env.balancer);
+  observeLatency(now, true, s);
+  return recordAnswer(true, now, s, env.balancer);
 }
 
 }  // namespace fleet::lb

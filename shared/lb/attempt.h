@@ -4,27 +4,19 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "shared/common/clock.h"
-#include "shared/lb/ejection_census.h"
+#include "shared/lb/balancer_view.h"
 #include "shared/lb/load_balancer.h"
-#include "shared/lb/member_health.h"
-#include "shared/lb/peak_ewma.h"
+#include "shared/lb/member_table.h"
 
 namespace fleet::lb {
 
-struct AttemptSettings {
-  static constexpr int64_t kDefaultPenaltyMicros = 500 * 1000;
-  HealthConfig health;
-  int64_t ewmaTauMicros = PeakEwma::kDefaultTauMicros;  // FleetEwmaDecay
-  int64_t penaltyMicros = kDefaultPenaltyMicros;        // FleetEwmaPenalty: least for a failure
-};
-
-// What a step needs from outside; the caller builds it on the stack for the call.
+// What a step needs from outside, read only when something is recorded.
 struct AttemptEnv {
   const common::Clock& clock;
-  const AttemptSettings& settings;
-  const EjectionCensus& census;  // the members of the balancer the request goes through
+  const BalancerView& balancer;  // the balancer the request goes through
 };
 
 // A member an answer has just ejected, for the caller to log.
@@ -80,13 +72,17 @@ class Attempt {
   // Gives the in-flight count back; does nothing the second time.
   void release();
 
+  // The balancer's settings for this request: read from it on first use only.
+  const AttemptSettings& settings(const BalancerView& balancer);
+
   const MemberSlot* counted() const { return slot_; }
   const char* member() const { return member_; }
 
  private:
   void countOn(MemberSlot* slot, const char* member);
   void observeLatency(int64_t nowMicros, bool failed, const AttemptSettings& s);
-  Ejection recordAnswer(bool failed, int64_t nowMicros, const AttemptEnv& env);
+  Ejection recordAnswer(bool failed, int64_t nowMicros, const AttemptSettings& s,
+                        const BalancerView& balancer);
   Ejection failedAttempt(const AttemptEnv& env);
 
   MemberSlot* slot_ = nullptr;    // the member whose in-flight count this request raised
@@ -94,6 +90,7 @@ class Attempt {
   int64_t sentAt_ = 0;            // when the current attempt went out; 0 = not timed
   bool sampled_ = false;          // the current attempt's latency is recorded
   bool watching_ = false;         // the caller watches for the first byte
+  std::optional<AttemptSettings> settings_;
 };
 
 }  // namespace fleet::lb

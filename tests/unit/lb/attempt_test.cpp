@@ -25,16 +25,22 @@ class FakeMethod : public LoadBalancer {
   bool latency_;
 };
 
-class FakeCensus : public EjectionCensus {
+class FakeBalancer : public BalancerView {
  public:
+  AttemptSettings settings() const override {
+    ++settingsRead_;
+    return settings_;
+  }
   size_t members() const override { return members_; }
   size_t ejected(int64_t) const override {
     ++asked_;
     return ejected_;
   }
+  AttemptSettings settings_;
   size_t members_ = 10;
   size_t ejected_ = 0;
   mutable int asked_ = 0;
+  mutable int settingsRead_ = 0;
 };
 
 class CountingClock : public ManualClock {
@@ -65,9 +71,9 @@ class AttemptTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(serverErrorFailsAndCostsThePenalty);
   CPPUNIT_TEST(tooManyRequestsCostsThePenaltyButIsNoFailure);
   CPPUNIT_TEST(ejectionAfterConsecutiveFailuresIsReported);
-  CPPUNIT_TEST(ejectionCappedByTheCensus);
+  CPPUNIT_TEST(ejectionCappedByTheBalancer);
   CPPUNIT_TEST(outcomeIgnoredWhenTheMethodIsNotOurs);
-  CPPUNIT_TEST(plainSuccessSparesTheClock);
+  CPPUNIT_TEST(plainSuccessSparesTheClockAndTheSettings);
   CPPUNIT_TEST(noSlotCountsNothing);
   CPPUNIT_TEST_SUITE_END();
 
@@ -75,9 +81,8 @@ class AttemptTest : public CppUnit::TestFixture {
   MemberSlot* a = nullptr;
   MemberSlot* b = nullptr;
   CountingClock clock{100 * kSec};
-  AttemptSettings settings;
-  FakeCensus census;
-  AttemptEnv env{clock, settings, census};
+  FakeBalancer balancer;
+  AttemptEnv env{clock, balancer};
   FakeMethod p2c{false};
   FakeMethod ewma{true};
 
@@ -145,6 +150,7 @@ class AttemptTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_DOUBLES_EQUAL(3000.0, PeakEwma::stored(b->latency.load()), 0.5);
     at.finished(200, &ewma, env);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), b->inflight.load());
+    CPPUNIT_ASSERT_EQUAL(1, balancer.settingsRead_);  // read once for the whole request
   }
 
   void stickyRequestIsCountedInFixups() {
@@ -231,17 +237,17 @@ class AttemptTest : public CppUnit::TestFixture {
   }
 
   void ejectionAfterConsecutiveFailuresIsReported() {
-    settings.health.consecutiveFailures = 3;
+    balancer.settings_.health.consecutiveFailures = 3;
     for (int i = 0; i < 2; ++i) {
       Attempt at;
       at.picked(a, kA, nullptr, env);
       CPPUNIT_ASSERT(!at.finished(503, &p2c, env).happened);
     }
-    CPPUNIT_ASSERT_EQUAL(0, census.asked_);  // no scan before the streak can complete
+    CPPUNIT_ASSERT_EQUAL(0, balancer.asked_);  // no scan before the streak can complete
     Attempt at;
     at.picked(a, kA, nullptr, env);
     Ejection e = at.finished(503, &p2c, env);
-    CPPUNIT_ASSERT_EQUAL(1, census.asked_);
+    CPPUNIT_ASSERT_EQUAL(1, balancer.asked_);
     CPPUNIT_ASSERT(e.happened);
     CPPUNIT_ASSERT(e.member == kA);
     CPPUNIT_ASSERT_EQUAL(30 * kSec, e.forMicros);
@@ -251,16 +257,16 @@ class AttemptTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(0), a->inflight.load());
   }
 
-  void ejectionCappedByTheCensus() {
-    settings.health.consecutiveFailures = 1;
-    census.ejected_ = 1;  // 10 % of 10 members: the cap is reached
+  void ejectionCappedByTheBalancer() {
+    balancer.settings_.health.consecutiveFailures = 1;
+    balancer.ejected_ = 1;  // 10 % of 10 members: the cap is reached
     Attempt at;
     at.picked(a, kA, nullptr, env);
     at.sent(nullptr, kA, &p2c, env);
     Ejection e = at.picked(b, kB, &p2c, env);  // the failover path reports ejections too
     CPPUNIT_ASSERT(!e.happened);
     CPPUNIT_ASSERT(!isEjected(*a, clock.nowMicros()));
-    census.ejected_ = 0;
+    balancer.ejected_ = 0;
     e = at.finished(503, &p2c, env);
     CPPUNIT_ASSERT(e.happened);
     CPPUNIT_ASSERT(e.member == kB);
@@ -275,12 +281,13 @@ class AttemptTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(0, clock.reads_);
   }
 
-  void plainSuccessSparesTheClock() {
+  void plainSuccessSparesTheClockAndTheSettings() {
     Attempt at;
     at.picked(a, kA, nullptr, env);
     at.sent(nullptr, kA, &p2c, env);
     at.finished(200, &p2c, env);
     CPPUNIT_ASSERT_EQUAL(0, clock.reads_);
+    CPPUNIT_ASSERT_EQUAL(0, balancer.settingsRead_);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), a->inflight.load());
   }
 
