@@ -68,21 +68,6 @@ Ejection Attempt::finished(int status, const LoadBalancer* method, const Attempt
   return e;
 }
 
-void Attempt::release() {
-  if (slot_ != nullptr) {
-    slot_->inflight.fetch_sub(1, std::memory_order_relaxed);
-    slot_ = nullptr;
-    member_ = nullptr;
-  }
-}
-
-const AttemptSettings& Attempt::settings(const BalancerView& balancer) {
-  if (!settings_) {
-    settings_ = balancer.settings();
-  }
-  return *settings_;
-}
-
 void Attempt::countOn(MemberSlot* slot, const char* member) {
   if (slot == nullptr || slot == slot_) {
     return;

@@ -70,10 +70,21 @@ class Attempt {
   Ejection finished(int status, const LoadBalancer* method, const AttemptEnv& env);
 
   // Gives the in-flight count back; does nothing the second time.
-  void release();
+  void release() {
+    if (slot_ != nullptr) {
+      slot_->inflight.fetch_sub(1, std::memory_order_relaxed);
+      slot_ = nullptr;
+      member_ = nullptr;
+    }
+  }
 
   // The balancer's settings for this request: read from it on first use only.
-  const AttemptSettings& settings(const BalancerView& balancer);
+  const AttemptSettings& settings(const BalancerView& balancer) {
+    if (!settings_) {
+      settings_.emplace(balancer.settings());
+    }
+    return *settings_;
+  }
 
   const MemberSlot* counted() const { return slot_; }
   const char* member() const { return member_; }
