@@ -1,5 +1,10 @@
 #include "shared/health/check_config.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <cctype>
 
 #include "shared/common/parse.h"
@@ -104,7 +109,13 @@ std::string applyCheckParam(CheckConfig* c, std::string_view rawKey, std::string
   }
   if (key == "hcca") {
     if (value.empty() || value[0] != '/') return bad(key, value, "an absolute path to a PEM file");
-    c->caFile = std::string(value);
+    std::string path(value);
+    // At configtest, not at the first check: a path that cannot be read fails the start.
+    if (access(path.c_str(), R_OK) != 0) {
+      return std::string(key) + "='" + path + "' cannot be read (" + std::strerror(errno) +
+             "); accepted: an absolute path to a readable PEM file";
+    }
+    c->caFile = path;
     return "";
   }
   return "unknown health check parameter '" + std::string(rawKey) + "'";

@@ -353,6 +353,7 @@ class Configuration(unittest.TestCase):
             "hcexpr=nosuch": "hcexpr='nosuch' is not a ProxyHCExpr defined before this line",
             "hctemplate=nosuch": "hctemplate='nosuch' is not a ProxyHCTemplate",
             "hcca=relative.pem": "hcca='relative.pem'",
+            "hcca=/no/such/ca.pem": "hcca='/no/such/ca.pem' cannot be read (No such file or directory)",
             "hcverify=maybe": "hcverify='maybe' is not valid; accepted: on or off",
             "slowstart=soon": "slowstart='soon' is not valid; accepted: a duration",
             "lbfactr=5": "unknown BalancerMember parameter 'lbfactr'",

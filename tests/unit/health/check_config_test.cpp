@@ -1,6 +1,8 @@
 #include "shared/health/check_config.h"
 
 #include <cppunit/extensions/HelperMacros.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 using namespace fleet::health;
 
@@ -49,7 +51,12 @@ class CheckConfigTest : public CppUnit::TestFixture {
     ok("hcsni", "app.example");
     ok("hcverify", "off");
     ok("hcreuse", "on");
-    ok("hcca", "/etc/ssl/members.pem");
+    char path[] = "/tmp/fleet-hcca-XXXXXX";  // a file that exists and can be read
+    int fd = mkstemp(path);
+    close(fd);
+    ok("hcca", path);
+    unlink(path);
+    CPPUNIT_ASSERT_EQUAL(std::string(path), c.caFile);
     CPPUNIT_ASSERT_EQUAL(int64_t(2000000), c.timeoutMicros);
     CPPUNIT_ASSERT_EQUAL(uint32_t(10), c.jitterPercent);
     CPPUNIT_ASSERT_EQUAL(int64_t(1000000), c.fastIntervalMicros);
@@ -75,6 +82,10 @@ class CheckConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(err("hchost", "a b").find("without spaces") != std::string::npos);
     CPPUNIT_ASSERT(err("hcverify", "maybe").find("on or off") != std::string::npos);
     CPPUNIT_ASSERT(err("hcca", "rel.pem").find("absolute path") != std::string::npos);
+    // A file that is not there fails the configuration test, naming the path.
+    CPPUNIT_ASSERT_EQUAL(std::string("hcca='/no/such/ca.pem' cannot be read (No such file or directory); "
+                                     "accepted: an absolute path to a readable PEM file"),
+                         err("hcca", "/no/such/ca.pem"));
     CPPUNIT_ASSERT(err("hctimeout", "1ms").find("at least 10ms") != std::string::npos);
     CPPUNIT_ASSERT_EQUAL(std::string("unknown health check parameter 'hcfoo'"), err("hcfoo", "1"));
     // A rejected value leaves the setting as it was.
