@@ -24,8 +24,7 @@ namespace fleet::glue {
 namespace {
 
 using cache::CacheExchange;
-
-CacheGlobals* g_conf = nullptr;
+using config::Id;
 
 // HTTP times are wall-clock times.
 class WallClock : public common::Clock {
@@ -41,6 +40,7 @@ struct Child {
   std::unique_ptr<cache::TierFollower> follower;
   std::unique_ptr<cache::HttpCache> engine;
   BackgroundThread poller;  // polls memcached's invalidation log for the memory tier
+  bool quick = false;       // FleetCacheQuickHandler
 };
 Child* g_child = nullptr;
 ap_filter_rec_t* g_saveFilter = nullptr;
@@ -139,7 +139,7 @@ int lookupHandler(request_rec* r) {
       return act(r, g_child->engine->beginRefresh(*parent->cache), false);
     }
     const DirConfig& d = dirConfig(r);
-    if (!d.cacheOn.value_or(false)) return DECLINED;
+    if (!d.flag(Id::kCache)) return DECLINED;
     return act(r, beginExchange(r, d), false);
   });
 }
@@ -148,12 +148,12 @@ int lookupHandler(request_rec* r) {
 // before httpd maps and authorizes the request; anything else waits for the normal lookup.
 int quickHandler(request_rec* r, int lookupOnly) {
   return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
-    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_conf->quick || r->method_number != M_GET) {
+    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_child->quick || r->method_number != M_GET) {
       return DECLINED;
     }
     ap_location_walk(r);  // FleetCache is set per <Location>
     const DirConfig& d = dirConfig(r);
-    if (!d.cacheOn.value_or(false)) return DECLINED;
+    if (!d.flag(Id::kCache)) return DECLINED;
     return act(r, beginExchange(r, d), true);
   });
 }
@@ -258,18 +258,6 @@ void reportServer(size_t i, bool down, const std::string& detail) {
 
 }  // namespace
 
-CacheGlobals& cacheGlobals(apr_pool_t* pconf) {
-  if (g_conf == nullptr) {
-    g_conf = new CacheGlobals();
-    apr_pool_cleanup_register(pconf, nullptr, [](void*) -> apr_status_t {
-      delete g_conf;
-      g_conf = nullptr;
-      return APR_SUCCESS;
-    }, apr_pool_cleanup_null);
-  }
-  return *g_conf;
-}
-
 std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
   return guarded<std::string>(r->server, "cache purge", "failed: internal error", [&]() -> std::string {
     if (g_child == nullptr) return "no cache configured (FleetCacheServers)";
@@ -277,23 +265,26 @@ std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
   });
 }
 
-std::vector<std::string> cacheServerNames() {
+std::vector<std::string> cacheServerNames(server_rec* s) {
   std::vector<std::string> out;
-  if (g_conf == nullptr || g_conf->servers.empty()) return out;
-  common::Result<std::vector<std::pair<std::string, int>>> s = cache::parseServers(g_conf->servers);
-  if (!s.isOk()) return out;
-  for (const auto& [host, port] : s.value()) out.push_back(host + ":" + std::to_string(port));
+  const auto* servers = serverSettings(s).object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
+  if (servers == nullptr) return out;
+  for (const auto& [host, port] : *servers) out.push_back(host + ":" + std::to_string(port));
   return out;
 }
 
 void startCache(apr_pool_t* pchild, server_rec* s) {
-  if (g_conf == nullptr || g_conf->servers.empty()) return;
+  const DirConfig& conf = serverSettings(s);
+  const auto* servers = conf.object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
+  if (servers == nullptr || servers->empty()) return;
   auto child = std::make_unique<Child>();
+  child->quick = conf.flag(Id::kCacheQuickHandler);
+  const auto localBytes = static_cast<uint64_t>(conf.number(Id::kCacheLocalSize));
   cache::StoreConfig cfg;
-  cfg.servers = cache::parseServers(g_conf->servers).value();
-  cfg.connectTimeoutMicros = g_conf->timeoutMicros;
-  cfg.ioTimeoutMicros = g_conf->timeoutMicros;
-  cfg.backoffMicros = g_conf->retryMicros;
+  cfg.servers = *servers;
+  cfg.connectTimeoutMicros = conf.number(Id::kCacheTimeout);
+  cfg.ioTimeoutMicros = cfg.connectTimeoutMicros;
+  cfg.backoffMicros = conf.number(Id::kCacheRetry);
   common::Result<std::unique_ptr<cache::Store>> store = cache::Store::create(cfg, cacheShared(), child->clock, reportServer);
   if (!store.isOk()) {
     FLEET_LOG_S(APLOG_ERR, 0, s, 00022, "the shared cache is off in this child: %s", store.status().message().c_str());
@@ -301,17 +292,17 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
   }
   child->store = std::move(store.value());
   // Without a tier of its own, a child still publishes invalidations for the fleet's tiers.
-  child->tier = std::make_unique<cache::LocalTier>(g_conf->localBytes);
+  child->tier = std::make_unique<cache::LocalTier>(localBytes);
   cache::Keys keys("fl2:");
   cache::CacheShared* shared = cacheShared();
   child->follower = std::make_unique<cache::TierFollower>(
       *child->tier, shared != nullptr ? &shared->invalidations : nullptr, *child->store, keys, randomWord);
-  cache::HttpCache::Deps deps{*child->store, g_conf->localBytes > 0 ? child->tier.get() : nullptr,
+  cache::HttpCache::Deps deps{*child->store, localBytes > 0 ? child->tier.get() : nullptr,
                               child->follower.get(), shared, child->clock, randomWord,
                               [](int64_t micros) { std::this_thread::sleep_for(std::chrono::microseconds(micros)); }};
   child->engine = std::make_unique<cache::HttpCache>(std::move(deps), keys);
   g_child = child.release();
-  if (g_conf->localBytes > 0) {
+  if (localBytes > 0) {
     g_child->poller.start([] {
       do {
         g_child->follower->pollStore();

@@ -1,63 +1,33 @@
-// Configuration objects and directive handlers. Config objects live in httpd's config pools and
-// hold only trivially destructible values (nothing to clean up). mod_fleet also looks at
-// mod_proxy's own lbmethod= settings first, so a misspelt method fails `apachectl -t` naming the
-// value and the methods that exist.
+// Configuration in httpd: the command table made from shared/config's declarations, one handler
+// for every mod_fleet directive, the per-section settings and their merge, and the typed views the
+// other glue files read. mod_fleet also looks at mod_proxy's own lbmethod= settings first, so a
+// misspelt method fails `apachectl -t` naming the value and the methods that exist.
 #pragma once
 
-#include <optional>
+#include <string>
 
 #include "module/httpd_includes.h"
 #include "shared/cache/http_cache.h"
-#include "shared/cache/policy.h"
+#include "shared/config/options.h"
 #include "shared/lb/member_health.h"
-#include "shared/offload/forward_plan.h"
-#include "shared/offload/forwarded.h"
-#include "shared/offload/tls_facts.h"
 
 namespace fleet::glue {
 
-// Per directory/location/<Proxy> settings; a field left unset inherits when sections merge.
-// Balancer settings go inside <Proxy balancer://name> (or at server level for every balancer):
-// httpd merges that section into every request proxied through the balancer.
+// One section's settings (server, virtual host, <Location>, <Proxy balancer://...>). Balancer
+// settings go inside <Proxy balancer://name>: httpd merges that section into every request
+// proxied through the balancer. Lives in pool memory: trivially destructible, merged by copy.
 struct DirConfig {
-  std::optional<bool> decisionHeader;    // FleetDecisionHeader
-  std::optional<bool> decisionNote;      // FleetDecisionNote
-  std::optional<int64_t> ewmaDecay;      // FleetEwmaDecay (micros)
-  std::optional<int64_t> ewmaPenalty;    // FleetEwmaPenalty (micros)
-  std::optional<ap_expr_info_t*> hashKey;  // FleetHashKey (nullptr = the client address)
-  std::optional<uint32_t> hashTableSize;   // FleetHashTableSize
-  std::optional<uint32_t> balanceFactor;   // FleetHashBalanceFactor (percent, 0 = off)
-  std::optional<int64_t> slowStart;        // FleetSlowStart (micros)
-  std::optional<uint32_t> outlierConsecutive;
-  std::optional<int64_t> outlierBase;
-  std::optional<int64_t> outlierMax;
-  std::optional<uint32_t> outlierMaxPercent;
-  std::optional<uint32_t> panicPercent;
-  // SSL offload (module/offload_glue.cpp). Lists set in a section replace the inherited ones.
-  std::optional<bool> forwardTls;                          // FleetForwardTLS
-  std::optional<offload::HeaderNames*> tlsHeaders;         // FleetForwardTLSHeader (pool-owned)
-  std::optional<offload::TrustedProxies*> trustedProxies;  // FleetTrustedProxies (pool-owned)
-  std::optional<offload::StripRules*> stripRules;  // FleetStripHeader / FleetKeepHeader (pool-owned)
-  std::optional<const char*> hsts;                         // FleetHSTS: the header value
-  std::optional<int> redirectCode;                         // FleetRedirectHTTPS: 0 = off
-  std::optional<int> redirectPort;                         // FleetRedirectHTTPSPort
-  std::optional<apr_array_header_t*> redirectExempt;       // FleetRedirectHTTPSExempt (char*)
-  // The shared response cache (module/cache_glue.cpp).
-  std::optional<bool> cacheOn;              // FleetCache
-  std::optional<uint64_t> cacheMaxObject;   // FleetCacheMaxObjectSize (bytes)
-  std::optional<int64_t> cacheSwr;          // FleetCacheStaleWhileRevalidate (seconds)
-  std::optional<int64_t> cacheSie;          // FleetCacheStaleIfError (seconds)
-  std::optional<int64_t> cacheLockWait;     // FleetCacheLockWait (micros; 0 = no coalescing)
-  std::optional<bool> cachePurge;           // FleetCachePurge
-  std::optional<cache::StatusSet> cacheStatuses;  // FleetCacheStatuses
-  std::optional<std::string_view> cacheTargetedField;  // FleetCacheTargetedField ("" = off)
-  std::optional<bool> cacheCdnControl;      // FleetCacheCDNControl
-  std::optional<bool> cacheSoftPurge;       // FleetCachePurgeSoft
-  std::optional<int64_t> cacheHitForMiss;   // FleetCacheHitForMiss (seconds; 0 = off)
+  config::Settings s;
 
-  bool decisionHeaderOn() const { return decisionHeader.value_or(false); }
+  bool flag(config::Id id) const { return s.flag(id); }
+  int64_t number(config::Id id) const { return s.number(id); }
+  template <typename T>
+  const T* object(config::Id id) const {
+    return s.object<T>(id);
+  }
+  bool decisionHeaderOn() const { return flag(config::Id::kDecisionHeader); }
   // The trace costs a few thousand instructions per request, so it is built only when asked for.
-  bool decisionTraceOn() const { return decisionNote.value_or(false) || decisionHeaderOn(); }
+  bool decisionTraceOn() const { return flag(config::Id::kDecisionNote) || decisionHeaderOn(); }
   lb::HealthConfig health() const;
   cache::CacheSettings cacheSettings() const;
 };
@@ -65,7 +35,14 @@ struct DirConfig {
 void* createDirConfig(apr_pool_t* p, char* dir);
 void* mergeDirConfig(apr_pool_t* p, void* base, void* add);
 const DirConfig& dirConfig(request_rec* r);
+// The main server's own settings (where the server-wide directives such as FleetCacheServers
+// live). Valid from post_config on.
+const DirConfig& serverSettings(server_rec* mainServer);
 
-extern const command_rec kCommands[];
+// check_config: settings that parse alone but not together (FleetCache on without
+// FleetCacheServers); "" when the configuration holds together, else what is wrong.
+std::string crossCheck(server_rec* mainServer);
+
+extern command_rec kCommands[];
 
 }  // namespace fleet::glue

@@ -56,8 +56,8 @@ class RequestBalancer final : public lb::BalancerView {
     const DirConfig& cfg = dirConfig(r_);
     lb::AttemptSettings s;
     s.health = cfg.health();
-    s.ewmaTauMicros = cfg.ewmaDecay.value_or(s.ewmaTauMicros);
-    s.penaltyMicros = cfg.ewmaPenalty.value_or(s.penaltyMicros);
+    s.ewmaTauMicros = cfg.number(config::Id::kEwmaDecay);
+    s.penaltyMicros = cfg.number(config::Id::kEwmaPenalty);
     return s;
   }
   size_t members() const override {
@@ -250,9 +250,9 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     const char* hashedKey = nullptr;
     if (method->usesHashKey()) {
       const char* key = r->useragent_ip != nullptr ? r->useragent_ip : "";
-      if (cfg.hashKey.has_value() && *cfg.hashKey != nullptr) {
+      if (const auto* expr = cfg.object<ap_expr_info_t>(config::Id::kHashKey)) {
         const char* err = nullptr;
-        const char* v = ap_expr_str_exec(r, *cfg.hashKey, &err);
+        const char* v = ap_expr_str_exec(r, expr, &err);
         if (err != nullptr) {
           FLEET_LOG_R(APLOG_DEBUG, 0, r, 00009, "FleetHashKey could not be evaluated: %s", err);
         }
@@ -260,10 +260,10 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
       }
       ctx.keyHash = lb::hashKey(key, std::strlen(key));
       hashedKey = key;
-      table = maglevTable(balancer, cands, base, n, cfg.hashTableSize.value_or(lb::MaglevTable::kDefaultSize),
+      table = maglevTable(balancer, cands, base, n, static_cast<uint32_t>(cfg.number(config::Id::kHashTableSize)),
                           r->server);
       ctx.table = table.get();
-      ctx.balanceFactor = cfg.balanceFactor.value_or(0);
+      ctx.balanceFactor = static_cast<uint32_t>(cfg.number(config::Id::kHashBalanceFactor));
     }
     lb::Decision d = method->pick(cands, n, ctx);
     t_random_state = rng.state();

@@ -4,24 +4,9 @@
 #pragma once
 
 #include "module/httpd_includes.h"
-#include "shared/common/logger.h"
 
 #define FLEET_TAG(n) "FL" #n ": "
 #define FLEET_LOG_S(level, status, server, n, ...) \
   ap_log_error(APLOG_MARK, level, status, server, FLEET_TAG(n) __VA_ARGS__)
 #define FLEET_LOG_R(level, status, req, n, ...) \
   ap_log_rerror(APLOG_MARK, level, status, req, FLEET_TAG(n) __VA_ARGS__)
-
-namespace fleet::glue {
-
-// Adapts the core's Logger to ap_log_error on one server; the core passes its own tag number.
-class ServerLogger : public common::Logger {
- public:
-  explicit ServerLogger(server_rec* s) : s_(s) {}
-  void log(common::LogLevel level, int tag, const std::string& text) override;
-
- private:
-  server_rec* s_;
-};
-
-}  // namespace fleet::glue

@@ -43,6 +43,11 @@ int checkConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
                   missing.c_str());
       return DONE;
     }
+    std::string inconsistent = crossCheck(s);
+    if (!inconsistent.empty()) {
+      FLEET_LOG_S(APLOG_EMERG | APLOG_STARTUP, 0, s, 00024, "%s", inconsistent.c_str());
+      return DONE;
+    }
     return OK;
   });
 }

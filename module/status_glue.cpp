@@ -152,8 +152,8 @@ status::CheckerView checkerView() {
 }
 
 // The cache's view, or false when no cache is configured.
-bool cacheView(status::CacheView* view) {
-  std::vector<std::string> servers = cacheServerNames();
+bool cacheView(server_rec* s, status::CacheView* view) {
+  std::vector<std::string> servers = cacheServerNames(s);
   cache::CacheShared* cs = cacheShared();
   if (cs == nullptr || servers.empty()) return false;
   auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
@@ -343,7 +343,7 @@ int statusHandler(request_rec* r) {
     std::vector<status::BalancerView> balancers = collect(r);
     status::CheckerView checker = checkerView();
     status::CacheView cache;
-    bool hasCache = cacheView(&cache);
+    bool hasCache = cacheView(r->server, &cache);
     std::string format = queryValue(r, "format");
     std::string body;
     if (format == "json") {
@@ -395,7 +395,7 @@ int serverStatusSection(request_rec* r, int flags) {
         }
       }
       status::CacheView cache;
-      if (cacheView(&cache)) {
+      if (cacheView(r->server, &cache)) {
         ap_rprintf(r, "FleetCache: hits=%" APR_UINT64_T_FMT " misses=%" APR_UINT64_T_FMT " stores=%" APR_UINT64_T_FMT
                    " stale_served=%" APR_UINT64_T_FMT "\n", cache.hits, cache.misses, cache.stores, cache.staleServed);
       }

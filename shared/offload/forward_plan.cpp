@@ -142,7 +142,7 @@ bool StripRules::strips(std::string_view folded) const {
 bool StripRules::keeps(std::string_view folded) const { return listed(keeps_, folded); }
 
 ForwardPlan planForward(const ForwardRequest& req, ForwardScope scope, const HeaderNames& names,
-                        const StripRules& rules, const TrustedProxies* trusted,
+                        const StripRules& strip, const StripRules& keep, const TrustedProxies* trusted,
                         const SslLookup& ssl) {
   ForwardPlan plan;
   bool fromTrusted = trusted != nullptr && trusted->trusts(req.peerIp);
@@ -160,7 +160,7 @@ ForwardPlan planForward(const ForwardRequest& req, ForwardScope scope, const Hea
                (listed(kTlsNames, folded) || namesFact(names, folded) ||
                 std::any_of(std::begin(kTlsPrefixes), std::end(kTlsPrefixes),
                             [&](const char* p) { return hasPrefix(folded, p); }));
-    if (!(forwarding || tls || rules.strips(folded)) || rules.keeps(folded)) continue;
+    if (!(forwarding || tls || strip.strips(folded)) || keep.keeps(folded)) continue;
     plan.remove.push_back(name);
     // A trusted proxy's own chain, spelled as the standard says (not a '_' or '.' variant), is
     // extended rather than replaced.

@@ -74,8 +74,10 @@ struct ForwardPlan {
 // so they get the incoming chain; fcgi, scgi, uwsgi, ajp and anything else get the full one.
 common::HeaderList forwardedHeaders(const ForwardPlan& plan, std::string_view scheme);
 
+// `strip` names what FleetStripHeader adds to the removals, `keep` what FleetKeepHeader exempts
+// (each section sets them separately).
 ForwardPlan planForward(const ForwardRequest& req, ForwardScope scope, const HeaderNames& names,
-                        const StripRules& rules, const TrustedProxies* trusted,
+                        const StripRules& strip, const StripRules& keep, const TrustedProxies* trusted,
                         const SslLookup& ssl);
 
 }  // namespace fleet::offload

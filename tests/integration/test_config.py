@@ -80,6 +80,21 @@ class ConfigTest(unittest.TestCase):
             " FleetOutlierMaxPercent 20", " FleetPanicThreshold 50", "</Proxy>"]))
         self.assertEqual((0, "Syntax OK"), (rc, out))
 
+    def test_cache_without_memcached_servers_fails_configtest(self):
+        rc, out = self.configtest("<Location /app>\n FleetCache on\n</Location>")
+        self.assertNotEqual(0, rc)
+        self.assertIn("FL00024", out)
+        self.assertIn("FleetCache on (in /app) needs FleetCacheServers", out)
+        rc, out = self.configtest("FleetCacheServers 127.0.0.1:11211\n"
+                                  "<Location /app>\n FleetCache on\n</Location>")
+        self.assertEqual((0, "Syntax OK"), (rc, out))
+
+    def test_server_wide_cache_directives_are_refused_in_a_virtual_host(self):
+        rc, out = self.configtest("<VirtualHost 127.0.0.1:1>\n FleetCacheServers 127.0.0.1:11211\n"
+                                  "</VirtualHost>")
+        self.assertNotEqual(0, rc)
+        self.assertIn("FleetCacheServers cannot occur within <VirtualHost> section", out)
+
     def test_missing_mod_proxy_is_a_clear_error(self):
         rc, out = self.configtest("", modules=["mpm_event", "authz_core"])
         self.assertNotEqual(0, rc)

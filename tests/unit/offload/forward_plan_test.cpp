@@ -24,9 +24,9 @@ struct Fixture {
   }
   ForwardPlan plan(ForwardScope scope, const StripRules& rules = StripRules(),
                    const TrustedProxies* trusted = nullptr,
-                   const HeaderNames& names = HeaderNames::defaults()) {
+                   const HeaderNames& names = HeaderNames::defaults(), const StripRules* keep = nullptr) {
     req.headers = &headers;
-    return planForward(req, scope, names, rules, trusted, [this](const char* n) -> std::optional<std::string> {
+    return planForward(req, scope, names, rules, keep != nullptr ? *keep : rules, trusted, [this](const char* n) -> std::optional<std::string> {
       auto it = ssl.find(n);
       return it == ssl.end() ? std::nullopt : std::optional<std::string>(it->second);
     });
@@ -164,9 +164,11 @@ class ForwardPlanTest : public CppUnit::TestFixture {
     StripRules r;
     CPPUNIT_ASSERT(r.add("X-Internal-*").isOk());
     CPPUNIT_ASSERT(r.add("X-Debug").isOk());
-    CPPUNIT_ASSERT(r.keep("X-Real-IP").isOk());
+    // FleetKeepHeader may come from another section than FleetStripHeader.
+    StripRules keep;
+    CPPUNIT_ASSERT(keep.keep("X-Real-IP").isOk());
     f.headers = {{"X_Internal_Token", "t"}, {"x-debug", "1"}, {"X-Real-IP", "10.0.0.1"}, {"X-App", "1"}};
-    ForwardPlan p = f.plan(ForwardScope::kTls, r);
+    ForwardPlan p = f.plan(ForwardScope::kTls, r, nullptr, HeaderNames::defaults(), &keep);
     CPPUNIT_ASSERT(removes(p, "X_Internal_Token"));
     CPPUNIT_ASSERT(removes(p, "x-debug"));
     CPPUNIT_ASSERT(!removes(p, "X-Real-IP"));
