@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "module/guard.h"
-#include "module/health_glue.h"
+#include "module/health_config_glue.h"
 #include "shared/config/messages.h"
 #include "shared/lb/maglev.h"
 #include "shared/lb/peak_ewma.h"

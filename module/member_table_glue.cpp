@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "module/guard.h"
-#include "module/health_glue.h"
+#include "module/health_config_glue.h"
 #include "module/proxy_api.h"
 #include "shared/lb/persist.h"
 #include "shared/lb/slot_cache.h"

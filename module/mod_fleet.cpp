@@ -4,6 +4,7 @@
 #include "module/cache_glue.h"
 #include "module/config_glue.h"
 #include "module/guard.h"
+#include "module/health_config_glue.h"
 #include "module/health_glue.h"
 #include "module/lb_glue.h"
 #include "module/member_table_glue.h"

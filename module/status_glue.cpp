@@ -8,7 +8,7 @@
 #include "module/proxy_api.h"
 #include "module/tls_connection.h"
 #include "module/cache_glue.h"
-#include "module/health_glue.h"
+#include "module/health_config_glue.h"
 #include "shared/common/clock.h"
 #include "shared/health/lease.h"
 #include "shared/health/record.h"
