@@ -1,34 +1,32 @@
+// The status page, its actions and the server-status section in httpd: httpd's balancers and
+// workers and the shared records read into shared/status's views, which render them.
 #include "module/status_glue.h"
 
 #include <cstring>
+#include <map>
+#include <optional>
+#include <string_view>
 
+#include "module/cache_glue.h"
 #include "module/config_glue.h"
 #include "module/guard.h"
+#include "module/health_config_glue.h"
 #include "module/member_table_glue.h"
 #include "module/proxy_api.h"
 #include "module/tls_connection.h"
-#include "module/cache_glue.h"
-#include "module/health_config_glue.h"
 #include "shared/common/clock.h"
-#include "shared/health/lease.h"
-#include "shared/health/record.h"
-#include "shared/lb/member_health.h"
-#include "shared/lb/peak_ewma.h"
 #include "shared/common/parse.h"
-#include "shared/status/model.h"
 #include "shared/status/actions.h"
+#include "shared/status/model.h"
 #include "shared/status/page_access.h"
 #include "shared/status/pages.h"
+#include "shared/status/readers.h"
 
 extern "C" {
 #include "http_ssl.h"
 #include "mod_status.h"
 #include "util_script.h"
 }
-
-#include <map>
-#include <optional>
-#include <string_view>
 
 APLOG_USE_MODULE(fleet);
 
@@ -93,21 +91,8 @@ std::vector<status::BalancerView> collect(request_rec* r) {
       mv.hcFailed = (w->s->status & PROXY_WORKER_HC_FAIL) != 0;
       mv.weight = static_cast<uint32_t>(w->s->lbfactor);
       mv.elected = static_cast<uint64_t>(w->s->elected);
-      if (lb::MemberSlot* slot = slotFor(b, w)) {
-        mv.inflight = slot->inflight.load(std::memory_order_relaxed);
-        mv.requests = slot->requests.load(std::memory_order_relaxed);
-        mv.latencyMicros = lb::PeakEwma::stored(slot->latency.load(std::memory_order_relaxed));
-        mv.ejected = lb::isEjected(*slot, now);
-        mv.ejectedForMicros = mv.ejected ? slot->ejectedUntil.load(std::memory_order_relaxed) - now : 0;
-        mv.ejections = slot->ejections.load(std::memory_order_relaxed);
-        mv.failures = slot->failures.load(std::memory_order_relaxed);
-        int64_t own = slot->slowStartMicros.load(std::memory_order_relaxed);
-        int64_t ramp = own != 0 ? own : hc.slowStartMicros;
-        int64_t since = slot->usableSince.load(std::memory_order_relaxed);
-        if (ramp > 0 && mv.usable && since > 0 && now - since < ramp) {
-          mv.slowStartPercent = static_cast<int>(lb::slowStartWeight(1000, now, since, ramp) / 10);
-        }
-      }
+      lb::MemberSlot* slot = slotFor(b, w);
+      if (slot != nullptr) status::readMemberSlot(*slot, hc, now, &mv);
       health::ProbeSpec spec = healthProbeSpec(w->s->method);
       if (spec.method != health::ProbeMethod::kNone) {
         HealthView& h = mv.health;
@@ -115,18 +100,7 @@ std::vector<status::BalancerView> collect(request_rec* r) {
         h.method = health::probeMethodName(spec);
         h.intervalMicros = w->s->interval;
         h.failing = (w->s->status & PROXY_WORKER_HC_FAIL) != 0;
-        if (lb::MemberSlot* slot = slotFor(b, w)) {
-          health::HealthSnapshot snap = health::readRecord(slot->health);
-          h.checks = snap.checks;
-          h.lastPassed = snap.lastPassed;
-          h.reason = snap.reason;
-          h.lastStatus = snap.lastStatus;
-          h.lastLatencyMicros = snap.lastLatency;
-          h.lastCheckedAgoMicros = snap.lastCheckedWall > 0 ? apr_time_now() - snap.lastCheckedWall : -1;
-          h.history = health::historyString(snap, 20);
-          h.certDaysLeft = snap.certDaysLeft;
-          h.transitions = snap.transitions;
-        }
+        if (slot != nullptr) status::readHealthRecord(*slot, apr_time_now(), &h);
       }
       bv.members.push_back(std::move(mv));
     }
@@ -136,19 +110,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
 }
 
 status::CheckerView checkerView() {
-  status::CheckerView checker;
-  if (health::CheckerControl* c = checkerControl()) {
-    uint64_t word = c->lease.load(std::memory_order_acquire);
-    health::LeaseOwner owner = health::Lease::holder(word);
-    checker.pid = owner.pid;
-    checker.generation = owner.generation;
-    checker.heartbeatAgeMicros = owner.pid ? health::Lease::ageMicros(word, common::SteadyClock().nowMicros()) : 0;
-    checker.heldForMicros = owner.pid ? apr_time_now() - c->heldSinceWall.load(std::memory_order_relaxed) : 0;
-    checker.members = c->members.load(std::memory_order_relaxed);
-    checker.probes = c->probes.load(std::memory_order_relaxed);
-    checker.takeovers = c->takeovers.load(std::memory_order_relaxed);
-  }
-  return checker;
+  health::CheckerControl* c = checkerControl();
+  return c != nullptr ? status::readChecker(*c, common::SteadyClock().nowMicros(), apr_time_now())
+                      : status::CheckerView();
 }
 
 // The cache's view, or false when no cache is configured.
@@ -156,24 +120,7 @@ bool cacheView(server_rec* s, status::CacheView* view) {
   std::vector<std::string> servers = cacheServerNames(s);
   cache::CacheShared* cs = cacheShared();
   if (cs == nullptr || servers.empty()) return false;
-  auto v = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  view->hits = v(cs->hits);
-  view->misses = v(cs->misses);
-  view->staleServed = v(cs->staleServed);
-  view->revalidated = v(cs->revalidated);
-  view->coalesced = v(cs->coalesced);
-  view->stores = v(cs->stores);
-  view->storeFailures = v(cs->storeFailures);
-  view->bytesStored = v(cs->bytesStored);
-  view->bytesServed = v(cs->bytesServed);
-  view->purges = v(cs->purges);
-  view->uncacheable = v(cs->uncacheable);
-  view->hitForMiss = v(cs->hitForMiss);
-  for (size_t i = 0; i < servers.size() && i < cache::kMaxServers; ++i) {
-    const cache::ServerShared& sv = cs->servers[i];
-    view->servers.push_back({servers[i], sv.down.load(std::memory_order_relaxed) == 0, v(sv.ops), v(sv.errors),
-                             sv.latencyMicros.load(std::memory_order_relaxed)});
-  }
+  *view = status::readCache(*cs, servers);
   return true;
 }
 
@@ -228,19 +175,7 @@ std::string tokenCookie(request_rec* r) {
 }
 
 std::string queryValue(request_rec* r, const char* key) {
-  if (r->args == nullptr) return "";
-  apr_table_t* t = apr_table_make(r->pool, 4);
-  for (const char* a = r->args; *a != '\0';) {
-    const char* pair = ap_getword(r->pool, &a, '&');
-    const char* eq = std::strchr(pair, '=');
-    std::string k(pair, eq ? static_cast<size_t>(eq - pair) : std::strlen(pair));
-    char* v = apr_pstrdup(r->pool, eq ? eq + 1 : "");
-    for (char* p = v; *p; ++p) if (*p == '+') *p = ' ';
-    ap_unescape_url(v);
-    apr_table_set(t, k.c_str(), v);
-  }
-  const char* v = apr_table_get(t, key);
-  return v ? v : "";
+  return status::queryValue(r->args != nullptr ? r->args : "", key);
 }
 
 // The page's own origin as a browser would send it in Origin.
@@ -265,8 +200,7 @@ std::string manage(request_rec* r, const std::string& balancer, const std::strin
   static APR_OPTIONAL_FN_TYPE(balancer_manage)* fn = APR_RETRIEVE_OPTIONAL_FN(balancer_manage);
   if (fn == nullptr) return "failed: mod_proxy_balancer's balancer_manage is not available";
   apr_table_t* params = apr_table_make(r->pool, 4);
-  std::string shortName = balancer.rfind("balancer://", 0) == 0 ? balancer.substr(11) : balancer;
-  apr_table_set(params, "b", shortName.c_str());
+  apr_table_set(params, "b", std::string(status::shortBalancerName(balancer)).c_str());
   apr_table_set(params, "w", member.c_str());
   apr_table_set(params, key, value.c_str());
   return fn(r, params) == APR_SUCCESS ? "" : "failed: no such balancer or member";
@@ -275,9 +209,7 @@ std::string manage(request_rec* r, const std::string& balancer, const std::strin
 std::string resetEjection(request_rec* r, const std::string& balancer, const std::string& member) {
   lb::MemberSlot* slot = slotForName(balancer.c_str(), member.c_str());
   if (slot == nullptr) return "failed: no such member";
-  slot->ejectedUntil.store(0, std::memory_order_relaxed);
-  slot->consecutiveFailures.store(0, std::memory_order_relaxed);
-  slot->ejections.store(0, std::memory_order_relaxed);
+  lb::resetEjection(*slot);
   FLEET_LOG_R(APLOG_NOTICE, 0, r, 00023, "ejection of %s in %s reset from the status page", member.c_str(),
               balancer.c_str());
   return "";
@@ -381,7 +313,7 @@ int serverStatusSection(request_rec* r, int flags) {
     std::vector<status::BalancerView> balancers = collect(r);
     if (flags & AP_STATUS_SHORT) {
       for (const status::BalancerView& b : balancers) {
-        std::string shortName = b.name.rfind("balancer://", 0) == 0 ? b.name.substr(11) : b.name;
+        std::string shortName(status::shortBalancerName(b.name));
         ap_rprintf(r, "FleetBalancer.%s: method=%s members=%d\n", shortName.c_str(), b.lbmethod.c_str(),
                    static_cast<int>(b.members.size()));
         for (size_t i = 0; i < b.members.size(); ++i) {

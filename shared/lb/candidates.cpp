@@ -24,8 +24,7 @@ Prepared prepareCandidates(const MemberInput* in, size_t count, const CandidateS
     }
     c.inflight = slot->inflight.load(std::memory_order_relaxed);
     c.id = slot->key.load(std::memory_order_relaxed);
-    int64_t own = slot->slowStartMicros.load(std::memory_order_relaxed);
-    int64_t ramp = own != 0 ? own : s.health.slowStartMicros;  // the member's own wins; <0 = off
+    int64_t ramp = slowStartRamp(*slot, s.health.slowStartMicros);
     if (ramp > 0) {
       c.weight = slowStartWeight(c.weight, now, slot->usableSince.load(std::memory_order_relaxed), ramp);
     }

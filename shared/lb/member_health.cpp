@@ -76,6 +76,24 @@ uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since, int6
   return w == 0 ? 1 : w;
 }
 
+int64_t slowStartRamp(const MemberSlot& s, int64_t balancerMicros) {
+  int64_t own = s.slowStartMicros.load(std::memory_order_relaxed);
+  return own != 0 ? own : balancerMicros;
+}
+
+int slowStartPercent(const MemberSlot& s, int64_t balancerMicros, bool usable, int64_t nowMicros) {
+  int64_t ramp = slowStartRamp(s, balancerMicros);
+  int64_t since = s.usableSince.load(std::memory_order_relaxed);
+  if (ramp <= 0 || !usable || since <= 0 || nowMicros - since >= ramp) return -1;
+  return static_cast<int>(slowStartWeight(1000, nowMicros, since, ramp) / 10);
+}
+
+void resetEjection(MemberSlot& s) {
+  s.ejectedUntil.store(0, std::memory_order_relaxed);
+  s.consecutiveFailures.store(0, std::memory_order_relaxed);
+  s.ejections.store(0, std::memory_order_relaxed);
+}
+
 int64_t trackUsable(MemberSlot& s, bool usable, int64_t nowMicros) {
   if (!usable) {
     s.wasUsable.store(0, std::memory_order_relaxed);

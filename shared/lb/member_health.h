@@ -44,6 +44,18 @@ bool outcomeMatters(const MemberSlot& s, bool failed);
 // The weight to balance with while the member ramps up after becoming usable at `since`.
 uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since, int64_t durationMicros);
 
+// The slow-start ramp that applies to a member: its own slowstart= when set (negative = off for
+// this member), else its balancer's FleetSlowStart. 0 or less: no ramp.
+int64_t slowStartRamp(const MemberSlot& s, int64_t balancerMicros);
+
+// The member's effective weight while it ramps, as a percent of its full weight; -1 when it is
+// not ramping (no ramp configured, not usable, or ramped up already).
+int slowStartPercent(const MemberSlot& s, int64_t balancerMicros, bool usable, int64_t nowMicros);
+
+// Forgives the member: no ejection in force, no failure streak, the next ejection the shortest
+// (the status page's "reset ejection").
+void resetEjection(MemberSlot& s);
+
 // Tells the slot whether the member is usable now; returns the moment it became usable (0 = it
 // has been usable since before mod_fleet started watching, so no slow start).
 int64_t trackUsable(MemberSlot& s, bool usable, int64_t nowMicros);

@@ -127,4 +127,43 @@ std::string actionRedirect(std::string_view path, std::string_view notice) {
   return p + "?notice=" + encode(notice, false);
 }
 
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string formDecoded(std::string_view v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '+') {
+      out += ' ';
+    } else if (v[i] == '%' && i + 2 < v.size() && hexValue(v[i + 1]) >= 0 && hexValue(v[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(v[i + 1]) * 16 + hexValue(v[i + 2]));
+      i += 2;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string queryValue(std::string_view query, std::string_view key) {
+  std::string found;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    size_t eq = pair.find('=');
+    if (formDecoded(pair.substr(0, eq)) != key) continue;
+    found = eq == std::string_view::npos ? "" : formDecoded(pair.substr(eq + 1));
+  }
+  return found;
+}
+
 }  // namespace fleet::status

@@ -31,4 +31,8 @@ std::string tokenCookie(std::string_view cookieHeader);
 // characters and '/' only), then ?notice=<the notice, percent-encoded>.
 std::string actionRedirect(std::string_view path, std::string_view notice);
 
+// A query string's value for `key` ("format" in "format=json&x=1"), with '+' and %XX decoded;
+// the last one when repeated, "" when absent.
+std::string queryValue(std::string_view query, std::string_view key);
+
 }  // namespace fleet::status

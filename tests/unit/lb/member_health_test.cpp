@@ -29,6 +29,9 @@ class MemberHealthTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(panicBelowThreshold);
   CPPUNIT_TEST(mayEjectOnlyAtTheEndOfAStreak);
   CPPUNIT_TEST(plainSuccessDoesNotMatter);
+  CPPUNIT_TEST(membersOwnRampWinsOverTheBalancers);
+  CPPUNIT_TEST(slowStartPercentOnlyWhileRamping);
+  CPPUNIT_TEST(resetEjectionForgivesEverything);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> mem = std::vector<MemberSlot>(16);
@@ -140,6 +143,38 @@ class MemberHealthTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(inPanic(4, 10, 50));
     CPPUNIT_ASSERT(inPanic(0, 10, 0));
     CPPUNIT_ASSERT(!inPanic(1, 10, 0));
+  }
+  void membersOwnRampWinsOverTheBalancers() {
+    MemberSlot* s = freshSlot(mem);
+    CPPUNIT_ASSERT_EQUAL(int64_t(30 * kSec), slowStartRamp(*s, 30 * kSec));
+    s->slowStartMicros.store(5 * kSec);
+    CPPUNIT_ASSERT_EQUAL(int64_t(5 * kSec), slowStartRamp(*s, 30 * kSec));
+    s->slowStartMicros.store(-1);  // slowstart=0 on the member: off despite the balancer's
+    CPPUNIT_ASSERT(slowStartRamp(*s, 30 * kSec) <= 0);
+  }
+  void slowStartPercentOnlyWhileRamping() {
+    MemberSlot* s = freshSlot(mem);
+    int64_t now = 1000 * kSec;
+    s->usableSince.store(now - 5 * kSec);
+    CPPUNIT_ASSERT_EQUAL(-1, slowStartPercent(*s, 0, true, now));           // no ramp configured
+    CPPUNIT_ASSERT_EQUAL(-1, slowStartPercent(*s, 10 * kSec, false, now));  // not usable
+    CPPUNIT_ASSERT_EQUAL(55, slowStartPercent(*s, 10 * kSec, true, now));   // 10% + 90% x half
+    CPPUNIT_ASSERT_EQUAL(-1, slowStartPercent(*s, 4 * kSec, true, now));    // ramped up already
+    s->usableSince.store(0);  // usable since before mod_fleet watched
+    CPPUNIT_ASSERT_EQUAL(-1, slowStartPercent(*s, 10 * kSec, true, now));
+  }
+  void resetEjectionForgivesEverything() {
+    MemberSlot* s = freshSlot(mem);
+    ManualClock clock(100 * kSec);
+    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    CPPUNIT_ASSERT(isEjected(*s, clock.nowMicros()));
+    resetEjection(*s);
+    CPPUNIT_ASSERT(!isEjected(*s, clock.nowMicros()));
+    CPPUNIT_ASSERT_EQUAL(0u, s->ejections.load());
+    CPPUNIT_ASSERT_EQUAL(0u, s->consecutiveFailures.load());
+    // The next streak ejects for the base time again, not a doubled one.
+    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    CPPUNIT_ASSERT_EQUAL(clock.nowMicros() + cfg.baseEjectionMicros, s->ejectedUntil.load());
   }
 };
 

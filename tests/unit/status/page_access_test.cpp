@@ -10,6 +10,7 @@ class PageAccessTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(tokensAreBoundToTheCookieAndScope);
   CPPUNIT_TEST(cookieIsReadStrictly);
   CPPUNIT_TEST(redirectsAreEscaped);
+  CPPUNIT_TEST(queryValuesAreDecoded);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -60,6 +61,18 @@ class PageAccessTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("/fleet-status/%0D%0ASet-Cookie%3A%20x%3D1%3Cb%3E?notice=ok"),
                          actionRedirect("/fleet-status/\r\nSet-Cookie: x=1<b>", "ok"));
     CPPUNIT_ASSERT_EQUAL(std::string("/%2F%2Fevil.example%2Fx?notice=ok"), actionRedirect("//evil.example/x", "ok"));
+  }
+  void queryValuesAreDecoded() {
+    CPPUNIT_ASSERT_EQUAL(std::string("json"), queryValue("format=json", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string("prometheus"), queryValue("a=1&format=prometheus&b", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string("last"), queryValue("format=first&format=last", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string("a b/c"), queryValue("q=a+b%2Fc", "q"));
+    CPPUNIT_ASSERT_EQUAL(std::string("100%"), queryValue("q=100%", "q"));      // a lone % stays
+    CPPUNIT_ASSERT_EQUAL(std::string("%zz"), queryValue("q=%zz", "q"));
+    CPPUNIT_ASSERT_EQUAL(std::string("json"), queryValue("for%6Dat=json", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), queryValue("formats=json", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), queryValue("format", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), queryValue("", "format"));
   }
 };
 
