@@ -8,69 +8,15 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include <cstring>
-#include <map>
 
 #include "shared/common/parse.h"
+#include "shared/health/probe_internal.h"
 
 namespace fleet::health {
 
 // hcreuse: an answer longer than this is not worth reading to the end to keep its connection.
 constexpr uint64_t kReuseReadLimit = 65536;
-
-struct ProbeEngine::Probe {
-  ~Probe() {
-    if (ssl != nullptr) SSL_free(ssl);
-  }
-  size_t id = 0;
-  int fd = -1;
-  bool reused = false;    // on a connection kept from the previous check
-  bool gotBytes = false;  // any answer byte arrived
-  uint64_t received = 0;  // answer bytes read
-  ProbeTarget target;
-  int64_t started = 0;
-  int64_t deadline = 0;
-  enum class Phase { kConnecting, kHandshaking, kSending, kReading } phase = Phase::kConnecting;
-  std::string request;
-  size_t sent = 0;
-  std::unique_ptr<ResponseParser> parser;
-  SSL* ssl = nullptr;
-  int certDays = -1;
-};
-
-// One client context per (verify, CA file), made on first use and kept for the engine's life.
-struct ProbeEngine::TlsContexts {
-  ~TlsContexts() {
-    for (auto& c : ctxs) SSL_CTX_free(c.second);
-  }
-  SSL_CTX* get(bool verify, const std::string& ca, std::string* why) {
-    auto key = std::make_pair(verify, ca);
-    auto it = ctxs.find(key);
-    if (it != ctxs.end()) return it->second;
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx == nullptr) {
-      *why = "TLS: cannot create a context";
-      return nullptr;
-    }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    if (verify) {
-      int ok = ca.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                          : SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
-      if (ok != 1) {
-        *why = "TLS: cannot load CA certificates from " + (ca.empty() ? std::string("the system") : ca);
-        SSL_CTX_free(ctx);
-        return nullptr;
-      }
-    }
-    ctxs[key] = ctx;
-    return ctx;
-  }
-  std::map<std::pair<bool, std::string>, SSL_CTX*> ctxs;
-};
 
 namespace {
 
@@ -81,22 +27,6 @@ const char* phaseText(int phase) {
     case 2: return "sending the request";
     default: return "waiting for the answer";
   }
-}
-
-std::string tlsError(SSL* ssl) {
-  long v = SSL_get_verify_result(ssl);
-  if (v != X509_V_OK) {
-    return std::string("certificate: ") + X509_verify_cert_error_string(v);
-  }
-  unsigned long e = ERR_get_error();
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return e != 0 ? std::string("TLS: ") + buf : "TLS: connection closed during the handshake";
-}
-
-bool isIpLiteral(const std::string& host) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
 }  // namespace
@@ -362,69 +292,6 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       return;  // feed(0) settled it above; unreachable
     }
   }
-}
-
-bool ProbeEngine::startTls(int fd, Probe& p, int64_t now,
-                           std::vector<std::pair<size_t, ProbeResult>>* out) {
-  std::string why;
-  SSL_CTX* ctx = tls_->get(p.target.verify, p.target.caFile, &why);
-  if (ctx == nullptr) {
-    finish(fd, false, why, now, out);
-    return false;
-  }
-  p.ssl = SSL_new(ctx);
-  if (p.ssl == nullptr || SSL_set_fd(p.ssl, fd) != 1) {
-    finish(fd, false, "TLS: cannot start a session", now, out);
-    return false;
-  }
-  const std::string& name = p.target.sni;
-  if (!name.empty() && !isIpLiteral(name)) {
-    SSL_set_tlsext_host_name(p.ssl, name.c_str());
-  }
-  if (p.target.verify) {
-    SSL_set_verify(p.ssl, SSL_VERIFY_PEER, nullptr);
-    if (!name.empty()) {
-      SSL_set1_host(p.ssl, name.c_str());
-    }
-  }
-  SSL_set_connect_state(p.ssl);
-  p.phase = Probe::Phase::kHandshaking;
-  return true;
-}
-
-bool ProbeEngine::handshake(int fd, Probe& p, int64_t now,
-                            std::vector<std::pair<size_t, ProbeResult>>* out) {
-  ERR_clear_error();
-  int rc = SSL_do_handshake(p.ssl);
-  if (rc != 1) {
-    int e = SSL_get_error(p.ssl, rc);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      epoll_event ev{};
-      ev.events = e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
-      ev.data.fd = fd;
-      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
-      return false;
-    }
-    finish(fd, false, tlsError(p.ssl), now, out);
-    return false;
-  }
-  if (X509* cert = SSL_get1_peer_certificate(p.ssl)) {
-    int days = 0, secs = 0;
-    if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1) {
-      p.certDays = days;
-    }
-    X509_free(cert);
-  }
-  if (p.target.spec.method == ProbeMethod::kTcp) {  // a TLS handshake is the whole check
-    finish(fd, true, "ok", now, out);
-    return false;
-  }
-  p.phase = Probe::Phase::kSending;
-  epoll_event ev{};
-  ev.events = EPOLLOUT;
-  ev.data.fd = fd;
-  epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
-  return true;
 }
 
 void ProbeEngine::wait(int waitMillis) {
