@@ -20,7 +20,9 @@ class BackgroundThread {
       stop_ = true;
     }
     cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
   }
   // Sleeps up to `d`; false when the thread is asked to stop.
   bool sleepFor(std::chrono::microseconds d) {

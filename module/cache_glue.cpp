@@ -77,10 +77,13 @@ apr_status_t sendAnswer(request_rec* r, cache::Answer& a, ap_filter_t* next) {
   apr_table_clear(r->headers_out);
   // The stored fields and the body pieces stay alive with the request's pool.
   auto* held = new cache::Answer(std::move(a));
-  apr_pool_cleanup_register(r->pool, held, [](void* p) -> apr_status_t {
-    delete static_cast<cache::Answer*>(p);
-    return APR_SUCCESS;
-  }, apr_pool_cleanup_null);
+  apr_pool_cleanup_register(
+      r->pool, held,
+      [](void* p) -> apr_status_t {
+        delete static_cast<cache::Answer*>(p);
+        return APR_SUCCESS;
+      },
+      apr_pool_cleanup_null);
   auto add = [r](const std::string& k, const char* v) {
     if (strcasecmp(k.c_str(), "Content-Type") == 0) {
       ap_set_content_type(r, v);
@@ -89,14 +92,19 @@ apr_status_t sendAnswer(request_rec* r, cache::Answer& a, ap_filter_t* next) {
     }
   };
   if (held->stored != nullptr) {
-    for (const auto& [k, v] : *held->stored) add(k, v.c_str());
+    for (const auto& [k, v] : *held->stored) {
+      add(k, v.c_str());
+    }
   }
-  for (const auto& [k, v] : held->headers) add(k, v.c_str());
+  for (const auto& [k, v] : held->headers) {
+    add(k, v.c_str());
+  }
   apr_bucket_brigade* bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
   if (!held->body.empty()) {
     for (const cache::BodyPiece& piece : held->body) {
-      APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(piece.data->data() + piece.offset, piece.length,
-                                                         r->pool, r->connection->bucket_alloc));
+      APR_BRIGADE_INSERT_TAIL(
+          bb, apr_bucket_pool_create(piece.data->data() + piece.offset, piece.length, r->pool,
+                                     r->connection->bucket_alloc));
     }
   }
   APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(r->connection->bucket_alloc));
@@ -119,7 +127,9 @@ int act(request_rec* r, std::unique_ptr<CacheExchange> ex, bool quickOnly) {
     case CacheExchange::Step::kForward:
       break;
   }
-  for (const std::string& h : l.unsetRequest) apr_table_unset(r->headers_in, h.c_str());
+  for (const std::string& h : l.unsetRequest) {
+    apr_table_unset(r->headers_in, h.c_str());
+  }
   for (const auto& [k, v] : l.setRequest) {
     apr_table_set(r->headers_in, k.c_str(), v.c_str());
   }
@@ -130,16 +140,22 @@ int act(request_rec* r, std::unique_ptr<CacheExchange> ex, bool quickOnly) {
 
 int lookupHandler(request_rec* r) {
   return guarded<int>(r->server, "cache lookup", DECLINED, [&] {
-    if (g_child == nullptr || r->prev != nullptr) return DECLINED;
+    if (g_child == nullptr || r->prev != nullptr) {
+      return DECLINED;
+    }
     if (r->main != nullptr) {
       // The background refresh of a stale-while-revalidate hit: a subrequest whose output goes
       // nowhere but into the cache.
       RequestContext* parent = findContext(r->main);
-      if (parent == nullptr || !parent->cache || !parent->cache->owesRefresh()) return DECLINED;
+      if (parent == nullptr || !parent->cache || !parent->cache->owesRefresh()) {
+        return DECLINED;
+      }
       return act(r, g_child->engine->beginRefresh(*parent->cache), false);
     }
     const DirConfig& d = dirConfig(r);
-    if (!d.flag(Id::kCache)) return DECLINED;
+    if (!d.flag(Id::kCache)) {
+      return DECLINED;
+    }
     return act(r, beginExchange(r, d), false);
   });
 }
@@ -148,12 +164,15 @@ int lookupHandler(request_rec* r) {
 // before httpd maps and authorizes the request; anything else waits for the normal lookup.
 int quickHandler(request_rec* r, int lookupOnly) {
   return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
-    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_child->quick || r->method_number != M_GET) {
+    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_child->quick ||
+        r->method_number != M_GET) {
       return DECLINED;
     }
     ap_location_walk(r);  // FleetCache is set per <Location>
     const DirConfig& d = dirConfig(r);
-    if (!d.flag(Id::kCache)) return DECLINED;
+    if (!d.flag(Id::kCache)) {
+      return DECLINED;
+    }
     return act(r, beginExchange(r, d), true);
   });
 }
@@ -171,7 +190,8 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
   if (!storing) {
     CacheExchange::Reply reply;
     bool ok = guarded<bool>(r->server, "cache response", false, [&] {
-      common::HeaderList headers = headerList(apr_table_overlay(r->pool, r->err_headers_out, r->headers_out));
+      common::HeaderList headers =
+          headerList(apr_table_overlay(r->pool, r->err_headers_out, r->headers_out));
       if (r->content_type != nullptr && common::firstField(headers, "Content-Type").empty()) {
         headers.emplace_back("Content-Type", r->content_type);
       }
@@ -182,7 +202,9 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
       apr_table_unset(r->headers_out, h.c_str());
       apr_table_unset(r->err_headers_out, h.c_str());
     }
-    for (const auto& [k, v] : reply.setResponse) apr_table_set(r->headers_out, k.c_str(), v.c_str());
+    for (const auto& [k, v] : reply.setResponse) {
+      apr_table_set(r->headers_out, k.c_str(), v.c_str());
+    }
     if (ok && reply.kind == CacheExchange::Reply::Kind::kReplace) {
       apr_brigade_cleanup(in);
       ap_remove_output_filter(f);
@@ -195,27 +217,38 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
     f->ctx = &ex;  // storing from now on
   }
   bool more = guarded<bool>(r->server, "cache store", false, [&] {
-    for (apr_bucket* b = APR_BRIGADE_FIRST(in); b != APR_BRIGADE_SENTINEL(in); b = APR_BUCKET_NEXT(b)) {
+    for (apr_bucket* b = APR_BRIGADE_FIRST(in); b != APR_BRIGADE_SENTINEL(in);
+         b = APR_BUCKET_NEXT(b)) {
       if (APR_BUCKET_IS_EOS(b)) {
         ex.finish();
         return false;
       }
-      if (APR_BUCKET_IS_METADATA(b)) continue;
+      if (APR_BUCKET_IS_METADATA(b)) {
+        continue;
+      }
       const char* data = nullptr;
       apr_size_t len = 0;
-      if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS) return false;
-      if (!ex.append(std::string_view(data, len))) return false;  // too big, or memcached failed
+      if (apr_bucket_read(b, &data, &len, APR_BLOCK_READ) != APR_SUCCESS) {
+        return false;
+      }
+      if (!ex.append(std::string_view(data, len))) {
+        return false;  // too big, or memcached failed
+      }
     }
     return true;
   });
-  if (!more) ap_remove_output_filter(f);
+  if (!more) {
+    ap_remove_output_filter(f);
+  }
   return ap_pass_brigade(f->next, in);
 }
 
 // Error responses (a member that is down) pass through the exchange too: stale-if-error.
 void insertErrorFilter(request_rec* r) {
   RequestContext* ctx = findContext(r);
-  if (ctx != nullptr && ctx->cache) ap_add_output_filter_handle(g_saveFilter, nullptr, r, r->connection);
+  if (ctx != nullptr && ctx->cache) {
+    ap_add_output_filter_handle(g_saveFilter, nullptr, r, r->connection);
+  }
 }
 
 apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
@@ -227,7 +260,9 @@ apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
 int refreshAfterResponse(request_rec* r) {
   return guarded<int>(r->server, "cache refresh", DECLINED, [&] {
     RequestContext* ctx = findContext(r);
-    if (ctx == nullptr || !ctx->cache || r->main != nullptr || !ctx->cache->refreshStillNeeded()) return DECLINED;
+    if (ctx == nullptr || !ctx->cache || r->main != nullptr || !ctx->cache->refreshStillNeeded()) {
+      return DECLINED;
+    }
     auto* sink = static_cast<ap_filter_t*>(apr_pcalloc(r->pool, sizeof(ap_filter_t)));
     sink->frec = g_sinkFilter;
     sink->c = r->connection;
@@ -237,7 +272,9 @@ int refreshAfterResponse(request_rec* r) {
       if (rr->status == HTTP_OK) {
         ap_run_sub_req(rr);
         // A subrequest's end of stream stops at its own core filter, before ours: finish here.
-        if (RequestContext* sub = findContext(rr); sub != nullptr && sub->cache) sub->cache->finish();
+        if (RequestContext* sub = findContext(rr); sub != nullptr && sub->cache) {
+          sub->cache->finish();
+        }
       }
       ap_destroy_sub_req(rr);
     }
@@ -249,34 +286,48 @@ int refreshAfterResponse(request_rec* r) {
 void reportServer(size_t i, bool down, const std::string& detail) {
   std::string name = g_child != nullptr && g_child->store ? g_child->store->serverName(i) : "?";
   if (down) {
-    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00020, "memcached %s failed (%s): its keys are misses, "
-                "retried after the back-off", name.c_str(), detail.c_str());
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00020,
+                "memcached %s failed (%s): its keys are misses, "
+                "retried after the back-off",
+                name.c_str(), detail.c_str());
   } else {
-    FLEET_LOG_S(APLOG_NOTICE, 0, nullptr, 00021, "memcached %s is %s again", name.c_str(), detail.c_str());
+    FLEET_LOG_S(APLOG_NOTICE, 0, nullptr, 00021, "memcached %s is %s again", name.c_str(),
+                detail.c_str());
   }
 }
 
 }  // namespace
 
 std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
-  return guarded<std::string>(r->server, "cache purge", "failed: internal error", [&]() -> std::string {
-    if (g_child == nullptr) return "no cache configured (FleetCacheServers)";
-    return g_child->engine->purgeFromPage(isHttps(r) ? "https" : "http", hostOf(r), ap_get_server_port(r), what);
-  });
+  return guarded<std::string>(
+      r->server, "cache purge", "failed: internal error", [&]() -> std::string {
+        if (g_child == nullptr) {
+          return "no cache configured (FleetCacheServers)";
+        }
+        return g_child->engine->purgeFromPage(isHttps(r) ? "https" : "http", hostOf(r),
+                                              ap_get_server_port(r), what);
+      });
 }
 
 std::vector<std::string> cacheServerNames(server_rec* s) {
   std::vector<std::string> out;
-  const auto* servers = serverSettings(s).object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
-  if (servers == nullptr) return out;
-  for (const auto& [host, port] : *servers) out.push_back(host + ":" + std::to_string(port));
+  const auto* servers =
+      serverSettings(s).object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
+  if (servers == nullptr) {
+    return out;
+  }
+  for (const auto& [host, port] : *servers) {
+    out.push_back(host + ":" + std::to_string(port));
+  }
   return out;
 }
 
 void startCache(apr_pool_t* pchild, server_rec* s) {
   const DirConfig& conf = serverSettings(s);
   const auto* servers = conf.object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
-  if (servers == nullptr || servers->empty()) return;
+  if (servers == nullptr || servers->empty()) {
+    return;
+  }
   auto child = std::make_unique<Child>();
   child->quick = conf.flag(Id::kCacheQuickHandler);
   const auto localBytes = static_cast<uint64_t>(conf.number(Id::kCacheLocalSize));
@@ -285,9 +336,11 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
   cfg.connectTimeoutMicros = conf.number(Id::kCacheTimeout);
   cfg.ioTimeoutMicros = cfg.connectTimeoutMicros;
   cfg.backoffMicros = conf.number(Id::kCacheRetry);
-  common::Result<std::unique_ptr<cache::Store>> store = cache::Store::create(cfg, cacheShared(), child->clock, reportServer);
+  common::Result<std::unique_ptr<cache::Store>> store =
+      cache::Store::create(cfg, cacheShared(), child->clock, reportServer);
   if (!store.isOk()) {
-    FLEET_LOG_S(APLOG_ERR, 0, s, 00022, "the shared cache is off in this child: %s", store.status().message().c_str());
+    FLEET_LOG_S(APLOG_ERR, 0, s, 00022, "the shared cache is off in this child: %s",
+                store.status().message().c_str());
     return;
   }
   child->store = std::move(store.value());
@@ -296,10 +349,16 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
   cache::Keys keys("fl2:");
   cache::CacheShared* shared = cacheShared();
   child->follower = std::make_unique<cache::TierFollower>(
-      *child->tier, shared != nullptr ? &shared->invalidations : nullptr, *child->store, keys, randomWord);
-  cache::HttpCache::Deps deps{*child->store, localBytes > 0 ? child->tier.get() : nullptr,
-                              child->follower.get(), shared, child->clock, randomWord,
-                              [](int64_t micros) { std::this_thread::sleep_for(std::chrono::microseconds(micros)); }};
+      *child->tier, shared != nullptr ? &shared->invalidations : nullptr, *child->store, keys,
+      randomWord);
+  cache::HttpCache::Deps deps{
+      *child->store,
+      localBytes > 0 ? child->tier.get() : nullptr,
+      child->follower.get(),
+      shared,
+      child->clock,
+      randomWord,
+      [](int64_t micros) { std::this_thread::sleep_for(std::chrono::microseconds(micros)); }};
   child->engine = std::make_unique<cache::HttpCache>(std::move(deps), keys);
   g_child = child.release();
   if (localBytes > 0) {
@@ -309,19 +368,23 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
       } while (g_child->poller.sleepFor(std::chrono::milliseconds(50)));
     });
   }
-  apr_pool_cleanup_register(pchild, nullptr, [](void*) -> apr_status_t {
-    g_child->poller.stop();
-    delete g_child;
-    g_child = nullptr;
-    return APR_SUCCESS;
-  }, apr_pool_cleanup_null);
+  apr_pool_cleanup_register(
+      pchild, nullptr,
+      [](void*) -> apr_status_t {
+        g_child->poller.stop();
+        delete g_child;
+        g_child = nullptr;
+        return APR_SUCCESS;
+      },
+      apr_pool_cleanup_null);
 }
 
 void registerCacheHooks() {
   ap_hook_handler(lookupHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   ap_hook_quick_handler(quickHandler, nullptr, nullptr, APR_HOOK_FIRST);
   ap_hook_log_transaction(refreshAfterResponse, nullptr, nullptr, APR_HOOK_LAST);
-  g_sinkFilter = ap_register_output_filter("FLEET_CACHE_SINK", sinkFilter, nullptr, AP_FTYPE_NETWORK);
+  g_sinkFilter =
+      ap_register_output_filter("FLEET_CACHE_SINK", sinkFilter, nullptr, AP_FTYPE_NETWORK);
   ap_hook_insert_error_filter(insertErrorFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After content filters such as mod_deflate (which adds its Vary), before the protocol ones.
   g_saveFilter = ap_register_output_filter("FLEET_CACHE_SAVE", saveFilter, nullptr,

@@ -24,7 +24,9 @@ std::vector<std::string> lbmethodNames(apr_pool_t* p) {
   apr_array_header_t* list = ap_list_provider_names(p, PROXY_LBMETHOD, "0");
   if (list != nullptr) {
     auto* e = reinterpret_cast<ap_list_provider_names_t*>(list->elts);
-    for (int i = 0; i < list->nelts; ++i) names.emplace_back(e[i].provider_name);
+    for (int i = 0; i < list->nelts; ++i) {
+      names.emplace_back(e[i].provider_name);
+    }
   }
   return names;
 }
@@ -34,9 +36,14 @@ std::vector<std::string> lbmethodNames(apr_pool_t* p) {
 const char* checkLbmethod(cmd_parms* cmd, void*, const char* args) {
   return guarded<const char*>(cmd->server, "lbmethod check", DECLINE_CMD, [&]() -> const char* {
     std::string value;
-    if (!config::findKeyValue(args, "lbmethod", &value)) return DECLINE_CMD;
-    if (ap_lookup_provider(PROXY_LBMETHOD, value.c_str(), "0") != nullptr) return DECLINE_CMD;
-    std::string msg = config::unknownChoice(cmd->cmd->name, "lbmethod", value, lbmethodNames(cmd->temp_pool));
+    if (!config::findKeyValue(args, "lbmethod", &value)) {
+      return DECLINE_CMD;
+    }
+    if (ap_lookup_provider(PROXY_LBMETHOD, value.c_str(), "0") != nullptr) {
+      return DECLINE_CMD;
+    }
+    std::string msg =
+        config::unknownChoice(cmd->cmd->name, "lbmethod", value, lbmethodNames(cmd->temp_pool));
     return apr_pstrdup(cmd->pool, msg.c_str());
   });
 }
@@ -47,10 +54,13 @@ class PoolKeeper : public config::Keeper {
   explicit PoolKeeper(apr_pool_t* p) : pool_(p) {}
   const void* keep(std::shared_ptr<const void> object) override {
     auto* held = new std::shared_ptr<const void>(std::move(object));
-    apr_pool_cleanup_register(pool_, held, [](void* h) -> apr_status_t {
-      delete static_cast<std::shared_ptr<const void>*>(h);
-      return APR_SUCCESS;
-    }, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(
+        pool_, held,
+        [](void* h) -> apr_status_t {
+          delete static_cast<std::shared_ptr<const void>*>(h);
+          return APR_SUCCESS;
+        },
+        apr_pool_cleanup_null);
     return held->get();
   }
 
@@ -64,11 +74,14 @@ std::vector<std::string>* g_cacheLocations = nullptr;
 void noteCacheLocation(cmd_parms* cmd) {
   if (g_cacheLocations == nullptr) {
     g_cacheLocations = new std::vector<std::string>();
-    apr_pool_cleanup_register(cmd->pool, nullptr, [](void*) -> apr_status_t {
-      delete g_cacheLocations;
-      g_cacheLocations = nullptr;
-      return APR_SUCCESS;
-    }, apr_pool_cleanup_null);
+    apr_pool_cleanup_register(
+        cmd->pool, nullptr,
+        [](void*) -> apr_status_t {
+          delete g_cacheLocations;
+          g_cacheLocations = nullptr;
+          return APR_SUCCESS;
+        },
+        apr_pool_cleanup_null);
   }
   g_cacheLocations->push_back(cmd->path != nullptr ? cmd->path : "the server configuration");
 }
@@ -76,12 +89,14 @@ void noteCacheLocation(cmd_parms* cmd) {
 // FleetHashKey is an ap_expr: only httpd can parse it.
 const char* parseHashKey(cmd_parms* cmd, DirConfig* d, const std::vector<std::string>& words) {
   const char* err = nullptr;
-  ap_expr_info_t* expr = ap_expr_parse_cmd(cmd, words[0].c_str(), AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
+  ap_expr_info_t* expr =
+      ap_expr_parse_cmd(cmd, words[0].c_str(), AP_EXPR_FLAG_STRING_RESULT, &err, nullptr);
   if (err != nullptr) {
-    return apr_psprintf(cmd->pool,
-                        "FleetHashKey: '%s' is not a valid expression (%s); accepted: an ap_expr string such "
-                        "as \"%%{HTTP:X-User-Id}\", \"%%{REQUEST_URI}\" or \"%%{REMOTE_ADDR}\"",
-                        words[0].c_str(), err);
+    return apr_psprintf(
+        cmd->pool,
+        "FleetHashKey: '%s' is not a valid expression (%s); accepted: an ap_expr string such "
+        "as \"%%{HTTP:X-User-Id}\", \"%%{REQUEST_URI}\" or \"%%{REMOTE_ADDR}\"",
+        words[0].c_str(), err);
   }
   config::Value v;
   v.object = expr;
@@ -93,40 +108,55 @@ const char* parseHashKey(cmd_parms* cmd, DirConfig* d, const std::vector<std::st
 const char* applyWords(cmd_parms* cmd, void* dir, std::vector<std::string> words) {
   const auto& o = *static_cast<const config::Option*>(cmd->info);
   if (o.where == config::Where::kMainServer) {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
+    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) {
+      return err;
+    }
   } else if (o.where == config::Where::kServer) {
-    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) return err;
+    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_DIR_LOC_FILE)) {
+      return err;
+    }
   }
   auto* d = static_cast<DirConfig*>(dir);
   if (o.parse == nullptr) {
-    if (words.size() != 1) return apr_psprintf(cmd->pool, "%s takes one argument, %s", o.name, o.help);
+    if (words.size() != 1) {
+      return apr_psprintf(cmd->pool, "%s takes one argument, %s", o.name, o.help);
+    }
     return parseHashKey(cmd, d, words);
   }
   PoolKeeper keeper(cmd->pool);
   std::string err = config::apply(&d->s, o, words, keeper);
-  if (!err.empty()) return apr_pstrdup(cmd->pool, err.c_str());
-  if (o.id == Id::kCache && d->s.flag(Id::kCache)) noteCacheLocation(cmd);
+  if (!err.empty()) {
+    return apr_pstrdup(cmd->pool, err.c_str());
+  }
+  if (o.id == Id::kCache && d->s.flag(Id::kCache)) {
+    noteCacheLocation(cmd);
+  }
   return nullptr;
 }
 
 const char* onRaw(cmd_parms* cmd, void* dir, const char* args) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed", [&]() -> const char* {
-    std::vector<std::string> words;
-    while (*args != '\0') {
-      const char* w = ap_getword_conf(cmd->temp_pool, &args);
-      if (*w == '\0' && *args == '\0') break;
-      words.emplace_back(w);
-    }
-    return applyWords(cmd, dir, std::move(words));
-  });
+  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed",
+                              [&]() -> const char* {
+                                std::vector<std::string> words;
+                                while (*args != '\0') {
+                                  const char* w = ap_getword_conf(cmd->temp_pool, &args);
+                                  if (*w == '\0' && *args == '\0') {
+                                    break;
+                                  }
+                                  words.emplace_back(w);
+                                }
+                                return applyWords(cmd, dir, std::move(words));
+                              });
 }
 
 const char* onFlag(cmd_parms* cmd, void* dir, int on) {
-  return guarded<const char*>(cmd->server, cmd->cmd->name, "directive failed",
-                              [&]() -> const char* { return applyWords(cmd, dir, {on ? "on" : "off"}); });
+  return guarded<const char*>(
+      cmd->server, cmd->cmd->name, "directive failed",
+      [&]() -> const char* { return applyWords(cmd, dir, {on ? "on" : "off"}); });
 }
 
-command_rec entry(const char* name, cmd_func func, const void* info, int override, cmd_how how, const char* help) {
+command_rec entry(const char* name, cmd_func func, const void* info, int override, cmd_how how,
+                  const char* help) {
   command_rec c{};
   c.name = name;
   c.func = func;
@@ -145,21 +175,26 @@ struct CommandTable {
   CommandTable() {
     size_t n = 0;
     for (const char* name : {"ProxySet", "ProxyPass", "ProxyPassMatch", "<Proxy", "<ProxyMatch"}) {
-      kCommands[n++] = entry(name, asCmdFunc(checkLbmethod), nullptr, RSRC_CONF | ACCESS_CONF | OR_ALL,
-                             RAW_ARGS, "checked by mod_fleet, then mod_proxy");
+      kCommands[n++] =
+          entry(name, asCmdFunc(checkLbmethod), nullptr, RSRC_CONF | ACCESS_CONF | OR_ALL, RAW_ARGS,
+                "checked by mod_fleet, then mod_proxy");
     }
     for (const config::Option& o : config::options()) {
       int override = o.where == config::Where::kAnywhere ? RSRC_CONF | ACCESS_CONF : RSRC_CONF;
-      kCommands[n++] = config::isSwitch(o) ? entry(o.name, asCmdFunc(onFlag), &o, override, FLAG, o.help)
-                                           : entry(o.name, asCmdFunc(onRaw), &o, override, RAW_ARGS, o.help);
+      kCommands[n++] = config::isSwitch(o)
+                           ? entry(o.name, asCmdFunc(onFlag), &o, override, FLAG, o.help)
+                           : entry(o.name, asCmdFunc(onRaw), &o, override, RAW_ARGS, o.help);
     }
     // mod_proxy_hcheck's directives, with the same meaning (mod_fleet replaces that module).
-    kCommands[n++] = entry("ProxyHCExpr", asCmdFunc(setHcExpr), nullptr, OR_FILEINFO, RAW_ARGS,
-                           "ProxyHCExpr name {expression}: a health check condition for hcexpr=name");
-    kCommands[n++] = entry("ProxyHCTemplate", asCmdFunc(setHcTemplate), nullptr, OR_FILEINFO, RAW_ARGS,
-                           "ProxyHCTemplate name key=value...: hc* parameters for hctemplate=name");
-    kCommands[n++] = entry("ProxyHCTPsize", asCmdFunc(setHcThreadPoolSize), nullptr, RSRC_CONF, TAKE1,
-                           "accepted for mod_proxy_hcheck compatibility; mod_fleet needs no thread pool");
+    kCommands[n++] =
+        entry("ProxyHCExpr", asCmdFunc(setHcExpr), nullptr, OR_FILEINFO, RAW_ARGS,
+              "ProxyHCExpr name {expression}: a health check condition for hcexpr=name");
+    kCommands[n++] =
+        entry("ProxyHCTemplate", asCmdFunc(setHcTemplate), nullptr, OR_FILEINFO, RAW_ARGS,
+              "ProxyHCTemplate name key=value...: hc* parameters for hctemplate=name");
+    kCommands[n++] =
+        entry("ProxyHCTPsize", asCmdFunc(setHcThreadPoolSize), nullptr, RSRC_CONF, TAKE1,
+              "accepted for mod_proxy_hcheck compatibility; mod_fleet needs no thread pool");
     kCommands[n] = command_rec{};
   }
 };
@@ -198,37 +233,45 @@ cache::CacheSettings DirConfig::cacheSettings() const {
 static_assert(std::is_trivially_destructible_v<DirConfig>, "DirConfig lives in pool memory");
 
 void* createDirConfig(apr_pool_t* p, char*) {
-  return guarded<void*>(nullptr, "create_dir_config", nullptr,
-                        [&]() -> void* { return new (apr_palloc(p, sizeof(DirConfig))) DirConfig(); });
+  return guarded<void*>(nullptr, "create_dir_config", nullptr, [&]() -> void* {
+    return new (apr_palloc(p, sizeof(DirConfig))) DirConfig();
+  });
 }
 
 void* mergeDirConfig(apr_pool_t* p, void* base, void* add) {
   return guarded<void*>(nullptr, "merge_dir_config", nullptr, [&]() -> void* {
     auto* m = new (apr_palloc(p, sizeof(DirConfig))) DirConfig();
-    m->s = config::Settings::merged(static_cast<const DirConfig*>(base)->s, static_cast<const DirConfig*>(add)->s);
+    m->s = config::Settings::merged(static_cast<const DirConfig*>(base)->s,
+                                    static_cast<const DirConfig*>(add)->s);
     return m;
   });
 }
 
 const DirConfig& dirConfig(request_rec* r) {
   static const DirConfig kDefaults;
-  const auto* d = static_cast<const DirConfig*>(ap_get_module_config(r->per_dir_config, &fleet_module));
+  const auto* d =
+      static_cast<const DirConfig*>(ap_get_module_config(r->per_dir_config, &fleet_module));
   return d != nullptr ? *d : kDefaults;
 }
 
 const DirConfig& serverSettings(server_rec* s) {
   static const DirConfig kDefaults;
-  const auto* d = static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &fleet_module));
+  const auto* d =
+      static_cast<const DirConfig*>(ap_get_module_config(s->lookup_defaults, &fleet_module));
   return d != nullptr ? *d : kDefaults;
 }
 
 std::string crossCheck(server_rec* s) {
-  if (g_cacheLocations == nullptr || g_cacheLocations->empty() || serverSettings(s).s.has(Id::kCacheServers)) {
+  if (g_cacheLocations == nullptr || g_cacheLocations->empty() ||
+      serverSettings(s).s.has(Id::kCacheServers)) {
     return "";
   }
   std::string where;
-  for (const std::string& l : *g_cacheLocations) where += (where.empty() ? "" : ", ") + l;
-  return "FleetCache on (in " + where + ") needs FleetCacheServers host:port... in the main server "
+  for (const std::string& l : *g_cacheLocations) {
+    where += (where.empty() ? "" : ", ") + l;
+  }
+  return "FleetCache on (in " + where +
+         ") needs FleetCacheServers host:port... in the main server "
          "configuration: without memcached servers there is no cache";
 }
 

@@ -19,7 +19,6 @@ APLOG_USE_MODULE(fleet);
 namespace fleet::glue {
 namespace {
 
-
 // The main server's definitions, which each virtual host's see too; cleared with pconf.
 health::HcDefinitions* g_mainDefinitions = nullptr;
 
@@ -46,11 +45,16 @@ health::HcDefinitions* definitions(server_rec* s) {
 
 hcmethod_t toHcMethod(const health::ProbeSpec& spec) {
   switch (spec.method) {
-    case health::ProbeMethod::kNone: return NONE;
-    case health::ProbeMethod::kTcp: return TCP;
-    case health::ProbeMethod::kOptions: return spec.http11 ? OPTIONS11 : OPTIONS;
-    case health::ProbeMethod::kHead: return spec.http11 ? HEAD11 : HEAD;
-    case health::ProbeMethod::kGet: return spec.http11 ? GET11 : GET;
+    case health::ProbeMethod::kNone:
+      return NONE;
+    case health::ProbeMethod::kTcp:
+      return TCP;
+    case health::ProbeMethod::kOptions:
+      return spec.http11 ? OPTIONS11 : OPTIONS;
+    case health::ProbeMethod::kHead:
+      return spec.http11 ? HEAD11 : HEAD;
+    case health::ProbeMethod::kGet:
+      return spec.http11 ? GET11 : GET;
   }
   return NONE;
 }
@@ -60,14 +64,29 @@ hcmethod_t toHcMethod(const health::ProbeSpec& spec) {
 health::ProbeSpec fromHcMethod(hcmethod_t m) {
   health::ProbeSpec spec;
   switch (m) {
-    case TCP: spec.method = health::ProbeMethod::kTcp; break;
-    case OPTIONS11: spec.http11 = true; [[fallthrough]];
-    case OPTIONS: spec.method = health::ProbeMethod::kOptions; break;
-    case HEAD11: spec.http11 = true; [[fallthrough]];
-    case HEAD: spec.method = health::ProbeMethod::kHead; break;
-    case GET11: spec.http11 = true; [[fallthrough]];
-    case GET: spec.method = health::ProbeMethod::kGet; break;
-    default: break;
+    case TCP:
+      spec.method = health::ProbeMethod::kTcp;
+      break;
+    case OPTIONS11:
+      spec.http11 = true;
+      [[fallthrough]];
+    case OPTIONS:
+      spec.method = health::ProbeMethod::kOptions;
+      break;
+    case HEAD11:
+      spec.http11 = true;
+      [[fallthrough]];
+    case HEAD:
+      spec.method = health::ProbeMethod::kHead;
+      break;
+    case GET11:
+      spec.http11 = true;
+      [[fallthrough]];
+    case GET:
+      spec.method = health::ProbeMethod::kGet;
+      break;
+    default:
+      break;
   }
   return spec;
 }
@@ -75,49 +94,56 @@ health::ProbeSpec fromHcMethod(hcmethod_t m) {
 // mod_proxy hands every BalancerMember key it does not know to this optional function.
 const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, const char* key,
                              const char* val, void* tmpl) {
-  return guarded<const char*>(s, "set_worker_hc_param", "mod_fleet: internal error",
-                              [&]() -> const char* {
-    if (w == nullptr || tmpl != nullptr) {
-      return "Bad call to set_worker_hc_param()";
-    }
-    // mod_proxy hands every BalancerMember key it does not know here: mod_fleet's own per-member
-    // balancing option too.
-    if (ap_cstr_casecmp(key, "slowstart") == 0) {
-      common::Result<int64_t> d = common::parseDurationMicros(val);
-      if (!d.isOk()) {
-        return apr_psprintf(p, "slowstart='%s' is not valid; accepted: a duration such as 30s, or 0 "
-                            "(no slow start for this member)", val);
-      }
-      setMemberSlowStart(w, d.value(), p);
-      return nullptr;
-    }
-    if (g_memberChecks == nullptr) {
-      g_memberChecks = new std::unordered_map<const proxy_worker*, health::CheckConfig>();
-      apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
-    }
-    health::CheckConfig& c = (*g_memberChecks)[w];
-    std::string err = definitions(s)->applyParam(&c, key, val);
-    if (!err.empty()) {
-      return apr_pstrdup(p, err.c_str());
-    }
-    // The fields httpd shares (and balancer-manager shows and edits) live in the worker.
-    w->s->method = toHcMethod(c.spec);
-    apr_cpystrn(w->s->hcuri, c.spec.uri.c_str(), sizeof(w->s->hcuri));
-    apr_cpystrn(w->s->hcexpr, c.exprName.c_str(), sizeof(w->s->hcexpr));
-    w->s->interval = c.intervalMicros;
-    w->s->passes = static_cast<int>(c.passes);
-    w->s->fails = static_cast<int>(c.fails);
-    return nullptr;
-  });
+  return guarded<const char*>(
+      s, "set_worker_hc_param", "mod_fleet: internal error", [&]() -> const char* {
+        if (w == nullptr || tmpl != nullptr) {
+          return "Bad call to set_worker_hc_param()";
+        }
+        // mod_proxy hands every BalancerMember key it does not know here: mod_fleet's own
+        // per-member balancing option too.
+        if (ap_cstr_casecmp(key, "slowstart") == 0) {
+          common::Result<int64_t> d = common::parseDurationMicros(val);
+          if (!d.isOk()) {
+            return apr_psprintf(
+                p,
+                "slowstart='%s' is not valid; accepted: a duration such as 30s, or 0 "
+                "(no slow start for this member)",
+                val);
+          }
+          setMemberSlowStart(w, d.value(), p);
+          return nullptr;
+        }
+        if (g_memberChecks == nullptr) {
+          g_memberChecks = new std::unordered_map<const proxy_worker*, health::CheckConfig>();
+          apr_pool_cleanup_register(p, nullptr, forgetMemberChecks, apr_pool_cleanup_null);
+        }
+        health::CheckConfig& c = (*g_memberChecks)[w];
+        std::string err = definitions(s)->applyParam(&c, key, val);
+        if (!err.empty()) {
+          return apr_pstrdup(p, err.c_str());
+        }
+        // The fields httpd shares (and balancer-manager shows and edits) live in the worker.
+        w->s->method = toHcMethod(c.spec);
+        apr_cpystrn(w->s->hcuri, c.spec.uri.c_str(), sizeof(w->s->hcuri));
+        apr_cpystrn(w->s->hcexpr, c.exprName.c_str(), sizeof(w->s->hcexpr));
+        w->s->interval = c.intervalMicros;
+        w->s->passes = static_cast<int>(c.passes);
+        w->s->fails = static_cast<int>(c.fails);
+        return nullptr;
+      });
 }
 
 // balancer-manager: the table of expressions above the members.
 void hcShowExprs(request_rec* r) {
   guarded<int>(r->server, "hc_show_exprs", 0, [&] {
     auto all = definitions(r->server)->expressions();
-    if (all.empty()) return 0;
-    ap_rputs("\n\n<table><tr><th colspan='2'>Health check cond. expressions:</th></tr>\n"
-             "<tr><th>Expr name</th><th>Expression</th></tr>\n", r);
+    if (all.empty()) {
+      return 0;
+    }
+    ap_rputs(
+        "\n\n<table><tr><th colspan='2'>Health check cond. expressions:</th></tr>\n"
+        "<tr><th>Expr name</th><th>Expression</th></tr>\n",
+        r);
     for (const auto& [name, e] : all) {
       ap_rprintf(r, "<tr><td>%s</td><td>%s</td></tr>\n", ap_escape_html(r->pool, name.c_str()),
                  ap_escape_html(r->pool, e->text.c_str()));
@@ -148,7 +174,9 @@ int hcValidExpr(request_rec* r, const char* name) {
 // %{HC_BODY} and hc('body') in ProxyHCExpr: the checked member's response body.
 const char* hcBodyVar(ap_expr_eval_ctx_t* ctx, const void* data) {
   const char* name = static_cast<const char*>(data);
-  if (ctx->r == nullptr || name == nullptr || ap_cstr_casecmp(name, "BODY") != 0) return nullptr;
+  if (ctx->r == nullptr || name == nullptr || ap_cstr_casecmp(name, "BODY") != 0) {
+    return nullptr;
+  }
   const char* body = apr_table_get(ctx->r->notes, kHcBodyNote);
   return body != nullptr ? body : "";
 }
@@ -179,7 +207,9 @@ health::ProbeSpec healthProbeSpec(int hcmethod) {
 
 const health::CheckConfig& memberCheckConfig(const proxy_worker* w) {
   static const health::CheckConfig kDefaults;
-  if (g_memberChecks == nullptr) return kDefaults;
+  if (g_memberChecks == nullptr) {
+    return kDefaults;
+  }
   auto it = g_memberChecks->find(w);
   return it != g_memberChecks->end() ? it->second : kDefaults;
 }
@@ -200,60 +230,82 @@ void* createServerConfig(apr_pool_t* p, server_rec* s) {
 }
 
 const char* setHcExpr(cmd_parms* cmd, void*, const char* args) {
-  return guarded<const char*>(cmd->server, "ProxyHCExpr", "ProxyHCExpr: internal error",
-                              [&]() -> const char* {
-    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) return err;
-    const char* name = ap_getword_conf(cmd->pool, &args);
-    if (*name == '\0') return "ProxyHCExpr needs a name and an expression, e.g. ProxyHCExpr ok234 {%{REQUEST_STATUS} =~ /^[234]/}";
-    if (std::strlen(name) > 15) {
-      return apr_psprintf(cmd->pool, "ProxyHCExpr: name '%s' is too long; accepted: at most 15 characters", name);
-    }
-    const char* text = ap_getword_conf2(cmd->pool, &args);
-    if (*text == '\0') return apr_psprintf(cmd->pool, "ProxyHCExpr %s: the expression is missing", name);
-    const char* err = nullptr;
-    ap_expr_info_t* expr = ap_expr_parse_cmd(cmd, text, 0, &err, nullptr);
-    if (err != nullptr) {
-      return apr_psprintf(cmd->pool, "ProxyHCExpr %s: cannot parse \"%s\": %s", name, text, err);
-    }
-    if (*ap_getword_conf(cmd->temp_pool, &args) != '\0') {
-      return apr_psprintf(cmd->pool, "ProxyHCExpr %s: extra words after the expression (quote it or use {...})", name);
-    }
-    definitions(cmd->server)->addExpression(name, text, expr);
-    return nullptr;
-  });
+  return guarded<const char*>(
+      cmd->server, "ProxyHCExpr", "ProxyHCExpr: internal error", [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) {
+          return err;
+        }
+        const char* name = ap_getword_conf(cmd->pool, &args);
+        if (*name == '\0') {
+          return "ProxyHCExpr needs a name and an expression, e.g. ProxyHCExpr ok234 "
+                 "{%{REQUEST_STATUS} =~ /^[234]/}";
+        }
+        if (std::strlen(name) > 15) {
+          return apr_psprintf(cmd->pool,
+                              "ProxyHCExpr: name '%s' is too long; accepted: at most 15 characters",
+                              name);
+        }
+        const char* text = ap_getword_conf2(cmd->pool, &args);
+        if (*text == '\0') {
+          return apr_psprintf(cmd->pool, "ProxyHCExpr %s: the expression is missing", name);
+        }
+        const char* err = nullptr;
+        ap_expr_info_t* expr = ap_expr_parse_cmd(cmd, text, 0, &err, nullptr);
+        if (err != nullptr) {
+          return apr_psprintf(cmd->pool, "ProxyHCExpr %s: cannot parse \"%s\": %s", name, text,
+                              err);
+        }
+        if (*ap_getword_conf(cmd->temp_pool, &args) != '\0') {
+          return apr_psprintf(
+              cmd->pool, "ProxyHCExpr %s: extra words after the expression (quote it or use {...})",
+              name);
+        }
+        definitions(cmd->server)->addExpression(name, text, expr);
+        return nullptr;
+      });
 }
 
 const char* setHcTemplate(cmd_parms* cmd, void*, const char* args) {
-  return guarded<const char*>(cmd->server, "ProxyHCTemplate", "ProxyHCTemplate: internal error",
-                              [&]() -> const char* {
-    if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) return err;
-    const char* name = ap_getword_conf(cmd->pool, &args);
-    if (*name == '\0') return "ProxyHCTemplate needs a name and key=value pairs, e.g. ProxyHCTemplate web hcmethod=GET hcuri=/health";
-    std::vector<std::string> words;
-    while (*args != '\0') {
-      const char* word = ap_getword_conf(cmd->temp_pool, &args);
-      if (*word == '\0') break;
-      words.emplace_back(word);
-    }
-    std::string err = definitions(cmd->server)->addTemplate(name, words);
-    if (!err.empty()) {
-      return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: %s", name, err.c_str());
-    }
-    return nullptr;
-  });
+  return guarded<const char*>(
+      cmd->server, "ProxyHCTemplate", "ProxyHCTemplate: internal error", [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) {
+          return err;
+        }
+        const char* name = ap_getword_conf(cmd->pool, &args);
+        if (*name == '\0') {
+          return "ProxyHCTemplate needs a name and key=value pairs, e.g. ProxyHCTemplate web "
+                 "hcmethod=GET hcuri=/health";
+        }
+        std::vector<std::string> words;
+        while (*args != '\0') {
+          const char* word = ap_getword_conf(cmd->temp_pool, &args);
+          if (*word == '\0') {
+            break;
+          }
+          words.emplace_back(word);
+        }
+        std::string err = definitions(cmd->server)->addTemplate(name, words);
+        if (!err.empty()) {
+          return apr_psprintf(cmd->pool, "ProxyHCTemplate %s: %s", name, err.c_str());
+        }
+        return nullptr;
+      });
 }
 
 const char* setHcThreadPoolSize(cmd_parms* cmd, void*, const char* arg) {
-  return guarded<const char*>(cmd->server, "ProxyHCTPsize", "ProxyHCTPsize: internal error",
-                              [&]() -> const char* {
-    if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) return err;
-    if (!common::parseInteger(arg, 0, 1000000).isOk()) {
-      return apr_psprintf(cmd->pool, "ProxyHCTPsize '%s' is not valid; accepted: a whole number >= 0", arg);
-    }
-    // Accepted so mod_proxy_hcheck configurations load unchanged; one non-blocking thread
-    // does all checks, so there is no pool to size.
-    return nullptr;
-  });
+  return guarded<const char*>(
+      cmd->server, "ProxyHCTPsize", "ProxyHCTPsize: internal error", [&]() -> const char* {
+        if (const char* err = ap_check_cmd_context(cmd, GLOBAL_ONLY)) {
+          return err;
+        }
+        if (!common::parseInteger(arg, 0, 1000000).isOk()) {
+          return apr_psprintf(
+              cmd->pool, "ProxyHCTPsize '%s' is not valid; accepted: a whole number >= 0", arg);
+        }
+        // Accepted so mod_proxy_hcheck configurations load unchanged; one non-blocking thread
+        // does all checks, so there is no pool to size.
+        return nullptr;
+      });
 }
 
 void registerHealthHooks(apr_pool_t*) {

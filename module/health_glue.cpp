@@ -59,9 +59,7 @@ class WorkerState : public health::MemberState {
   void setHcFailed() override {
     __atomic_fetch_or(&ws_->status, PROXY_WORKER_HC_FAIL, __ATOMIC_RELAXED);
   }
-  void clearHcFailedAndInError() override {
-    clear(PROXY_WORKER_HC_FAIL | PROXY_WORKER_IN_ERROR);
-  }
+  void clearHcFailedAndInError() override { clear(PROXY_WORKER_HC_FAIL | PROXY_WORKER_IN_ERROR); }
   void clearInError() override { clear(PROXY_WORKER_IN_ERROR); }
   lb::MemberSlot* slot() override { return slot_; }
 
@@ -76,10 +74,10 @@ class CheckerThread : public health::CheckerPort {
   CheckerThread(server_rec* s, health::CheckerControl* control, uint32_t generation)
       : s_(s),
         rng_(static_cast<uint64_t>(getpid()) * 2654435761u),
-        orchestrator_(*control, health::LeaseOwner{static_cast<uint32_t>(getpid()), generation},
-                      *this, clock_, rng_,
-                      [this](int64_t us) { thread_.sleepFor(std::chrono::microseconds(us)); },
-                      [this] { return thread_.stopping(); }) {
+        orchestrator_(
+            *control, health::LeaseOwner{static_cast<uint32_t>(getpid()), generation}, *this,
+            clock_, rng_, [this](int64_t us) { thread_.sleepFor(std::chrono::microseconds(us)); },
+            [this] { return thread_.stopping(); }) {
     apr_allocator_create(&allocator_);
     apr_pool_create_ex(&pool_, nullptr, nullptr, allocator_);
     apr_allocator_owner_set(allocator_, pool_);
@@ -102,12 +100,17 @@ class CheckerThread : public health::CheckerPort {
     std::vector<health::CheckTarget> targets;
     members_.clear();
     for (server_rec* v = s_; v != nullptr; v = v->next) {
-      auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
-      if (conf == nullptr) continue;
+      auto* conf =
+          static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+      if (conf == nullptr) {
+        continue;
+      }
       auto* balancers = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
       for (int i = 0; i < conf->balancers->nelts; ++i) {
         proxy_balancer* b = &balancers[i];
-        if (b->s == nullptr) continue;
+        if (b->s == nullptr) {
+          continue;
+        }
         std::vector<proxy_worker*> workers;
         PROXY_THREAD_LOCK(b);
         if (api.syncBalancer != nullptr) {
@@ -117,11 +120,17 @@ class CheckerThread : public health::CheckerPort {
         workers.assign(w, w + b->workers->nelts);
         PROXY_THREAD_UNLOCK(b);
         for (proxy_worker* worker : workers) {
-          if (worker->s == nullptr || (worker->s->status & PROXY_WORKER_STOPPED)) continue;
+          if (worker->s == nullptr || (worker->s->status & PROXY_WORKER_STOPPED)) {
+            continue;
+          }
           health::ProbeSpec spec = healthProbeSpec(worker->s->method);
-          if (spec.method == health::ProbeMethod::kNone) continue;
+          if (spec.method == health::ProbeMethod::kNone) {
+            continue;
+          }
           health::CheckTarget t;
-          if (target(b, worker, v, spec, now, &t)) targets.push_back(std::move(t));
+          if (target(b, worker, v, spec, now, &t)) {
+            targets.push_back(std::move(t));
+          }
         }
       }
     }
@@ -131,7 +140,9 @@ class CheckerThread : public health::CheckerPort {
   // One finished check: the hcexpr's verdict on the answer (when set), then the core's rule.
   bool onResult(uint64_t key, health::ProbeResult& res) override {
     auto it = members_.find(key);
-    if (it == members_.end()) return false;
+    if (it == members_.end()) {
+      return false;
+    }
     const Member& m = it->second;
     proxy_worker_shared* ws = m.worker->s;
     char exprName[sizeof(ws->hcexpr)];
@@ -186,12 +197,14 @@ class CheckerThread : public health::CheckerPort {
     endpoint.hcuri = w->s->hcuri;
     endpoint.intervalMicros = w->s->interval;
     endpoint.expression = w->s->hcexpr[0] != '\0';
-    health::Resolution addr = addresses_.lookup(endpoint.host, endpoint.port, now,
-                                                [&](const std::string& why) {
-      FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
-                  w->s->name_ex, b->s->name, why.c_str());
-    });
-    if (addr.kind == health::ResolveKind::kPending) return false;
+    health::Resolution addr =
+        addresses_.lookup(endpoint.host, endpoint.port, now, [&](const std::string& why) {
+          FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
+                      w->s->name_ex, b->s->name, why.c_str());
+        });
+    if (addr.kind == health::ResolveKind::kPending) {
+      return false;
+    }
     *t = health::planCheck(key, endpoint, spec, cfg);
     t->unresolved = addr.error;
     t->probe.addr = addr.addr;
@@ -200,7 +213,8 @@ class CheckerThread : public health::CheckerPort {
   }
 
   // The verdict of an hcexpr on a response, like mod_proxy_hcheck: the expression alone decides.
-  bool evalExpr(const Member& m, const char* name, const health::ProbeResult& res, std::string* why) {
+  bool evalExpr(const Member& m, const char* name, const health::ProbeResult& res,
+                std::string* why) {
     const health::HcDefinitions::Expression* e = hcDefinitions(m.server).findExpression(name);
     if (e == nullptr) {
       *why = std::string("hcexpr ") + name + " is not defined";
@@ -281,7 +295,9 @@ apr_status_t stopChecker(void* data) {
 
 void startHealthChecker(apr_pool_t* pchild, server_rec* s) {
   health::CheckerControl* control = checkerControl();
-  if (control == nullptr) return;
+  if (control == nullptr) {
+    return;
+  }
   int generation = 0;
   ap_mpm_query(AP_MPMQ_GENERATION, &generation);
   auto* t = new CheckerThread(s, control, static_cast<uint32_t>(generation));
@@ -296,4 +312,3 @@ void startHealthChecker(apr_pool_t* pchild, server_rec* s) {
 }
 
 }  // namespace fleet::glue
-

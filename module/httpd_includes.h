@@ -3,18 +3,18 @@
 #pragma once
 
 extern "C" {
-#include "httpd.h"
-#include "http_config.h"
-#include "http_core.h"
-#include "http_log.h"
-#include "http_protocol.h"
-#include "http_request.h"
 #include "ap_expr.h"
 #include "ap_mpm.h"
 #include "ap_provider.h"
 #include "apr_optional.h"
 #include "apr_shm.h"
 #include "apr_strings.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "httpd.h"
 #include "mod_proxy.h"
 #include "mpm_common.h"
 }

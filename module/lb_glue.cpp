@@ -39,8 +39,8 @@ const lb::Registry& methods() {
 thread_local uint64_t t_random_state = 0;
 
 uint64_t freshSeed() {
-  uint64_t t = static_cast<uint64_t>(
-      std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  uint64_t t =
+      static_cast<uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
   uint64_t tid = std::hash<std::thread::id>()(std::this_thread::get_id());
   return t ^ (tid << 1) ^ (static_cast<uint64_t>(getpid()) << 32) ^ 0x5bd1e9955bd1e995ULL;
 }
@@ -88,10 +88,11 @@ struct HookEnv {
 };
 
 void logEjection(server_rec* s, proxy_balancer* b, const lb::Ejection& e, const char* member) {
-  FLEET_LOG_S(APLOG_WARNING, 0, s, 00008, "member %s of %s ejected for %s after %u failures in "
-              "a row (ejection %u)", member, b->s->name,
-              common::formatDurationMicros(e.forMicros / 1000 * 1000).c_str(), e.afterFailures,
-              e.ejections);
+  FLEET_LOG_S(APLOG_WARNING, 0, s, 00008,
+              "member %s of %s ejected for %s after %u failures in "
+              "a row (ejection %u)",
+              member, b->s->name, common::formatDurationMicros(e.forMicros / 1000 * 1000).c_str(),
+              e.afterFailures, e.ejections);
 }
 
 // Room for N values of T on the stack, left uninitialised (only the first n get written); a
@@ -127,8 +128,8 @@ void noteDecision(request_rec* r, const char* method, proxy_worker** items,
                   const lb::Candidate* cands, size_t n, const lb::Decision& d,
                   const lb::TraceExtras& extras) {
   const char* labels_stack[64];
-  const char** labels = n <= 64 ? labels_stack
-                                : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
+  const char** labels =
+      n <= 64 ? labels_stack : static_cast<const char**>(apr_palloc(r->pool, n * sizeof(char*)));
   for (size_t i = 0; i < n; ++i) {
     labels[i] = items[i]->s->route[0] != '\0' ? items[i]->s->route : items[i]->s->name_ex;
   }
@@ -167,16 +168,21 @@ std::shared_ptr<const lb::MaglevTable> maglevTable(proxy_balancer* b, const lb::
   if (it == g_maglev->tables.end() || !g_maglev->preRegistered) {
     // Not configured at startup (2.4 creates no balancers at runtime): build without caching,
     // as inserting into the map here could race with the lock-free lookups.
-    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00012, "maglev table of %s built uncached: the balancer was "
-                "not known at startup", b->s->name);
-    return std::make_shared<const lb::MaglevTable>(lb::MaglevTable::buildFor(c, baseWeights, n, size));
+    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00012,
+                "maglev table of %s built uncached: the balancer was "
+                "not known at startup",
+                b->s->name);
+    return std::make_shared<const lb::MaglevTable>(
+        lb::MaglevTable::buildFor(c, baseWeights, n, size));
   }
   MaglevCache::Entry& e = it->second;
   if (!e.table || e.signature != signature) {
-    e.table = std::make_shared<const lb::MaglevTable>(lb::MaglevTable::buildFor(c, baseWeights, n, size));
+    e.table =
+        std::make_shared<const lb::MaglevTable>(lb::MaglevTable::buildFor(c, baseWeights, n, size));
     e.signature = signature;
-    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007, "maglev table of %s built: %" APR_SIZE_T_FMT
-                " members, %u entries", b->s->name, n, size);
+    FLEET_LOG_S(APLOG_DEBUG, 0, s, 00007,
+                "maglev table of %s built: %" APR_SIZE_T_FMT " members, %u entries", b->s->name, n,
+                size);
   }
   return e.table;
 }
@@ -225,8 +231,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
       new (&inputs[i]) lb::MemberInput();
       inputs[i].slot = slotFor(balancer, c.items[i]);
       inputs[i].lbfactor = static_cast<uint32_t>(c.items[i]->s->lbfactor);
-      inputs[i].fallbackId = inputs[i].slot ? 0 : lb::memberKey(balancer->s->name,
-                                                                c.items[i]->s->name_ex);
+      inputs[i].fallbackId =
+          inputs[i].slot ? 0 : lb::memberKey(balancer->s->name, c.items[i]->s->name_ex);
     }
     lb::CandidateSettings settings;
     settings.health = as.health;
@@ -235,8 +241,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     lb::Candidate* cands = candsRoom.take(c.n, r->pool);
     size_t* kept = keptRoom.take(c.n, r->pool);
     uint32_t* base = baseRoom.take(c.n, r->pool);
-    lb::Prepared prepared = lb::prepareCandidates(inputs, static_cast<size_t>(c.n), settings, now,
-                                                  cands, kept, base);
+    lb::Prepared prepared =
+        lb::prepareCandidates(inputs, static_cast<size_t>(c.n), settings, now, cands, kept, base);
     size_t n = prepared.n;
     for (size_t i = 0; i < n; ++i) {  // compact the members alongside their candidates
       c.items[i] = c.items[kept[i]];
@@ -260,8 +266,8 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
       }
       ctx.keyHash = lb::hashKey(key, std::strlen(key));
       hashedKey = key;
-      table = maglevTable(balancer, cands, base, n, static_cast<uint32_t>(cfg.number(config::Id::kHashTableSize)),
-                          r->server);
+      table = maglevTable(balancer, cands, base, n,
+                          static_cast<uint32_t>(cfg.number(config::Id::kHashTableSize)), r->server);
       ctx.table = table.get();
       ctx.balanceFactor = static_cast<uint32_t>(cfg.number(config::Id::kHashBalanceFactor));
     }

@@ -46,11 +46,13 @@ void saveLearned() {
 }
 
 void restoreLearnedState(server_rec* s) {
-  common::Result<size_t> n = lb::loadLearnedFile(*g_table, g_persistPath, std::time(nullptr),
-                                                 kPersistMaxAgeSeconds);
+  common::Result<size_t> n =
+      lb::loadLearnedFile(*g_table, g_persistPath, std::time(nullptr), kPersistMaxAgeSeconds);
   if (n.isOk() && n.value() > 0) {
-    FLEET_LOG_S(APLOG_INFO, 0, s, 00010, "restored learned state (latency, ejections) of %"
-                APR_SIZE_T_FMT " members from %s", n.value(), g_persistPath);
+    FLEET_LOG_S(APLOG_INFO, 0, s, 00010,
+                "restored learned state (latency, ejections) of %" APR_SIZE_T_FMT
+                " members from %s",
+                n.value(), g_persistPath);
   }
 }
 
@@ -117,8 +119,10 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   apr_shm_t* shm = nullptr;
   apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
   if (rv != APR_SUCCESS) {
-    FLEET_LOG_S(APLOG_EMERG, rv, s, 00003, "cannot create shared memory for %" APR_SIZE_T_FMT
-                " member slots (%" APR_SIZE_T_FMT " bytes)", members, bytes);
+    FLEET_LOG_S(APLOG_EMERG, rv, s, 00003,
+                "cannot create shared memory for %" APR_SIZE_T_FMT " member slots (%" APR_SIZE_T_FMT
+                " bytes)",
+                members, bytes);
     return rv;
   }
   char* base = static_cast<char*>(apr_shm_baseaddr_get(shm));
@@ -146,7 +150,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
           int64_t own = 0;
           if (g_memberSlowStart != nullptr) {
             auto it = g_memberSlowStart->find(w[j]);
-            if (it != g_memberSlowStart->end()) own = it->second;
+            if (it != g_memberSlowStart->end()) {
+              own = it->second;
+            }
           }
           slot->slowStartMicros.store(own, std::memory_order_relaxed);
           // The health checker's verdict from the last generation: a member that was failing
@@ -162,9 +168,10 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       }
     }
   });
-  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004, "member table: %" APR_SIZE_T_FMT " slots for %"
-              APR_SIZE_T_FMT " members, %" APR_SIZE_T_FMT " claimed, %" APR_SIZE_T_FMT
-              " HC-fail kept", g_table->capacity(), members, g_table->used(), hcFailing);
+  FLEET_LOG_S(APLOG_DEBUG, 0, s, 00004,
+              "member table: %" APR_SIZE_T_FMT " slots for %" APR_SIZE_T_FMT
+              " members, %" APR_SIZE_T_FMT " claimed, %" APR_SIZE_T_FMT " HC-fail kept",
+              g_table->capacity(), members, g_table->used(), hcFailing);
   return APR_SUCCESS;
 }
 
@@ -186,9 +193,10 @@ lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (slot == nullptr && !g_table_full_logged) {
     g_table_full_logged = true;
     FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00005,
-                "member table full (%" APR_SIZE_T_FMT " slots): %s in %s balances without "
-                "in-flight counts until restart", g_table->capacity(), worker->s->name_ex,
-                balancer->s->name);
+                "member table full (%" APR_SIZE_T_FMT
+                " slots): %s in %s balances without "
+                "in-flight counts until restart",
+                g_table->capacity(), worker->s->name_ex, balancer->s->name);
   }
   return slot;
 }

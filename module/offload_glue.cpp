@@ -25,7 +25,8 @@ namespace {
 // A request mod_proxy will hand to a member: ProxyPass and RewriteRule [P] set proxyreq before
 // fixups; SetHandler "proxy:fcgi://..." (the PHP-FPM way) only names the handler.
 bool proxied(request_rec* r) {
-  return r->proxyreq != PROXYREQ_NONE || (r->handler != nullptr && std::strncmp(r->handler, "proxy:", 6) == 0);
+  return r->proxyreq != PROXYREQ_NONE ||
+         (r->handler != nullptr && std::strncmp(r->handler, "proxy:", 6) == 0);
 }
 
 // The plan made for this request or the one it derives from (an internal redirect shares its
@@ -33,14 +34,18 @@ bool proxied(request_rec* r) {
 const offload::ForwardPlan* planOf(request_rec* r) {
   for (request_rec* q = r; q != nullptr; q = q->prev != nullptr ? q->prev : q->main) {
     RequestContext* ctx = findContext(q);
-    if (ctx != nullptr && ctx->forward) return &*ctx->forward;
+    if (ctx != nullptr && ctx->forward) {
+      return &*ctx->forward;
+    }
   }
   return nullptr;
 }
 
 bool proxyAddsHeaders(request_rec* r) {
   const ProxyApi& api = proxyApi();
-  if (api.proxy == nullptr) return true;
+  if (api.proxy == nullptr) {
+    return true;
+  }
   auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(r->per_dir_config, api.proxy));
   return pd == nullptr || pd->add_forwarded_headers;
 }
@@ -50,7 +55,9 @@ bool proxyAddsHeaders(request_rec* r) {
 // values set, before any scheme handler copies the headers.
 int forwardClientFacts(request_rec* r) {
   return guarded<int>(r->server, "forwarded facts", DECLINED, [&] {
-    if (!proxied(r) || planOf(r) != nullptr) return DECLINED;
+    if (!proxied(r) || planOf(r) != nullptr) {
+      return DECLINED;
+    }
     const DirConfig& d = dirConfig(r);
     offload::ForwardScope scope;
     if (d.flag(config::Id::kForwardTls)) {
@@ -65,7 +72,9 @@ int forwardClientFacts(request_rec* r) {
     req.headers = &headers;
     req.peerIp = r->connection->client_ip != nullptr ? r->connection->client_ip : "";
     req.clientIp = r->useragent_ip != nullptr ? r->useragent_ip : req.peerIp;
-    if (const char* host = apr_table_get(r->headers_in, "Host")) req.host = host;
+    if (const char* host = apr_table_get(r->headers_in, "Host")) {
+      req.host = host;
+    }
     req.serverName = r->server->server_hostname != nullptr ? r->server->server_hostname : "";
     req.https = isHttps(r);
     req.localPort = r->connection->local_addr != nullptr ? r->connection->local_addr->port : 0;
@@ -78,10 +87,13 @@ int forwardClientFacts(request_rec* r) {
         strip != nullptr ? *strip : kNoRules, keep != nullptr ? *keep : kNoRules,
         d.object<offload::TrustedProxies>(config::Id::kTrustedProxies),
         [r](const char* name) -> std::optional<std::string> {
-          const char* v = ap_ssl_var_lookup(r->pool, r->server, tlsConnection(r->connection), r, name);
+          const char* v =
+              ap_ssl_var_lookup(r->pool, r->server, tlsConnection(r->connection), r, name);
           return v != nullptr && *v != '\0' ? std::optional<std::string>(v) : std::nullopt;
         });
-    for (const std::string& name : plan.remove) apr_table_unset(r->headers_in, name.c_str());
+    for (const std::string& name : plan.remove) {
+      apr_table_unset(r->headers_in, name.c_str());
+    }
     for (const auto& [k, v] : plan.set) {
       apr_table_set(r->headers_in, k.c_str(), v.c_str());
     }
@@ -93,10 +105,13 @@ int forwardClientFacts(request_rec* r) {
 // Every attempt at a member, just before its scheme handler: X-Forwarded-For/-Host/-Server as
 // that scheme needs them (mod_proxy_http and mod_proxy_http2 append their own entry; the
 // CGI-like schemes and AJP add nothing).
-int beforeSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_conf*, char*, const char*, apr_port_t) {
+int beforeSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_conf*, char*,
+                        const char*, apr_port_t) {
   return guarded<int>(r->server, "forwarded facts", DECLINED, [&] {
     const offload::ForwardPlan* plan = planOf(r);
-    if (plan == nullptr || worker == nullptr || worker->s == nullptr) return DECLINED;
+    if (plan == nullptr || worker == nullptr || worker->s == nullptr) {
+      return DECLINED;
+    }
     for (const auto& [name, value] : offload::forwardedHeaders(*plan, worker->s->scheme)) {
       if (value.empty()) {
         apr_table_unset(r->headers_in, name.c_str());
@@ -112,16 +127,24 @@ int beforeSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_conf*
 // so a section can turn the redirect off).
 int redirectToHttps(request_rec* r) {
   return guarded<int>(r->server, "HTTPS redirect", DECLINED, [&] {
-    if (r->main != nullptr || r->prev != nullptr) return DECLINED;
+    if (r->main != nullptr || r->prev != nullptr) {
+      return DECLINED;
+    }
     const DirConfig& d = dirConfig(r);
     int code = static_cast<int>(d.number(config::Id::kRedirectHttps));
-    if (code == 0 || isHttps(r)) return DECLINED;
+    if (code == 0 || isHttps(r)) {
+      return DECLINED;
+    }
     const auto* exempt = d.object<std::vector<std::string>>(config::Id::kRedirectHttpsExempt);
-    if (exempt != nullptr && offload::exempt(*exempt, r->uri != nullptr ? r->uri : "")) return DECLINED;
+    if (exempt != nullptr && offload::exempt(*exempt, r->uri != nullptr ? r->uri : "")) {
+      return DECLINED;
+    }
     const char* host = apr_table_get(r->headers_in, "Host");
     std::string location = offload::httpsLocation(
-        host != nullptr ? host : "", r->server->server_hostname ? r->server->server_hostname : "localhost",
-        static_cast<int>(d.number(config::Id::kRedirectHttpsPort)), r->unparsed_uri != nullptr ? r->unparsed_uri : "/");
+        host != nullptr ? host : "",
+        r->server->server_hostname ? r->server->server_hostname : "localhost",
+        static_cast<int>(d.number(config::Id::kRedirectHttpsPort)),
+        r->unparsed_uri != nullptr ? r->unparsed_uri : "/");
     apr_table_setn(r->headers_out, "Location", apr_pstrdup(r->pool, location.c_str()));
     return code;
   });

@@ -20,10 +20,18 @@ std::string ProxyApi::missing() const {
   if (proxy == nullptr) {
     add("mod_proxy is not loaded (add: LoadModule proxy_module modules/mod_proxy.so)");
   } else {
-    if (hookPostRequest == nullptr) add("mod_proxy lacks proxy_hook_post_request");
-    if (hookSchemeHandler == nullptr) add("mod_proxy lacks proxy_hook_scheme_handler");
-    if (parseWstatus == nullptr) add("mod_proxy lacks ap_proxy_parse_wstatus");
-    if (syncBalancer == nullptr) add("mod_proxy lacks ap_proxy_sync_balancer");
+    if (hookPostRequest == nullptr) {
+      add("mod_proxy lacks proxy_hook_post_request");
+    }
+    if (hookSchemeHandler == nullptr) {
+      add("mod_proxy lacks proxy_hook_scheme_handler");
+    }
+    if (parseWstatus == nullptr) {
+      add("mod_proxy lacks ap_proxy_parse_wstatus");
+    }
+    if (syncBalancer == nullptr) {
+      add("mod_proxy lacks ap_proxy_sync_balancer");
+    }
   }
   if (balancer == nullptr) {
     add("mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
@@ -40,7 +48,8 @@ const ProxyApi& resolveProxyApi() {
   g_api.balancer = ap_find_linked_module("mod_proxy_balancer.c");
   if (g_api.proxy != nullptr) {
     g_api.hookPostRequest = lookup<decltype(g_api.hookPostRequest)>("proxy_hook_post_request");
-    g_api.hookSchemeHandler = lookup<decltype(g_api.hookSchemeHandler)>("proxy_hook_scheme_handler");
+    g_api.hookSchemeHandler =
+        lookup<decltype(g_api.hookSchemeHandler)>("proxy_hook_scheme_handler");
     g_api.parseWstatus = lookup<decltype(g_api.parseWstatus)>("ap_proxy_parse_wstatus");
     g_api.syncBalancer = lookup<decltype(g_api.syncBalancer)>("ap_proxy_sync_balancer");
     g_api.getBestWorker = APR_RETRIEVE_OPTIONAL_FN(proxy_balancer_get_best_worker);

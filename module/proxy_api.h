@@ -14,7 +14,7 @@ struct ProxyApi {
   decltype(&proxy_hook_scheme_handler) hookSchemeHandler = nullptr;
   decltype(&ap_proxy_parse_wstatus) parseWstatus = nullptr;
   decltype(&ap_proxy_sync_balancer) syncBalancer = nullptr;
-  APR_OPTIONAL_FN_TYPE(proxy_balancer_get_best_worker)* getBestWorker = nullptr;
+  APR_OPTIONAL_FN_TYPE(proxy_balancer_get_best_worker) * getBestWorker = nullptr;
   module* proxy = nullptr;
   module* balancer = nullptr;
 

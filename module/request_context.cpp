@@ -9,7 +9,9 @@ RequestContext* findContext(request_rec* r) {
 }
 
 RequestContext& contextOf(request_rec* r) {
-  if (RequestContext* ctx = findContext(r)) return *ctx;
+  if (RequestContext* ctx = findContext(r)) {
+    return *ctx;
+  }
   auto* ctx = new (apr_palloc(r->pool, sizeof(RequestContext))) RequestContext();
   ap_set_module_config(r->request_config, &fleet_module, ctx);
   apr_pool_cleanup_register(

@@ -43,10 +43,13 @@ const DirConfig* sectionConfig(proxy_server_conf* conf, proxy_balancer* b) {
     auto** sections = reinterpret_cast<ap_conf_vector_t**>(conf->sec_proxy->elts);
     for (int i = 0; i < conf->sec_proxy->nelts && vec == nullptr; ++i) {
       auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(sections[i], proxyApi().proxy));
-      if (pd != nullptr && pd->p != nullptr && ap_cstr_casecmp(pd->p, b->s->name) == 0) vec = sections[i];
+      if (pd != nullptr && pd->p != nullptr && ap_cstr_casecmp(pd->p, b->s->name) == 0) {
+        vec = sections[i];
+      }
     }
   }
-  return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module)) : nullptr;
+  return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module))
+                        : nullptr;
 }
 
 std::vector<status::BalancerView> collect(request_rec* r) {
@@ -55,7 +58,8 @@ std::vector<status::BalancerView> collect(request_rec* r) {
   if (api.proxy == nullptr) {
     return out;
   }
-  auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(r->server->module_config, api.proxy));
+  auto* conf =
+      static_cast<proxy_server_conf*>(ap_get_module_config(r->server->module_config, api.proxy));
   if (conf == nullptr) {
     return out;
   }
@@ -92,7 +96,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
       mv.weight = static_cast<uint32_t>(w->s->lbfactor);
       mv.elected = static_cast<uint64_t>(w->s->elected);
       lb::MemberSlot* slot = slotFor(b, w);
-      if (slot != nullptr) status::readMemberSlot(*slot, hc, now, &mv);
+      if (slot != nullptr) {
+        status::readMemberSlot(*slot, hc, now, &mv);
+      }
       health::ProbeSpec spec = healthProbeSpec(w->s->method);
       if (spec.method != health::ProbeMethod::kNone) {
         HealthView& h = mv.health;
@@ -100,7 +106,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
         h.method = health::probeMethodName(spec);
         h.intervalMicros = w->s->interval;
         h.failing = (w->s->status & PROXY_WORKER_HC_FAIL) != 0;
-        if (slot != nullptr) status::readHealthRecord(*slot, apr_time_now(), &h);
+        if (slot != nullptr) {
+          status::readHealthRecord(*slot, apr_time_now(), &h);
+        }
       }
       bv.members.push_back(std::move(mv));
     }
@@ -119,7 +127,9 @@ status::CheckerView checkerView() {
 bool cacheView(server_rec* s, status::CacheView* view) {
   std::vector<std::string> servers = cacheServerNames(s);
   cache::CacheShared* cs = cacheShared();
-  if (cs == nullptr || servers.empty()) return false;
+  if (cs == nullptr || servers.empty()) {
+    return false;
+  }
   *view = status::readCache(*cs, servers);
   return true;
 }
@@ -129,11 +139,17 @@ std::string g_secret;  // per generation, inherited by every child: the action t
 // This virtual host's names as the Host header may give them (ServerName, ServerAlias).
 std::vector<std::string> hostNames(server_rec* s) {
   std::vector<std::string> out;
-  if (s->server_hostname != nullptr) out.emplace_back(s->server_hostname);
+  if (s->server_hostname != nullptr) {
+    out.emplace_back(s->server_hostname);
+  }
   for (apr_array_header_t* list : {s->names, s->wild_names}) {
-    if (list == nullptr) continue;
+    if (list == nullptr) {
+      continue;
+    }
     auto** names = reinterpret_cast<char**>(list->elts);
-    for (int i = 0; i < list->nelts; ++i) out.emplace_back(names[i]);
+    for (int i = 0; i < list->nelts; ++i) {
+      out.emplace_back(names[i]);
+    }
   }
   return out;
 }
@@ -150,7 +166,9 @@ std::string tokenScope(request_rec* r) {
 
 std::string randomHex(size_t bytes) {
   std::vector<unsigned char> raw(bytes);
-  if (apr_generate_random_bytes(raw.data(), raw.size()) != APR_SUCCESS) return "";
+  if (apr_generate_random_bytes(raw.data(), raw.size()) != APR_SUCCESS) {
+    return "";
+  }
   static const char kHex[] = "0123456789abcdef";
   std::string out;
   for (unsigned char c : raw) {
@@ -168,8 +186,8 @@ std::string tokenCookie(request_rec* r) {
     cookie = randomHex(16);
     bool https = isHttps(r);
     apr_table_addn(r->headers_out, "Set-Cookie",
-                   apr_psprintf(r->pool, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", status::kTokenCookie,
-                                cookie.c_str(), https ? "; Secure" : ""));
+                   apr_psprintf(r->pool, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
+                                status::kTokenCookie, cookie.c_str(), https ? "; Secure" : ""));
   }
   return cookie;
 }
@@ -198,7 +216,9 @@ bool sameOrigin(request_rec* r) {
 std::string manage(request_rec* r, const std::string& balancer, const std::string& member,
                    const char* key, const std::string& value) {
   static APR_OPTIONAL_FN_TYPE(balancer_manage)* fn = APR_RETRIEVE_OPTIONAL_FN(balancer_manage);
-  if (fn == nullptr) return "failed: mod_proxy_balancer's balancer_manage is not available";
+  if (fn == nullptr) {
+    return "failed: mod_proxy_balancer's balancer_manage is not available";
+  }
   apr_table_t* params = apr_table_make(r->pool, 4);
   apr_table_set(params, "b", std::string(status::shortBalancerName(balancer)).c_str());
   apr_table_set(params, "w", member.c_str());
@@ -208,23 +228,31 @@ std::string manage(request_rec* r, const std::string& balancer, const std::strin
 
 std::string resetEjection(request_rec* r, const std::string& balancer, const std::string& member) {
   lb::MemberSlot* slot = slotForName(balancer.c_str(), member.c_str());
-  if (slot == nullptr) return "failed: no such member";
+  if (slot == nullptr) {
+    return "failed: no such member";
+  }
   lb::resetEjection(*slot);
-  FLEET_LOG_R(APLOG_NOTICE, 0, r, 00023, "ejection of %s in %s reset from the status page", member.c_str(),
-              balancer.c_str());
+  FLEET_LOG_R(APLOG_NOTICE, 0, r, 00023, "ejection of %s in %s reset from the status page",
+              member.c_str(), balancer.c_str());
   return "";
 }
 
 int handleAction(request_rec* r) {
-  if (!sameOrigin(r)) return HTTP_FORBIDDEN;
+  if (!sameOrigin(r)) {
+    return HTTP_FORBIDDEN;
+  }
   apr_array_header_t* pairs = nullptr;
-  if (ap_parse_form_data(r, nullptr, &pairs, 16, 8192) != OK || pairs == nullptr) return HTTP_BAD_REQUEST;
+  if (ap_parse_form_data(r, nullptr, &pairs, 16, 8192) != OK || pairs == nullptr) {
+    return HTTP_BAD_REQUEST;
+  }
   std::map<std::string, std::string> form;
   while (pairs->nelts > 0) {
     auto* pair = static_cast<ap_form_pair_t*>(apr_array_pop(pairs));
     apr_off_t len = 0;
     apr_brigade_length(pair->value, 1, &len);
-    if (len < 0 || len > 4096) return HTTP_BAD_REQUEST;
+    if (len < 0 || len > 4096) {
+      return HTTP_BAD_REQUEST;
+    }
     std::string v(static_cast<size_t>(len), '\0');
     apr_size_t size = static_cast<apr_size_t>(len);
     apr_brigade_flatten(pair->value, v.data(), &size);
@@ -232,9 +260,13 @@ int handleAction(request_rec* r) {
   }
   const char* cookieHeader = apr_table_get(r->headers_in, "Cookie");
   std::string cookie = status::tokenCookie(cookieHeader != nullptr ? cookieHeader : "");
-  if (!status::actionTokenMatches(g_secret, tokenScope(r), cookie, form["nonce"])) return HTTP_FORBIDDEN;
+  if (!status::actionTokenMatches(g_secret, tokenScope(r), cookie, form["nonce"])) {
+    return HTTP_FORBIDDEN;
+  }
   common::Result<status::Action> planned = status::planAction(form);
-  if (!planned.isOk() && planned.status().code() == common::Code::kNotFound) return HTTP_BAD_REQUEST;
+  if (!planned.isOk() && planned.status().code() == common::Code::kNotFound) {
+    return HTTP_BAD_REQUEST;
+  }
   std::string err, done;
   if (!planned.isOk()) {
     err = "failed: " + planned.status().message();
@@ -253,7 +285,8 @@ int handleAction(request_rec* r) {
         break;
     }
   }
-  std::string location = status::actionRedirect(r->uri != nullptr ? r->uri : "/", err.empty() ? done : err);
+  std::string location =
+      status::actionRedirect(r->uri != nullptr ? r->uri : "/", err.empty() ? done : err);
   apr_table_setn(r->headers_out, "Location", apr_pstrdup(r->pool, location.c_str()));
   return HTTP_SEE_OTHER;
 }
@@ -269,9 +302,15 @@ int statusHandler(request_rec* r) {
   return guarded<int>(r->server, "fleet-status handler", HTTP_INTERNAL_SERVER_ERROR, [&] {
     // Only under this virtual host's own names: a rebound attacker domain gets nothing to read
     // and nothing to do.
-    if (!hostAllowed(r)) return HTTP_MISDIRECTED_REQUEST;
-    if (r->method_number == M_POST) return handleAction(r);
-    if (r->method_number != M_GET) return HTTP_METHOD_NOT_ALLOWED;
+    if (!hostAllowed(r)) {
+      return HTTP_MISDIRECTED_REQUEST;
+    }
+    if (r->method_number == M_POST) {
+      return handleAction(r);
+    }
+    if (r->method_number != M_GET) {
+      return HTTP_METHOD_NOT_ALLOWED;
+    }
     std::vector<status::BalancerView> balancers = collect(r);
     status::CheckerView checker = checkerView();
     status::CacheView cache;
@@ -296,7 +335,8 @@ int statusHandler(request_rec* r) {
       // The page may not be framed (clickjacking of its buttons) nor run any script.
       apr_table_setn(r->headers_out, "X-Frame-Options", "DENY");
       apr_table_setn(r->headers_out, "Content-Security-Policy",
-                     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+                     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                     "frame-ancestors 'none'");
     } else {
       return HTTP_BAD_REQUEST;
     }
@@ -314,22 +354,26 @@ int serverStatusSection(request_rec* r, int flags) {
     if (flags & AP_STATUS_SHORT) {
       for (const status::BalancerView& b : balancers) {
         std::string shortName(status::shortBalancerName(b.name));
-        ap_rprintf(r, "FleetBalancer.%s: method=%s members=%d\n", shortName.c_str(), b.lbmethod.c_str(),
-                   static_cast<int>(b.members.size()));
+        ap_rprintf(r, "FleetBalancer.%s: method=%s members=%d\n", shortName.c_str(),
+                   b.lbmethod.c_str(), static_cast<int>(b.members.size()));
         for (size_t i = 0; i < b.members.size(); ++i) {
           const status::MemberView& m = b.members[i];
           std::string id = m.route.empty() ? std::to_string(i) : m.route;
-          ap_rprintf(r, "FleetMember.%s.%s: usable=%d inflight=%" APR_INT64_T_FMT " requests=%" APR_UINT64_T_FMT
-                     " failures=%" APR_UINT64_T_FMT " latency_us=%" APR_INT64_T_FMT " ejected=%d hcfail=%d\n",
-                     shortName.c_str(), id.c_str(), m.usable ? 1 : 0, m.inflight, m.requests, m.failures,
-                     static_cast<int64_t>(m.latencyMicros < 0 ? -1 : m.latencyMicros), m.ejected ? 1 : 0,
-                     m.hcFailed ? 1 : 0);
+          ap_rprintf(r,
+                     "FleetMember.%s.%s: usable=%d inflight=%" APR_INT64_T_FMT
+                     " requests=%" APR_UINT64_T_FMT " failures=%" APR_UINT64_T_FMT
+                     " latency_us=%" APR_INT64_T_FMT " ejected=%d hcfail=%d\n",
+                     shortName.c_str(), id.c_str(), m.usable ? 1 : 0, m.inflight, m.requests,
+                     m.failures, static_cast<int64_t>(m.latencyMicros < 0 ? -1 : m.latencyMicros),
+                     m.ejected ? 1 : 0, m.hcFailed ? 1 : 0);
         }
       }
       status::CacheView cache;
       if (cacheView(r->server, &cache)) {
-        ap_rprintf(r, "FleetCache: hits=%" APR_UINT64_T_FMT " misses=%" APR_UINT64_T_FMT " stores=%" APR_UINT64_T_FMT
-                   " stale_served=%" APR_UINT64_T_FMT "\n", cache.hits, cache.misses, cache.stores, cache.staleServed);
+        ap_rprintf(r,
+                   "FleetCache: hits=%" APR_UINT64_T_FMT " misses=%" APR_UINT64_T_FMT
+                   " stores=%" APR_UINT64_T_FMT " stale_served=%" APR_UINT64_T_FMT "\n",
+                   cache.hits, cache.misses, cache.stores, cache.staleServed);
       }
       status::CheckerView checker = checkerView();
       ap_rprintf(r, "FleetChecker: pid=%u members=%u\n", checker.pid, checker.members);

@@ -15,7 +15,9 @@ inline common::HeaderList headerList(const apr_table_t* t) {
   const auto* elts = reinterpret_cast<const apr_table_entry_t*>(arr->elts);
   out.reserve(static_cast<size_t>(arr->nelts));
   for (int i = 0; i < arr->nelts; ++i) {
-    if (elts[i].key != nullptr) out.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
+    if (elts[i].key != nullptr) {
+      out.emplace_back(elts[i].key, elts[i].val ? elts[i].val : "");
+    }
   }
   return out;
 }

@@ -12,6 +12,8 @@ namespace fleet::glue {
 
 inline conn_rec* tlsConnection(conn_rec* c) { return c->master != nullptr ? c->master : c; }
 
-inline bool isHttps(request_rec* r) { return ap_ssl_conn_is_ssl(tlsConnection(r->connection)) != 0; }
+inline bool isHttps(request_rec* r) {
+  return ap_ssl_conn_is_ssl(tlsConnection(r->connection)) != 0;
+}
 
 }  // namespace fleet::glue

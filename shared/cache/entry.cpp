@@ -12,13 +12,15 @@ namespace {
 constexpr char kEntryMagic[4] = {'F', 'L', 'C', '2'};
 constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
 
-
-
 void put64(std::string* out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i) {
+    out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
 }
 void put32(std::string* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 4; ++i) {
+    out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  }
 }
 void putString(std::string* out, std::string_view s) {
   put32(out, static_cast<uint32_t>(s.size()));
@@ -29,22 +31,32 @@ class Reader {
  public:
   explicit Reader(std::string_view b) : b_(b) {}
   bool u64(uint64_t* v) {
-    if (b_.size() - pos_ < 8) return false;
+    if (b_.size() - pos_ < 8) {
+      return false;
+    }
     *v = 0;
-    for (int i = 0; i < 8; ++i) *v |= static_cast<uint64_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    for (int i = 0; i < 8; ++i) {
+      *v |= static_cast<uint64_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    }
     pos_ += 8;
     return true;
   }
   bool u32(uint32_t* v) {
-    if (b_.size() - pos_ < 4) return false;
+    if (b_.size() - pos_ < 4) {
+      return false;
+    }
     *v = 0;
-    for (int i = 0; i < 4; ++i) *v |= static_cast<uint32_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i) {
+      *v |= static_cast<uint32_t>(static_cast<unsigned char>(b_[pos_ + i])) << (8 * i);
+    }
     pos_ += 4;
     return true;
   }
   bool str(std::string* s) {
     uint32_t n = 0;
-    if (!u32(&n) || b_.size() - pos_ < n) return false;
+    if (!u32(&n) || b_.size() - pos_ < n) {
+      return false;
+    }
     s->assign(b_.substr(pos_, n));
     pos_ += n;
     return true;
@@ -57,14 +69,17 @@ class Reader {
 };
 
 common::Status corrupt(const char* what) {
-  return common::Status(common::Code::kInvalidArgument, std::string("cache entry rejected: ") + what);
+  return common::Status(common::Code::kInvalidArgument,
+                        std::string("cache entry rejected: ") + what);
 }
 
 }  // namespace
 
 std::string Entry::header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      return v;
+    }
   }
   return "";
 }
@@ -84,7 +99,9 @@ std::string encodeEntry(const Entry& e) {
     putString(&out, v);
   }
   put32(&out, static_cast<uint32_t>(e.vary.size()));
-  for (const std::string& v : e.vary) putString(&out, v);
+  for (const std::string& v : e.vary) {
+    putString(&out, v);
+  }
   put32(&out, static_cast<uint32_t>(e.tags.size()));
   for (const auto& [t, g] : e.tags) {
     putString(&out, t);
@@ -99,20 +116,28 @@ std::string encodeEntry(const Entry& e) {
 }
 
 common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expectedKey) {
-  if (bytes.size() < 5 || std::memcmp(bytes.data(), kEntryMagic, 4) != 0) return corrupt("not a mod_fleet entry");
+  if (bytes.size() < 5 || std::memcmp(bytes.data(), kEntryMagic, 4) != 0) {
+    return corrupt("not a mod_fleet entry");
+  }
   Entry e;
   uint8_t kind = static_cast<uint8_t>(bytes[4]);
-  if (kind < 1 || kind > 3) return corrupt("unknown kind");
+  if (kind < 1 || kind > 3) {
+    return corrupt("unknown kind");
+  }
   e.kind = static_cast<Entry::Kind>(kind);
   Reader r(bytes.substr(5));
   uint32_t status = 0, n = 0;
   uint64_t rq = 0, rs = 0, age = 0, staleSince = 0;
-  if (!r.str(&e.key) || !r.u32(&status) || !r.u64(&rq) || !r.u64(&rs) || !r.u64(&age) || !r.u64(&staleSince) ||
-      !r.u32(&n)) {
+  if (!r.str(&e.key) || !r.u32(&status) || !r.u64(&rq) || !r.u64(&rs) || !r.u64(&age) ||
+      !r.u64(&staleSince) || !r.u32(&n)) {
     return corrupt("truncated");
   }
-  if (e.key != expectedKey) return corrupt("stored under another key");
-  if (n > 1000) return corrupt("too many headers");
+  if (e.key != expectedKey) {
+    return corrupt("stored under another key");
+  }
+  if (n > 1000) {
+    return corrupt("too many headers");
+  }
   e.status = static_cast<int>(status);
   e.requestTime = static_cast<int64_t>(rq);
   e.responseTime = static_cast<int64_t>(rs);
@@ -120,27 +145,39 @@ common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expec
   e.staleSince = static_cast<int64_t>(staleSince);
   for (uint32_t i = 0; i < n; ++i) {
     std::string k, v;
-    if (!r.str(&k) || !r.str(&v)) return corrupt("truncated headers");
+    if (!r.str(&k) || !r.str(&v)) {
+      return corrupt("truncated headers");
+    }
     e.headers.emplace_back(std::move(k), std::move(v));
   }
-  if (!r.u32(&n) || n > 100) return corrupt("bad vary list");
+  if (!r.u32(&n) || n > 100) {
+    return corrupt("bad vary list");
+  }
   for (uint32_t i = 0; i < n; ++i) {
     std::string v;
-    if (!r.str(&v)) return corrupt("truncated vary list");
+    if (!r.str(&v)) {
+      return corrupt("truncated vary list");
+    }
     e.vary.push_back(std::move(v));
   }
-  if (!r.u32(&n) || n > 100) return corrupt("bad tag list");
+  if (!r.u32(&n) || n > 100) {
+    return corrupt("bad tag list");
+  }
   for (uint32_t i = 0; i < n; ++i) {
     std::string t;
     uint64_t g = 0;
-    if (!r.str(&t) || !r.u64(&g)) return corrupt("truncated tag list");
+    if (!r.str(&t) || !r.u64(&g)) {
+      return corrupt("truncated tag list");
+    }
     e.tags.emplace_back(std::move(t), g);
   }
   if (!r.u64(&e.bodySize) || !r.u64(&e.bodyId) || !r.u32(&e.chunkSize) || !r.u32(&e.chunkCount) ||
       !r.str(&e.body) || !r.done()) {
     return corrupt("truncated body");
   }
-  if (e.chunkCount == 0 && e.body.size() != e.bodySize) return corrupt("body length mismatch");
+  if (e.chunkCount == 0 && e.body.size() != e.bodySize) {
+    return corrupt("body length mismatch");
+  }
   if (e.chunkCount > 0 && (e.chunkSize == 0 || !e.body.empty() ||
                            (e.bodySize + e.chunkSize - 1) / e.chunkSize != e.chunkCount)) {
     return corrupt("chunk layout mismatch");
@@ -157,13 +194,17 @@ std::string encodeChunk(uint64_t bodyId, uint32_t index, std::string_view data) 
 }
 
 common::Result<std::string> decodeChunk(std::string_view bytes, uint64_t bodyId, uint32_t index) {
-  if (bytes.size() < 16 || std::memcmp(bytes.data(), kChunkMagic, 4) != 0) return corrupt("not a chunk");
+  if (bytes.size() < 16 || std::memcmp(bytes.data(), kChunkMagic, 4) != 0) {
+    return corrupt("not a chunk");
+  }
   Reader r(bytes.substr(4, 12));
   uint64_t id = 0;
   uint32_t i = 0;
   r.u64(&id);
   r.u32(&i);
-  if (id != bodyId || i != index) return corrupt("chunk of another version");
+  if (id != bodyId || i != index) {
+    return corrupt("chunk of another version");
+  }
   return std::string(bytes.substr(16));
 }
 

@@ -3,9 +3,10 @@
 // status, the times the cache saw, the Age it received, the headers and either the body or the
 // count of its chunks. A URL whose response varies has a small manifest under its primary key
 // naming the Vary headers; each variant is an entry under the variant key. A URL whose last
-// response could not be stored has a hit-for-miss marker there instead, for a short time. Bodies too large for one memcached item are cut into chunks, each
-// tagged with the entry's random body id and its index, so a chunk of another version or a missing
-// one makes the whole response a miss, never a mix.
+// response could not be stored has a hit-for-miss marker there instead, for a short time. Bodies
+// too large for one memcached item are cut into chunks, each tagged with the entry's random body id
+// and its index, so a chunk of another version or a missing one makes the whole response a miss,
+// never a mix.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +28,8 @@ struct Entry {
   int64_t age = 0;         // the Age the member (or a cache before it) sent (policy.h's parseAge)
   int64_t staleSince = 0;  // a soft purge: stale from this time (for a manifest: every variant)
   std::vector<std::pair<std::string, std::string>> headers;
-  std::vector<std::string> vary;                        // manifest: the Vary names
-  std::vector<std::pair<std::string, uint64_t>> tags;   // tag and its generation when stored
+  std::vector<std::string> vary;                       // manifest: the Vary names
+  std::vector<std::pair<std::string, uint64_t>> tags;  // tag and its generation when stored
   uint64_t bodySize = 0;
   uint64_t bodyId = 0;
   uint32_t chunkSize = 0, chunkCount = 0;  // chunkCount == 0: the body is inline

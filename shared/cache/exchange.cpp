@@ -20,7 +20,9 @@ std::map<std::string, std::string> varyValues(const common::HeaderList& headers,
   for (const std::string& n : names) {
     bool present = std::any_of(headers.begin(), headers.end(),
                                [&](const auto& kv) { return common::sameFieldName(kv.first, n); });
-    if (present) out[n] = common::combinedField(headers, n);
+    if (present) {
+      out[n] = common::combinedField(headers, n);
+    }
   }
   return out;
 }
@@ -38,7 +40,9 @@ CacheExchange::CacheExchange(HttpCache& cache, CacheRequest req, const CacheSett
 
 CacheExchange::~CacheExchange() {
   releaseMissLease();
-  if (!refreshLease_.empty()) cache_.d_.store.remove(refreshLease_);
+  if (!refreshLease_.empty()) {
+    cache_.d_.store.remove(refreshLease_);
+  }
 }
 
 void CacheExchange::releaseMissLease() {
@@ -54,29 +58,41 @@ std::shared_ptr<const StoredReading> CacheExchange::readingOf(const Entry& e) co
   return std::make_shared<const StoredReading>(readStored(e, settings_.limits));
 }
 
-void CacheExchange::putInTier(const std::string& key, const Entry& e, std::shared_ptr<const StoredReading> reading) {
-  if (cache_.d_.tier == nullptr) return;
-  if (reading == nullptr && e.kind == Entry::Kind::kResponse) reading = readingOf(e);
+void CacheExchange::putInTier(const std::string& key, const Entry& e,
+                              std::shared_ptr<const StoredReading> reading) {
+  if (cache_.d_.tier == nullptr) {
+    return;
+  }
+  if (reading == nullptr && e.kind == Entry::Kind::kResponse) {
+    reading = readingOf(e);
+  }
   cache_.d_.tier->put(key, e, std::move(reading), &settings_.limits);
 }
 
 std::optional<Entry> CacheExchange::fetch(const std::string& fullKey) {
   std::optional<std::string> v = cache_.d_.store.get(cache_.keys_.entry(fullKey));
-  if (!v) return std::nullopt;
+  if (!v) {
+    return std::nullopt;
+  }
   common::Result<Entry> e = decodeEntry(*v, fullKey);
-  if (!e.isOk()) return std::nullopt;
+  if (!e.isOk()) {
+    return std::nullopt;
+  }
   return std::move(e.value());
 }
 
 // Tags purged since the entry was stored make it a miss; one soft purge makes it stale.
-CacheExchange::Found CacheExchange::checked(std::shared_ptr<const Entry> e, int64_t manifestStaleSince) {
+CacheExchange::Found CacheExchange::checked(std::shared_ptr<const Entry> e,
+                                            int64_t manifestStaleSince) {
   Found f;
   for (const auto& [tag, gen] : e->tags) {
     // A counter memcached no longer has is newer than anything stored: evicted after a purge,
     // it must not make the purged entries valid again.
     std::optional<std::string> now = cache_.d_.store.get(cache_.keys_.tag(tag));
     uint64_t current = now ? std::strtoull(now->c_str(), nullptr, 10) : 0;
-    if (now && current == gen) continue;
+    if (now && current == gen) {
+      continue;
+    }
     if (now && current == gen + 1 && cache_.d_.store.get(cache_.keys_.softTag(tag, current))) {
       f.softPurged = true;
       continue;
@@ -94,7 +110,9 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
   fullKey_ = primary_;
   LocalTier* tier = useTier ? cache_.d_.tier : nullptr;
   if (tier != nullptr) {
-    if (cache_.d_.follower != nullptr) cache_.d_.follower->followRing();
+    if (cache_.d_.follower != nullptr) {
+      cache_.d_.follower->followRing();
+    }
     std::shared_ptr<const LocalItem> item = tier->get(primary_);
     int64_t manifestStale = 0;
     if (item && item->entry.kind == Entry::Kind::kVaryManifest) {
@@ -113,7 +131,8 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
       Found f;
       f.kind = Found::Kind::kResponse;
       f.entry = std::shared_ptr<const Entry>(item, &item->entry);
-      bool sameReading = item->reading != nullptr && item->readingField == settings_.limits.targetedField &&
+      bool sameReading = item->reading != nullptr &&
+                         item->readingField == settings_.limits.targetedField &&
                          item->readingCdn == settings_.limits.cdnCacheControl;
       f.reading = sameReading ? item->reading : readingOf(item->entry);
       f.fromTier = true;
@@ -131,30 +150,42 @@ CacheExchange::Found CacheExchange::find(bool useTier) {
     manifestStaleSince_ = manifestStale;
     fullKey_ = variantKey(primary_, e->vary, varyValues(req_.headers, e->vary));
     e = fetch(fullKey_);
-    if (!e) fwd_ = "vary-miss";
+    if (!e) {
+      fwd_ = "vary-miss";
+    }
   }
-  if (!e) return Found();
+  if (!e) {
+    return Found();
+  }
   if (e->kind == Entry::Kind::kHitForMiss) {
-    if (e->responseTime + settings_.hitForMissSeconds <= cache_.nowSeconds()) return Found();
+    if (e->responseTime + settings_.hitForMissSeconds <= cache_.nowSeconds()) {
+      return Found();
+    }
     putInTier(fullKey_, *e);
     Found f;
     f.kind = Found::Kind::kHitForMiss;
     return f;
   }
-  if (e->kind != Entry::Kind::kResponse) return Found();
+  if (e->kind != Entry::Kind::kResponse) {
+    return Found();
+  }
   auto shared = std::make_shared<const Entry>(std::move(*e));
   Found f = checked(shared, manifestStale);
-  if (f.kind != Found::Kind::kResponse) return f;
+  if (f.kind != Found::Kind::kResponse) {
+    return f;
+  }
   f.reading = readingOf(*shared);
   // Small entries go to the memory tier as they are in memcached (chunked ones stay out).
-  if (shared->chunkCount == 0) putInTier(fullKey_, *shared, f.reading);
+  if (shared->chunkCount == 0) {
+    putInTier(fullKey_, *shared, f.reading);
+  }
   return f;
 }
 
 Decision CacheExchange::decideFor(const Found& f) const {
   const Limits& limits = settings_.limits;
-  Decision d = decide(f.reading->facts, f.entry->requestTime, f.entry->responseTime, requestCacheControl_, requestPragma_,
-                      cache_.nowSeconds(), limits);
+  Decision d = decide(f.reading->facts, f.entry->requestTime, f.entry->responseTime,
+                      requestCacheControl_, requestPragma_, cache_.nowSeconds(), limits);
   if (f.softPurged && (d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed)) {
     // Soft-purged: stale from now on, served while one request refreshes it (no stampede),
     // unless the response forbids serving it stale.
@@ -166,13 +197,16 @@ Decision CacheExchange::decideFor(const Found& f) const {
   return d;
 }
 
-std::optional<std::vector<BodyPiece>> CacheExchange::bodyOf(const Entry& e, std::shared_ptr<const Entry> owner,
+std::optional<std::vector<BodyPiece>> CacheExchange::bodyOf(const Entry& e,
+                                                            std::shared_ptr<const Entry> owner,
                                                             uint64_t first, uint64_t length) {
   std::vector<BodyPiece> pieces;
-  if (length == 0) return pieces;
+  if (length == 0) {
+    return pieces;
+  }
   if (e.chunkCount == 0) {
-    pieces.push_back({std::shared_ptr<const std::string>(owner, &owner->body), static_cast<size_t>(first),
-                      static_cast<size_t>(length)});
+    pieces.push_back({std::shared_ptr<const std::string>(owner, &owner->body),
+                      static_cast<size_t>(first), static_cast<size_t>(length)});
     return pieces;
   }
   // Only the chunks that hold [first, first + length), each verified before anything is sent.
@@ -180,15 +214,19 @@ std::optional<std::vector<BodyPiece>> CacheExchange::bodyOf(const Entry& e, std:
   uint32_t to = static_cast<uint32_t>((first + length - 1) / e.chunkSize);
   for (uint32_t i = from; i <= to; ++i) {
     std::optional<std::string> v = cache_.d_.store.get(cache_.keys_.chunk(fullKey_, e.bodyId, i));
-    if (!v) return std::nullopt;
+    if (!v) {
+      return std::nullopt;
+    }
     common::Result<std::string> c = decodeChunk(*v, e.bodyId, i);
     uint64_t expect = std::min<uint64_t>(e.chunkSize, e.bodySize - uint64_t(i) * e.chunkSize);
-    if (!c.isOk() || c.value().size() != expect) return std::nullopt;
+    if (!c.isOk() || c.value().size() != expect) {
+      return std::nullopt;
+    }
     uint64_t start = uint64_t(i) * e.chunkSize;
     uint64_t lo = std::max(first, start) - start;
     uint64_t hi = std::min(first + length, start + expect) - start;
-    pieces.push_back({std::make_shared<const std::string>(std::move(c.value())), static_cast<size_t>(lo),
-                      static_cast<size_t>(hi - lo)});
+    pieces.push_back({std::make_shared<const std::string>(std::move(c.value())),
+                      static_cast<size_t>(lo), static_cast<size_t>(hi - lo)});
   }
   return pieces;
 }
@@ -204,14 +242,16 @@ std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<
   a.headers.emplace_back("Cache-Status", cacheStatus(status));
   std::string inm = common::combinedField(req_.headers, "If-None-Match");
   std::string ims = common::firstField(req_.headers, "If-Modified-Since");
-  if ((!inm.empty() || !ims.empty()) && e.status == 200 && notModified(facts, inm, ims, cache_.nowSeconds())) {
+  if ((!inm.empty() || !ims.empty()) && e.status == 200 &&
+      notModified(facts, inm, ims, cache_.nowSeconds())) {
     a.status = 304;
     return a;
   }
   RangePlan range;
   if (e.status == 200) {
-    range = planRange(common::firstField(req_.headers, "Range"), common::firstField(req_.headers, "If-Range"),
-                      e.bodySize, facts.etag, facts.lastModified, cache_.nowSeconds());
+    range = planRange(common::firstField(req_.headers, "Range"),
+                      common::firstField(req_.headers, "If-Range"), e.bodySize, facts.etag,
+                      facts.lastModified, cache_.nowSeconds());
   }
   uint64_t first = 0, length = e.bodySize;
   if (range.kind == RangePlan::Kind::kSingle) {
@@ -225,7 +265,9 @@ std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<
     length = 0;
   }
   a.headers.emplace_back("Content-Length", std::to_string(length));
-  if (req_.headOnly) return a;
+  if (req_.headOnly) {
+    return a;
+  }
   std::optional<std::vector<BodyPiece>> body = bodyOf(e, std::move(owner), first, length);
   if (!body) {
     cache_.d_.store.remove(cache_.keys_.entry(fullKey_));  // a chunk is gone: drop it all
@@ -237,11 +279,15 @@ std::optional<Answer> CacheExchange::answerFrom(const Entry& e, std::shared_ptr<
 }
 
 bool CacheExchange::refreshStillNeeded() {
-  if (refreshLease_.empty() || !stale_) return false;
+  if (refreshLease_.empty() || !stale_) {
+    return false;
+  }
   std::optional<Entry> now = fetch(fullKey_);
   bool refreshed = now && now->kind == Entry::Kind::kResponse &&
                    (now->bodyId != stale_->bodyId || now->responseTime != stale_->responseTime);
-  if (!refreshed) return true;
+  if (!refreshed) {
+    return true;
+  }
   cache_.d_.store.remove(refreshLease_);
   refreshLease_.clear();
   return false;
@@ -252,13 +298,18 @@ CacheExchange::Lookup CacheExchange::forward() {
   l.step = Step::kForward;
   if (refresh_) {
     // The refresh asks for the stored response's URL as is, not with the client's conditions.
-    l.unsetRequest = {"If-None-Match", "If-Modified-Since", "Cache-Control", "Pragma", "Range", "If-Range"};
+    l.unsetRequest = {"If-None-Match", "If-Modified-Since", "Cache-Control", "Pragma",
+                      "Range",         "If-Range"};
   }
   if (stale_ && common::firstField(req_.headers, "If-None-Match").empty() &&
       common::firstField(req_.headers, "If-Modified-Since").empty()) {
     std::string etag = stale_->header("ETag"), lm = stale_->header("Last-Modified");
-    if (!etag.empty()) l.setRequest.emplace_back("If-None-Match", etag);
-    if (!lm.empty()) l.setRequest.emplace_back("If-Modified-Since", lm);
+    if (!etag.empty()) {
+      l.setRequest.emplace_back("If-None-Match", etag);
+    }
+    if (!lm.empty()) {
+      l.setRequest.emplace_back("If-Modified-Since", lm);
+    }
     revalidating_ = !etag.empty() || !lm.empty();
   }
   return l;
@@ -273,7 +324,9 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
       // another process), which is what every further decision must be about.
       cache_.d_.tier->erase(fullKey_);
       f = find(false);
-      if (f.kind == Found::Kind::kResponse) d = decideFor(f);
+      if (f.kind == Found::Kind::kResponse) {
+        d = decideFor(f);
+      }
     }
     if (f.kind == Found::Kind::kResponse) {
       bool fresh = d.verdict == Verdict::kFresh || d.verdict == Verdict::kStaleAllowed;
@@ -283,11 +336,14 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
       std::string ttl = "ttl=" + std::to_string(d.ttl);
       if (fresh || d.verdict == Verdict::kStaleRevalidate) {
         bool swr = d.verdict == Verdict::kStaleRevalidate;
-        std::optional<Answer> a = answerFrom(*f.entry, f.entry, *f.reading, d.age,
-                                             "hit; " + ttl + (swr ? "; detail=stale-while-revalidate" : ""));
+        std::optional<Answer> a =
+            answerFrom(*f.entry, f.entry, *f.reading, d.age,
+                       "hit; " + ttl + (swr ? "; detail=stale-while-revalidate" : ""));
         if (a) {
           cache_.count(&CacheShared::hits);
-          if (d.verdict != Verdict::kFresh) cache_.count(&CacheShared::staleServed);
+          if (d.verdict != Verdict::kFresh) {
+            cache_.count(&CacheShared::staleServed);
+          }
           // stale-while-revalidate: one request in the whole fleet (the lease's winner) refreshes
           // it once its own response is sent.
           if (swr) {
@@ -310,12 +366,16 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
       }
     }
   }
-  if (quickOnly) return l;
+  if (quickOnly) {
+    return l;
+  }
   if (parseCacheControl(requestCacheControl_).onlyIfCached) {
     l.step = Step::kGatewayTimeout;
     return l;
   }
-  if (parseCacheControl(requestCacheControl_).noCache) fwd_ = "request";
+  if (parseCacheControl(requestCacheControl_).noCache) {
+    fwd_ = "request";
+  }
   cache_.count(&CacheShared::misses);
   if (f.kind == Found::Kind::kHitForMiss) {
     hitForMiss_ = true;
@@ -327,21 +387,33 @@ CacheExchange::Lookup CacheExchange::serveOrForward(Found f, bool quickOnly) {
 
 CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
   Lookup l;
-  if (refresh_) return forward();
-  if (req_.method == "PURGE") return quickOnly ? l : purge();
+  if (refresh_) {
+    return forward();
+  }
+  if (req_.method == "PURGE") {
+    return quickOnly ? l : purge();
+  }
   if (overridesMethod(req_.headers) || !isSafeMethod(req_.method)) {
     // The request may change what the URL answers: on success it is invalidated fleet-wide.
-    if (quickOnly) return l;
+    if (quickOnly) {
+      return l;
+    }
     invalidating_ = true;
     l.step = Step::kForward;
     return l;
   }
-  if (req_.method != "GET" && req_.method != "HEAD") return l;  // OPTIONS and the like: not stored
+  if (req_.method != "GET" && req_.method != "HEAD") {
+    return l;  // OPTIONS and the like: not stored
+  }
   l = serveOrForward(find(true), quickOnly);
-  if (l.step != Step::kDecline || quickOnly) return l;
+  if (l.step != Step::kDecline || quickOnly) {
+    return l;
+  }
   // A miss, or a stale copy to revalidate: unless it is revalidated, one request in the fleet
   // fetches it while concurrent ones wait for that copy (a lease in memcached).
-  if (stale_ || settings_.lockWaitMicros <= 0 || req_.headOnly) return forward();
+  if (stale_ || settings_.lockWaitMicros <= 0 || req_.headOnly) {
+    return forward();
+  }
   std::string lease = cache_.keys_.missLease(primary_);
   int64_t leaseSeconds = std::max<int64_t>(2, settings_.lockWaitMicros / 1000000 + 1);
   if (cache_.d_.store.add(lease, "1", leaseSeconds)) {
@@ -375,7 +447,8 @@ CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
     if (f.kind == Found::Kind::kResponse) {
       Decision d = decideFor(f);
       if (d.verdict == Verdict::kFresh) {
-        std::optional<Answer> a = answerFrom(*f.entry, f.entry, *f.reading, d.age, "hit; ttl=" + std::to_string(d.ttl));
+        std::optional<Answer> a =
+            answerFrom(*f.entry, f.entry, *f.reading, d.age, "hit; ttl=" + std::to_string(d.ttl));
         if (a) {
           cache_.count(&CacheShared::coalesced);
           l.step = Step::kServe;
@@ -384,7 +457,9 @@ CacheExchange::Lookup CacheExchange::lookup(bool quickOnly) {
         }
       }
     }
-    if (holderGone) break;  // the holder gave up: go to the member ourselves
+    if (holderGone) {
+      break;  // the holder gave up: go to the member ourselves
+    }
   }
   return forward();
 }

@@ -73,10 +73,12 @@ class CacheExchange {
   Found checked(std::shared_ptr<const Entry> e, int64_t manifestStaleSince);
   Decision decideFor(const Found& f) const;
   // The stored response as this request's answer; nullopt when its body is gone (a miss).
-  std::optional<Answer> answerFrom(const Entry& e, std::shared_ptr<const Entry> owner, const StoredReading& reading,
-                                   int64_t age, const std::string& cacheStatus);
+  std::optional<Answer> answerFrom(const Entry& e, std::shared_ptr<const Entry> owner,
+                                   const StoredReading& reading, int64_t age,
+                                   const std::string& cacheStatus);
   std::shared_ptr<const StoredReading> readingOf(const Entry& e) const;
-  void putInTier(const std::string& key, const Entry& e, std::shared_ptr<const StoredReading> reading = nullptr);
+  void putInTier(const std::string& key, const Entry& e,
+                 std::shared_ptr<const StoredReading> reading = nullptr);
   std::optional<std::vector<BodyPiece>> bodyOf(const Entry& e, std::shared_ptr<const Entry> owner,
                                                uint64_t first, uint64_t length);
   Lookup serveOrForward(Found f, bool quickOnly);

@@ -13,8 +13,12 @@ namespace {
 // client's no-store, a 304 to its own conditions, a 206 to its range), never an error (a member
 // failing says nothing about the URL), never a variant (the others may be storable).
 bool speaksForTheUrl(int status, const std::string& why, const ResponseFacts& f) {
-  if (status < 200 || status >= 400 || status == 206 || status == 304) return false;
-  if (why == "authorization" || why == "method" || why == "request-no-store") return false;
+  if (status < 200 || status >= 400 || status == 206 || status == 304) {
+    return false;
+  }
+  if (why == "authorization" || why == "method" || why == "request-no-store") {
+    return false;
+  }
   return f.vary.empty();
 }
 
@@ -22,14 +26,19 @@ bool speaksForTheUrl(int status, const std::string& why, const ResponseFacts& f)
 bool splitUrl(std::string_view url, std::string* host, std::string* target) {
   size_t scheme = url.find("://");
   if (scheme == std::string_view::npos) {
-    if (url.empty() || url[0] != '/') return false;
+    if (url.empty() || url[0] != '/') {
+      return false;
+    }
     *target = std::string(url);
     return true;
   }
   size_t slash = url.find('/', scheme + 3);
-  std::string_view authority = url.substr(scheme + 3, slash == std::string_view::npos ? url.npos : slash - scheme - 3);
+  std::string_view authority =
+      url.substr(scheme + 3, slash == std::string_view::npos ? url.npos : slash - scheme - 3);
   size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
   size_t colon = authority.rfind(':');
   size_t bracket = authority.rfind(']');
   if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
@@ -44,27 +53,39 @@ bool splitUrl(std::string_view url, std::string* host, std::string* target) {
 
 CacheExchange::Reply CacheExchange::invalidate(int status, const common::HeaderList& headers) {
   Reply r;
-  if (status < 200 || status >= 400) return r;  // only a successful unsafe request changes state
+  if (status < 200 || status >= 400) {
+    return r;  // only a successful unsafe request changes state
+  }
   std::vector<std::string> gone = {primary_};
   cache_.d_.store.remove(cache_.keys_.entry(primary_));
   // Location and Content-Location on the same host are invalidated too (RFC 9111 4.4).
   for (const char* h : {"Location", "Content-Location"}) {
     std::string host, target;
-    if (!splitUrl(common::trimSpaces(common::firstField(headers, h)), &host, &target)) continue;
-    if (!host.empty() && host != common::toLower(req_.host)) continue;
+    if (!splitUrl(common::trimSpaces(common::firstField(headers, h)), &host, &target)) {
+      continue;
+    }
+    if (!host.empty() && host != common::toLower(req_.host)) {
+      continue;
+    }
     std::string key = primaryKey(req_.scheme, req_.host, req_.port, target);
     cache_.d_.store.remove(cache_.keys_.entry(key));
     gone.push_back(key);
   }
-  if (cache_.d_.follower != nullptr) cache_.d_.follower->invalidate(gone);
+  if (cache_.d_.follower != nullptr) {
+    cache_.d_.follower->invalidate(gone);
+  }
   return r;
 }
 
 CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderList& headers) {
-  if (invalidating_) return invalidate(status, headers);
+  if (invalidating_) {
+    return invalidate(status, headers);
+  }
   const Limits& limits = settings_.limits;
   Reply r;
-  if (!limits.targetedField.empty()) r.unsetResponse.emplace_back(limits.targetedField);
+  if (!limits.targetedField.empty()) {
+    r.unsetResponse.emplace_back(limits.targetedField);
+  }
   int64_t now = cache_.nowSeconds();
   if (revalidating_ && status == 304 && stale_) {
     // The member says the stored response is still good: freshen it with the 304's fields and
@@ -74,16 +95,21 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
     // Revalidated: no longer soft-purged, and current with every tag it carries.
     e.staleSince = 0;
     for (auto& [tag, gen] : e.tags) {
-      if (std::optional<uint64_t> g = cache_.tagGeneration(tag)) gen = *g;
+      if (std::optional<uint64_t> g = cache_.tagGeneration(tag)) {
+        gen = *g;
+      }
     }
     std::shared_ptr<const StoredReading> reading = readingOf(e);
     const ResponseFacts& facts = reading->facts;
     cache_.d_.store.set(cache_.keys_.entry(fullKey_), encodeEntry(e), storageTtl(facts, limits));
-    if (e.chunkCount == 0) putInTier(fullKey_, e, reading);
+    if (e.chunkCount == 0) {
+      putInTier(fullKey_, e, reading);
+    }
     cache_.count(&CacheShared::revalidated);
     auto owner = std::make_shared<const Entry>(std::move(e));
-    std::optional<Answer> a = answerFrom(*owner, owner, *reading, currentAge(facts, owner->requestTime, owner->responseTime, now),
-                                         "fwd=stale; fwd-status=304; ttl=" + std::to_string(freshnessLifetime(facts, limits)));
+    std::optional<Answer> a = answerFrom(
+        *owner, owner, *reading, currentAge(facts, owner->requestTime, owner->responseTime, now),
+        "fwd=stale; fwd-status=304; ttl=" + std::to_string(freshnessLifetime(facts, limits)));
     releaseMissLease();
     if (a) {
       r.kind = Reply::Kind::kReplace;
@@ -96,10 +122,12 @@ CacheExchange::Reply CacheExchange::onResponse(int status, const common::HeaderL
   if (stale_ && status >= 500 && staleIfError_ > 0) {
     // stale-if-error: checked against the stored response's own age.
     std::shared_ptr<const StoredReading> reading = readingOf(*stale_);
-    Decision d = decide(reading->facts, stale_->requestTime, stale_->responseTime, "", "", now, limits);
+    Decision d =
+        decide(reading->facts, stale_->requestTime, stale_->responseTime, "", "", now, limits);
     if (-d.ttl <= d.staleIfError) {
       std::optional<Answer> a =
-          answerFrom(*stale_, stale_, *reading, d.age, "hit; ttl=" + std::to_string(d.ttl) + "; detail=stale-if-error");
+          answerFrom(*stale_, stale_, *reading, d.age,
+                     "hit; ttl=" + std::to_string(d.ttl) + "; detail=stale-if-error");
       if (a) {
         cache_.count(&CacheShared::staleServed);
         releaseMissLease();
@@ -125,10 +153,14 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   ResponseFacts f = factsOf(status, headers, limits, now);
   f.hasAuthorizationRequest = !common::firstField(req_.headers, "Authorization").empty();
   std::string why = whyNotStorable("GET", f, limits);
-  if (why.empty() && parseCacheControl(requestCacheControl_).noStore) why = "request-no-store";  // RFC 9111 3
+  if (why.empty() && parseCacheControl(requestCacheControl_).noStore) {
+    why = "request-no-store";  // RFC 9111 3
+  }
   int64_t lifetime = freshnessLifetime(f, limits);
   ttl_ = storageTtl(f, limits);
-  if (why.empty() && ttl_ <= 0) why = "stale-at-once";
+  if (why.empty() && ttl_ <= 0) {
+    why = "stale-at-once";
+  }
   // RFC 9211's parameters, and mod_fleet's own "hit-for-miss" when the URL's last answer could
   // not be stored and this request did not wait for another.
   std::string fwd = "fwd=" + fwd_ + (hitForMiss_ ? "; hit-for-miss" : "");
@@ -142,7 +174,8 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
       marker.kind = Entry::Kind::kHitForMiss;
       marker.key = primary_;
       marker.responseTime = now;
-      if (cache_.d_.store.add(cache_.keys_.entry(primary_), encodeEntry(marker), settings_.hitForMissSeconds)) {
+      if (cache_.d_.store.add(cache_.keys_.entry(primary_), encodeEntry(marker),
+                              settings_.hitForMissSeconds)) {
         putInTier(primary_, marker);
       }
     }
@@ -154,9 +187,12 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   if (!names.empty()) {
     std::map<std::string, std::string> values;
     for (const std::string& n : names) {
-      bool present = std::any_of(req_.headers.begin(), req_.headers.end(),
-                                 [&](const auto& kv) { return common::sameFieldName(kv.first, n); });
-      if (present) values[n] = common::combinedField(req_.headers, n);
+      bool present = std::any_of(req_.headers.begin(), req_.headers.end(), [&](const auto& kv) {
+        return common::sameFieldName(kv.first, n);
+      });
+      if (present) {
+        values[n] = common::combinedField(req_.headers, n);
+      }
     }
     fullKey_ = variantKey(primary_, names, values);
     Entry manifest;
@@ -181,8 +217,9 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   entry_.headers.erase(std::remove_if(entry_.headers.begin(), entry_.headers.end(),
                                       [&](const auto& kv) {
                                         std::string n = common::toLower(kv.first);
-                                        return std::find(cc.privateFields.begin(), cc.privateFields.end(), n) !=
-                                               cc.privateFields.end();
+                                        return std::find(cc.privateFields.begin(),
+                                                         cc.privateFields.end(),
+                                                         n) != cc.privateFields.end();
                                       }),
                        entry_.headers.end());
   for (const std::string& tag : surrogateKeys(headers)) {
@@ -198,7 +235,8 @@ CacheExchange::Reply CacheExchange::startStoring(int status, const common::Heade
   pending_.clear();
   storing_ = true;
   r.kind = Reply::Kind::kStore;
-  r.setResponse.emplace_back("Cache-Status", cacheStatus(fwd + "; stored; ttl=" + std::to_string(lifetime)));
+  r.setResponse.emplace_back("Cache-Status",
+                             cacheStatus(fwd + "; stored; ttl=" + std::to_string(lifetime)));
   return r;
 }
 
@@ -210,7 +248,9 @@ bool CacheExchange::putChunk(const std::string& data) {
 }
 
 bool CacheExchange::append(std::string_view bytes) {
-  if (!storing_) return false;
+  if (!storing_) {
+    return false;
+  }
   if (entry_.bodySize + bytes.size() > settings_.maxObjectBytes) {
     storing_ = false;
     cache_.count(&CacheShared::storeFailures);
@@ -233,22 +273,32 @@ bool CacheExchange::append(std::string_view bytes) {
 }
 
 void CacheExchange::finish() {
-  if (!storing_) return;
+  if (!storing_) {
+    return;
+  }
   storing_ = false;
   bool ok = true;
   if (entry_.chunkCount == 0) {
     entry_.body.swap(pending_);
   } else {
     entry_.chunkSize = static_cast<uint32_t>(HttpCache::kChunkBytes);
-    if (!pending_.empty()) ok = putChunk(pending_);
+    if (!pending_.empty()) {
+      ok = putChunk(pending_);
+    }
   }
   // The entry last: a reader never finds an entry whose chunks are not all there.
   ok = ok && cache_.d_.store.set(cache_.keys_.entry(fullKey_), encodeEntry(entry_), ttl_);
   cache_.count(ok ? &CacheShared::stores : &CacheShared::storeFailures);
-  if (ok) cache_.count(&CacheShared::bytesStored, entry_.bodySize);
+  if (ok) {
+    cache_.count(&CacheShared::bytesStored, entry_.bodySize);
+  }
   // The URL had a hit-for-miss marker: the other processes' tiers may still hold it.
-  if (ok && hitForMiss_ && cache_.d_.follower != nullptr) cache_.d_.follower->invalidate({primary_});
-  if (ok && entry_.chunkCount == 0) putInTier(fullKey_, entry_);
+  if (ok && hitForMiss_ && cache_.d_.follower != nullptr) {
+    cache_.d_.follower->invalidate({primary_});
+  }
+  if (ok && entry_.chunkCount == 0) {
+    putInTier(fullKey_, entry_);
+  }
   releaseMissLease();
 }
 

@@ -12,17 +12,20 @@ common::HeaderList Answer::allHeaders() const {
   return all;
 }
 
-std::unique_ptr<CacheExchange> HttpCache::begin(CacheRequest request, const CacheSettings& settings) {
+std::unique_ptr<CacheExchange> HttpCache::begin(CacheRequest request,
+                                                const CacheSettings& settings) {
   return std::make_unique<CacheExchange>(*this, std::move(request), settings);
 }
 
 std::unique_ptr<CacheExchange> HttpCache::beginRefresh(const CacheExchange& served) {
   CacheRequest req = served.req_;
   // The refresh asks for the stored response's URL as is: not this client's conditions.
-  for (const char* h : {"If-None-Match", "If-Modified-Since", "Cache-Control", "Pragma", "Range", "If-Range"}) {
-    req.headers.erase(std::remove_if(req.headers.begin(), req.headers.end(),
-                                     [&](const auto& kv) { return common::sameFieldName(kv.first, h); }),
-                      req.headers.end());
+  for (const char* h :
+       {"If-None-Match", "If-Modified-Since", "Cache-Control", "Pragma", "Range", "If-Range"}) {
+    req.headers.erase(
+        std::remove_if(req.headers.begin(), req.headers.end(),
+                       [&](const auto& kv) { return common::sameFieldName(kv.first, h); }),
+        req.headers.end());
   }
   req.method = "GET";
   req.headOnly = false;
@@ -45,7 +48,9 @@ std::optional<uint64_t> HttpCache::tagGeneration(const std::string& tag) {
     d_.store.add(key, std::to_string(d_.random() >> 2), 0);
     g = d_.store.get(key);
   }
-  if (!g) return std::nullopt;
+  if (!g) {
+    return std::nullopt;
+  }
   return std::strtoull(g->c_str(), nullptr, 10);
 }
 
@@ -63,7 +68,9 @@ std::string HttpCache::purgeTags(const std::vector<std::string>& tags, bool soft
     }
     done += (done.empty() ? "" : " ") + tag;
   }
-  if (d_.follower != nullptr) d_.follower->invalidateEverything();  // tiers cannot tell tags apart
+  if (d_.follower != nullptr) {
+    d_.follower->invalidateEverything();  // tiers cannot tell tags apart
+  }
   count(&CacheShared::purges);
   return (soft ? "soft-purged tag " : "purged tag ") + done;
 }
@@ -86,16 +93,21 @@ std::string HttpCache::purgeUrl(const std::string& primary, bool soft, bool* ok)
       return "memcached did not answer";
     }
     common::Result<Entry> e = found == KeyValueStore::Found::kHit ? decodeEntry(bytes, primary)
-                                                                   : common::Result<Entry>(Entry());
-    if (found == KeyValueStore::Found::kHit && e.isOk() && e.value().kind != Entry::Kind::kHitForMiss) {
+                                                                  : common::Result<Entry>(Entry());
+    if (found == KeyValueStore::Found::kHit && e.isOk() &&
+        e.value().kind != Entry::Kind::kHitForMiss) {
       // Stale from now on (a manifest marks every variant), kept as long as it could be used.
       Entry& entry = e.value();
       entry.staleSince = nowSeconds();
-      int64_t keep = entry.kind == Entry::Kind::kResponse ? storageTtl(storedFacts(entry, Limits()), Limits()) : 0;
+      int64_t keep = entry.kind == Entry::Kind::kResponse
+                         ? storageTtl(storedFacts(entry, Limits()), Limits())
+                         : 0;
       d_.store.set(key, encodeEntry(entry), std::max<int64_t>(keep, 86400));
     }
   }
-  if (d_.follower != nullptr) d_.follower->invalidate({primary});
+  if (d_.follower != nullptr) {
+    d_.follower->invalidate({primary});
+  }
   count(&CacheShared::purges);
   return (soft ? "soft-purged " : "purged ") + primary;
 }
@@ -106,7 +118,9 @@ std::string HttpCache::purgeFromPage(const std::string& scheme, const std::strin
   std::string out;
   if (what.rfind("tag:", 0) == 0) {
     std::string tag = what.substr(4);
-    if (tag.empty() || tag.find_first_of(" \t\r\n") != std::string::npos) return "not a tag: " + what;
+    if (tag.empty() || tag.find_first_of(" \t\r\n") != std::string::npos) {
+      return "not a tag: " + what;
+    }
     out = purgeTags({tag}, false, &ok);
   } else if (what.empty() || what[0] != '/') {
     return "not a URL path: " + what + " (give /path?query or tag:name)";
@@ -124,11 +138,13 @@ CacheExchange::Lookup CacheExchange::purge() {
     l.answer.status = 405;
     return l;
   }
-  std::string soft = common::toLower(common::trimSpaces(common::firstField(req_.headers, "Fleet-Soft-Purge")));
+  std::string soft =
+      common::toLower(common::trimSpaces(common::firstField(req_.headers, "Fleet-Soft-Purge")));
   bool isSoft = settings_.softPurge ? soft != "0" && soft != "off" : (soft == "1" || soft == "on");
   std::vector<std::string> tags = surrogateKeys(req_.headers);
   bool ok = false;
-  std::string text = tags.empty() ? cache_.purgeUrl(primary_, isSoft, &ok) : cache_.purgeTags(tags, isSoft, &ok);
+  std::string text =
+      tags.empty() ? cache_.purgeUrl(primary_, isSoft, &ok) : cache_.purgeTags(tags, isSoft, &ok);
   l.answer.status = ok ? 200 : 503;
   auto body = std::make_shared<const std::string>(text + "\n");
   l.answer.headers.emplace_back("Content-Length", std::to_string(body->size()));

@@ -27,20 +27,20 @@ namespace fleet::cache {
 
 // The directives of the request's location.
 struct CacheSettings {
-  Limits limits;                              // stale defaults, statuses, targeted fields
-  uint64_t maxObjectBytes = 10 * 1024 * 1024;   // FleetCacheMaxObjectSize
-  int64_t lockWaitMicros = 2000000;             // FleetCacheLockWait (0: no coalescing)
-  bool purge = false;                           // FleetCachePurge
-  bool softPurge = false;                       // FleetCachePurgeSoft: PURGE marks stale
-  int64_t hitForMissSeconds = 120;              // FleetCacheHitForMiss (0: off)
+  Limits limits;                               // stale defaults, statuses, targeted fields
+  uint64_t maxObjectBytes = 10 * 1024 * 1024;  // FleetCacheMaxObjectSize
+  int64_t lockWaitMicros = 2000000;            // FleetCacheLockWait (0: no coalescing)
+  bool purge = false;                          // FleetCachePurge
+  bool softPurge = false;                      // FleetCachePurgeSoft: PURGE marks stale
+  int64_t hitForMissSeconds = 120;             // FleetCacheHitForMiss (0: off)
 };
 
 struct CacheRequest {
-  std::string method;      // as sent ("GET", "PURGE", an extension method)
-  bool headOnly = false;   // HEAD (answered from a stored GET)
+  std::string method;     // as sent ("GET", "PURGE", an extension method)
+  bool headOnly = false;  // HEAD (answered from a stored GET)
   std::string scheme, host;
   int port = 0;
-  std::string target;      // path and query, as sent
+  std::string target;  // path and query, as sent
   common::HeaderList headers;
 };
 
@@ -67,11 +67,11 @@ class HttpCache {
  public:
   struct Deps {
     KeyValueStore& store;
-    LocalTier* tier = nullptr;          // this process's memory tier, if any
-    TierFollower* follower = nullptr;   // publishes invalidations (needed with or without a tier)
-    CacheShared* counters = nullptr;    // the status page's counters
-    const common::Clock& wallClock;     // wall-clock microseconds (HTTP times are wall times)
-    std::function<uint64_t()> random;   // thread-safe: body ids, counter starts
+    LocalTier* tier = nullptr;         // this process's memory tier, if any
+    TierFollower* follower = nullptr;  // publishes invalidations (needed with or without a tier)
+    CacheShared* counters = nullptr;   // the status page's counters
+    const common::Clock& wallClock;    // wall-clock microseconds (HTTP times are wall times)
+    std::function<uint64_t()> random;  // thread-safe: body ids, counter starts
     std::function<void(int64_t micros)> sleep;  // a coalescing waiter's pause
   };
   static constexpr size_t kChunkBytes = 512 * 1024;  // below memcached's 1 MB item limit
@@ -89,7 +89,9 @@ class HttpCache {
  private:
   friend class CacheExchange;
   void count(std::atomic<uint64_t> CacheShared::*field, uint64_t n = 1) const {
-    if (d_.counters != nullptr) (d_.counters->*field).fetch_add(n, std::memory_order_relaxed);
+    if (d_.counters != nullptr) {
+      (d_.counters->*field).fetch_add(n, std::memory_order_relaxed);
+    }
   }
   int64_t nowSeconds() const { return d_.wallClock.nowMicros() / 1000000; }
   // A tag's current generation, creating the counter at a random start when memcached has none.

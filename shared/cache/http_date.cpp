@@ -9,7 +9,7 @@ namespace {
 const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 const char* const kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-const char* const kLongDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+const char* const kLongDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                  "Thursday", "Friday", "Saturday"};
 
 // A cursor over the text that only ever matches exactly.
@@ -17,7 +17,9 @@ class Cursor {
  public:
   explicit Cursor(std::string_view t) : t_(t) {}
   bool lit(std::string_view s) {
-    if (t_.substr(pos_, s.size()) != s) return false;
+    if (t_.substr(pos_, s.size()) != s) {
+      return false;
+    }
     pos_ += s.size();
     return true;
   }
@@ -25,7 +27,9 @@ class Cursor {
     int v = 0;
     for (int i = 0; i < n; ++i) {
       size_t at = pos_ + static_cast<size_t>(i);
-      if (at >= t_.size() || t_[at] < '0' || t_[at] > '9') return false;
+      if (at >= t_.size() || t_[at] < '0' || t_[at] > '9') {
+        return false;
+      }
       v = v * 10 + (t_[at] - '0');
     }
     pos_ += static_cast<size_t>(n);
@@ -57,7 +61,9 @@ bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 std::optional<int64_t> toUnix(int year, int mon, int day, int h, int mi, int s) {
   static const int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int dim = kDaysIn[mon] + (mon == 1 && leap(year) ? 1 : 0);
-  if (day < 1 || day > dim || h > 23 || mi > 59 || s > 60 || year < 1900) return std::nullopt;
+  if (day < 1 || day > dim || h > 23 || mi > 59 || s > 60 || year < 1900) {
+    return std::nullopt;
+  }
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = mon;
@@ -74,29 +80,33 @@ std::optional<int64_t> parseHttpDate(std::string_view text, int64_t now) {
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, mi = 0, s = 0;
   {  // IMF-fixdate: day-name "," SP 2DIGIT SP month SP 4DIGIT SP hh:mm:ss SP "GMT"
     Cursor c(text);
-    if (c.oneOf(kDays, &wd) && c.lit(", ") && c.digits(2, &day) && c.lit(" ") && c.oneOf(kMonths, &mon) &&
-        c.lit(" ") && c.digits(4, &year) && c.lit(" ") && c.time(&h, &mi, &s) && c.lit(" GMT") && c.atEnd()) {
+    if (c.oneOf(kDays, &wd) && c.lit(", ") && c.digits(2, &day) && c.lit(" ") &&
+        c.oneOf(kMonths, &mon) && c.lit(" ") && c.digits(4, &year) && c.lit(" ") &&
+        c.time(&h, &mi, &s) && c.lit(" GMT") && c.atEnd()) {
       return toUnix(year, mon, day, h, mi, s);
     }
   }
   {  // RFC 850: day-name-l "," SP 2DIGIT "-" month "-" 2DIGIT SP hh:mm:ss SP "GMT"
     Cursor c(text);
-    if (c.oneOf(kLongDays, &wd) && c.lit(", ") && c.digits(2, &day) && c.lit("-") && c.oneOf(kMonths, &mon) &&
-        c.lit("-") && c.digits(2, &year) && c.lit(" ") && c.time(&h, &mi, &s) && c.lit(" GMT") && c.atEnd()) {
+    if (c.oneOf(kLongDays, &wd) && c.lit(", ") && c.digits(2, &day) && c.lit("-") &&
+        c.oneOf(kMonths, &mon) && c.lit("-") && c.digits(2, &year) && c.lit(" ") &&
+        c.time(&h, &mi, &s) && c.lit(" GMT") && c.atEnd()) {
       std::time_t t = static_cast<std::time_t>(now);
       std::tm gm{};
       gmtime_r(&t, &gm);
       int thisYear = gm.tm_year + 1900;
       year += thisYear / 100 * 100;
-      if (year > thisYear + 50) year -= 100;  // RFC 9110: more than 50 years ahead is the past
+      if (year > thisYear + 50) {
+        year -= 100;  // RFC 9110: more than 50 years ahead is the past
+      }
       return toUnix(year, mon, day, h, mi, s);
     }
   }
   {  // asctime: day-name SP month SP ( 2DIGIT / ( SP DIGIT ) ) SP hh:mm:ss SP 4DIGIT
     Cursor c(text);
     if (c.oneOf(kDays, &wd) && c.lit(" ") && c.oneOf(kMonths, &mon) && c.lit(" ") &&
-        (c.digits(2, &day) || (c.lit(" ") && c.digits(1, &day))) && c.lit(" ") && c.time(&h, &mi, &s) &&
-        c.lit(" ") && c.digits(4, &year) && c.atEnd()) {
+        (c.digits(2, &day) || (c.lit(" ") && c.digits(1, &day))) && c.lit(" ") &&
+        c.time(&h, &mi, &s) && c.lit(" ") && c.digits(4, &year) && c.atEnd()) {
       return toUnix(year, mon, day, h, mi, s);
     }
   }
@@ -108,8 +118,9 @@ std::string formatHttpDate(int64_t unixSeconds) {
   std::tm gm{};
   gmtime_r(&t, &gm);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[gm.tm_wday], gm.tm_mday,
-                kMonths[gm.tm_mon], gm.tm_year + 1900, gm.tm_hour, gm.tm_min, gm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[gm.tm_wday],
+                gm.tm_mday, kMonths[gm.tm_mon], gm.tm_year + 1900, gm.tm_hour, gm.tm_min,
+                gm.tm_sec);
   return buf;
 }
 

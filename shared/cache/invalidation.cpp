@@ -13,7 +13,9 @@ uint64_t primaryHash(std::string_view primaryKey) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(primaryKey.data()), primaryKey.size(), md);
   uint64_t h = 0;
-  for (int i = 0; i < 8; ++i) h = (h << 8) | md[i];
+  for (int i = 0; i < 8; ++i) {
+    h = (h << 8) | md[i];
+  }
   return h == kEverything ? 1 : h;
 }
 
@@ -29,15 +31,23 @@ uint64_t lastSeq(const InvalidationRing& ring) { return ring.seq.load(std::memor
 
 bool follow(const InvalidationRing& ring, uint64_t* seen, const Drop& drop) {
   uint64_t head = ring.seq.load(std::memory_order_acquire);
-  if (head == *seen) return true;
+  if (head == *seen) {
+    return true;
+  }
   uint64_t from = *seen;
   *seen = head;
-  if (head < from || head - from > kLogSlots) return false;
+  if (head < from || head - from > kLogSlots) {
+    return false;
+  }
   for (uint64_t s = from + 1; s <= head; ++s) {
     size_t i = s % kLogSlots;
-    if (ring.slotSeq[i].load(std::memory_order_acquire) != s) return false;  // lapped or unfinished
+    if (ring.slotSeq[i].load(std::memory_order_acquire) != s) {
+      return false;  // lapped or unfinished
+    }
     uint64_t hash = ring.slotHash[i].load(std::memory_order_acquire);
-    if (ring.slotSeq[i].load(std::memory_order_acquire) != s || hash == kEverything) return false;
+    if (ring.slotSeq[i].load(std::memory_order_acquire) != s || hash == kEverything) {
+      return false;
+    }
     drop(hash);
   }
   return true;
@@ -45,7 +55,9 @@ bool follow(const InvalidationRing& ring, uint64_t* seen, const Drop& drop) {
 
 bool InvalidationLog::publish(uint64_t hash) {
   std::optional<uint64_t> s = store_.increment(keys_.logHead(), start_() | 1);
-  if (!s) return false;
+  if (!s) {
+    return false;
+  }
   char value[48];
   std::snprintf(value, sizeof value, "%llu %llu", static_cast<unsigned long long>(*s),
                 static_cast<unsigned long long>(hash));
@@ -66,19 +78,29 @@ std::optional<uint64_t> InvalidationLog::head() {
 }
 
 bool InvalidationLog::follow(uint64_t* seen, uint64_t head, const Drop& drop) {
-  if (head == *seen) return true;
+  if (head == *seen) {
+    return true;
+  }
   uint64_t from = *seen;
   *seen = head;
   // Behind by more than the log holds, or the counter was evicted and began again.
-  if (head < from || head - from > kLogSlots) return false;
+  if (head < from || head - from > kLogSlots) {
+    return false;
+  }
   for (uint64_t s = from + 1; s <= head; ++s) {
     std::string v;
-    if (store_.read(keys_.logSlot(s), &v) != KeyValueStore::Found::kHit) return false;
+    if (store_.read(keys_.logSlot(s), &v) != KeyValueStore::Found::kHit) {
+      return false;
+    }
     char* end = nullptr;
     uint64_t got = std::strtoull(v.c_str(), &end, 10);
-    if (got != s || end == nullptr || *end != ' ') return false;  // not written yet, or lapped
+    if (got != s || end == nullptr || *end != ' ') {
+      return false;  // not written yet, or lapped
+    }
     uint64_t hash = std::strtoull(end + 1, nullptr, 10);
-    if (hash == kEverything) return false;
+    if (hash == kEverything) {
+      return false;
+    }
     drop(hash);
   }
   return true;
@@ -87,7 +109,9 @@ bool InvalidationLog::follow(uint64_t* seen, uint64_t head, const Drop& drop) {
 TierFollower::TierFollower(LocalTier& tier, InvalidationRing* ring, KeyValueStore& store,
                            const Keys& keys, StartValue start)
     : tier_(tier), ring_(ring), log_(store, keys, std::move(start)) {
-  if (ring_ != nullptr) ringSeen_.store(lastSeq(*ring_));
+  if (ring_ != nullptr) {
+    ringSeen_.store(lastSeq(*ring_));
+  }
   if (std::optional<uint64_t> head = log_.head()) {
     logSeen_ = *head;
     logKnown_ = true;
@@ -98,24 +122,32 @@ void TierFollower::invalidate(const std::vector<std::string>& primaryKeys) {
   for (const std::string& k : primaryKeys) {
     uint64_t h = primaryHash(k);
     tier_.erasePrimary(h);
-    if (ring_ != nullptr) publish(*ring_, h);
+    if (ring_ != nullptr) {
+      publish(*ring_, h);
+    }
     log_.publish(h);
   }
 }
 
 void TierFollower::invalidateEverything() {
   tier_.clear();
-  if (ring_ != nullptr) publish(*ring_, kEverything);
+  if (ring_ != nullptr) {
+    publish(*ring_, kEverything);
+  }
   log_.publish(kEverything);
 }
 
 void TierFollower::followRing() {
   // The common case, nothing new, costs two loads and no lock.
-  if (ring_ == nullptr || lastSeq(*ring_) == ringSeen_.load(std::memory_order_acquire)) return;
+  if (ring_ == nullptr || lastSeq(*ring_) == ringSeen_.load(std::memory_order_acquire)) {
+    return;
+  }
   std::lock_guard<std::mutex> lock(ringMu_);
   uint64_t seen = ringSeen_.load(std::memory_order_relaxed);
   bool known = follow(*ring_, &seen, [this](uint64_t h) { tier_.erasePrimary(h); });
-  if (!known) tier_.clear();
+  if (!known) {
+    tier_.clear();
+  }
   ringSeen_.store(seen, std::memory_order_release);
 }
 
@@ -133,7 +165,9 @@ void TierFollower::pollStore() {
     logKnown_ = true;
     return;
   }
-  if (!log_.follow(&logSeen_, *head, [this](uint64_t h) { tier_.erasePrimary(h); })) tier_.clear();
+  if (!log_.follow(&logSeen_, *head, [this](uint64_t h) { tier_.erasePrimary(h); })) {
+    tier_.clear();
+  }
 }
 
 }  // namespace fleet::cache

@@ -14,13 +14,15 @@ void LocalTier::eraseLocked(std::unordered_map<std::string, Slot>::iterator it) 
 std::shared_ptr<const LocalItem> LocalTier::get(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = map_.find(key);
-  if (it == map_.end()) return nullptr;
+  if (it == map_.end()) {
+    return nullptr;
+  }
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return it->second.item;
 }
 
-void LocalTier::put(const std::string& key, Entry entry, std::shared_ptr<const StoredReading> reading,
-                    const Limits* limits) {
+void LocalTier::put(const std::string& key, Entry entry,
+                    std::shared_ptr<const StoredReading> reading, const Limits* limits) {
   auto item = std::make_shared<LocalItem>();
   if (reading != nullptr && limits != nullptr) {
     item->reading = std::move(reading);
@@ -28,23 +30,33 @@ void LocalTier::put(const std::string& key, Entry entry, std::shared_ptr<const S
     item->readingCdn = limits->cdnCacheControl;
   }
   item->bytes = key.size() + entry.body.size() + 256;
-  for (const auto& [k, v] : entry.headers) item->bytes += k.size() + v.size() + 32;
+  for (const auto& [k, v] : entry.headers) {
+    item->bytes += k.size() + v.size() + 32;
+  }
   item->entry = std::move(entry);
   uint64_t primary = primaryHash(std::string_view(key).substr(0, key.find('\n')));
   std::lock_guard<std::mutex> lock(mu_);
-  if (item->bytes > capacity_ / 8) return;  // one object never takes over the tier
+  if (item->bytes > capacity_ / 8) {
+    return;  // one object never takes over the tier
+  }
   auto it = map_.find(key);
-  if (it != map_.end()) eraseLocked(it);
+  if (it != map_.end()) {
+    eraseLocked(it);
+  }
   lru_.push_front(key);
   bytes_ += item->bytes;
   map_[key] = Slot{std::move(item), lru_.begin(), byPrimary_.emplace(primary, key)};
-  while (bytes_ > capacity_ && !lru_.empty()) eraseLocked(map_.find(lru_.back()));
+  while (bytes_ > capacity_ && !lru_.empty()) {
+    eraseLocked(map_.find(lru_.back()));
+  }
 }
 
 void LocalTier::erase(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = map_.find(key);
-  if (it != map_.end()) eraseLocked(it);
+  if (it != map_.end()) {
+    eraseLocked(it);
+  }
 }
 
 void LocalTier::erasePrimary(uint64_t hash) {

@@ -34,8 +34,8 @@ class LocalTier {
   explicit LocalTier(size_t capacityBytes) : capacity_(capacityBytes) {}
 
   std::shared_ptr<const LocalItem> get(const std::string& key);
-  void put(const std::string& key, Entry entry, std::shared_ptr<const StoredReading> reading = nullptr,
-           const Limits* limits = nullptr);
+  void put(const std::string& key, Entry entry,
+           std::shared_ptr<const StoredReading> reading = nullptr, const Limits* limits = nullptr);
   void erase(const std::string& key);
   // Drops every entry whose primary key (the full key up to its first '\n') has this
   // primaryHash().

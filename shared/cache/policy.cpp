@@ -15,10 +15,14 @@ namespace {
 
 // delta-seconds: digits only; values beyond 2^31 are clamped (RFC 9111 1.2.2).
 std::optional<int64_t> deltaSeconds(std::string_view v) {
-  if (v.empty()) return std::nullopt;
+  if (v.empty()) {
+    return std::nullopt;
+  }
   int64_t n = 0;
   for (char c : v) {
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
     n = std::min<int64_t>(n * 10 + (c - '0'), 2147483648LL);
   }
   return n;
@@ -29,9 +33,14 @@ std::vector<std::string> fieldList(std::string_view v) {
   size_t pos = 0;
   while (pos <= v.size()) {
     size_t comma = v.find(',', pos);
-    std::string_view f = common::trimSpaces(v.substr(pos, comma == std::string_view::npos ? v.npos : comma - pos));
-    if (!f.empty()) out.push_back(common::toLower(f));
-    if (comma == std::string_view::npos) break;
+    std::string_view f =
+        common::trimSpaces(v.substr(pos, comma == std::string_view::npos ? v.npos : comma - pos));
+    if (!f.empty()) {
+      out.push_back(common::toLower(f));
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
     pos = comma + 1;
   }
   return out;
@@ -50,8 +59,17 @@ void setDelta(std::optional<int64_t>* field, std::string_view value, bool* inval
 
 bool heuristicallyCacheable(int status) {
   switch (status) {
-    case 200: case 203: case 204: case 300: case 301: case 308:
-    case 404: case 405: case 410: case 414: case 501:
+    case 200:
+    case 203:
+    case 204:
+    case 300:
+    case 301:
+    case 308:
+    case 404:
+    case 405:
+    case 410:
+    case 414:
+    case 501:
       return true;
     default:
       return false;
@@ -61,14 +79,18 @@ bool heuristicallyCacheable(int status) {
 }  // namespace
 
 int64_t parseAge(std::string_view text) {
-  if (text.empty()) return 0;
+  if (text.empty()) {
+    return 0;
+  }
   std::optional<int64_t> v = deltaSeconds(common::trimSpaces(text));
   return v && *v < kInvalidAge ? *v : kInvalidAge;
 }
 
 bool isSafeMethod(std::string_view m) {
   for (const char* safe : {"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "REPORT", "SEARCH"}) {
-    if (m == safe) return true;
+    if (m == safe) {
+      return true;
+    }
   }
   return false;
 }
@@ -79,61 +101,94 @@ CacheControl parseCacheControl(std::string_view value) {
   const size_t n = value.size();
   // Directive names compared without copying: same length, then case-insensitively.
   auto is = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
+    if (a.size() != b.size()) {
+      return false;
+    }
     for (size_t k = 0; k < a.size(); ++k) {
       char c = a[k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != b[k]) return false;
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (c != b[k]) {
+        return false;
+      }
     }
     return true;
   };
   while (i < n) {
-    while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) ++i;
+    while (i < n && (value[i] == ' ' || value[i] == '\t' || value[i] == ',')) {
+      ++i;
+    }
     size_t start = i;
-    while (i < n && value[i] != '=' && value[i] != ',') ++i;
+    while (i < n && value[i] != '=' && value[i] != ',') {
+      ++i;
+    }
     std::string_view name = common::trimSpaces(value.substr(start, i - start));
     std::string arg;
     bool hasArg = false;
     if (i < n && value[i] == '=') {
       hasArg = true;
       ++i;
-      while (i < n && (value[i] == ' ' || value[i] == '\t')) ++i;
+      while (i < n && (value[i] == ' ' || value[i] == '\t')) {
+        ++i;
+      }
       if (i < n && value[i] == '"') {
         ++i;
         while (i < n && value[i] != '"') {
-          if (value[i] == '\\' && i + 1 < n) ++i;
+          if (value[i] == '\\' && i + 1 < n) {
+            ++i;
+          }
           arg += value[i++];
         }
-        if (i < n) ++i;  // closing quote
+        if (i < n) {
+          ++i;  // closing quote
+        }
       } else {
         size_t a = i;
-        while (i < n && value[i] != ',') ++i;
+        while (i < n && value[i] != ',') {
+          ++i;
+        }
         arg = std::string(common::trimSpaces(value.substr(a, i - a)));
       }
     }
-    if (name.empty()) continue;
-    if (is(name, "no-store")) cc.noStore = true;
-    else if (is(name, "no-cache")) {
+    if (name.empty()) {
+      continue;
+    }
+    if (is(name, "no-store")) {
+      cc.noStore = true;
+    } else if (is(name, "no-cache")) {
       if (hasArg) {
-        for (std::string& f : fieldList(arg)) cc.noCacheFields.push_back(f);
+        for (std::string& f : fieldList(arg)) {
+          cc.noCacheFields.push_back(f);
+        }
       } else {
         cc.noCache = true;
       }
     } else if (is(name, "private")) {
       if (hasArg) {
-        for (std::string& f : fieldList(arg)) cc.privateFields.push_back(f);
+        for (std::string& f : fieldList(arg)) {
+          cc.privateFields.push_back(f);
+        }
       } else {
         cc.isPrivate = true;
       }
-    } else if (is(name, "public")) cc.isPublic = true;
-    else if (is(name, "must-revalidate")) cc.mustRevalidate = true;
-    else if (is(name, "proxy-revalidate")) cc.proxyRevalidate = true;
-    else if (is(name, "only-if-cached")) cc.onlyIfCached = true;
-    else if (is(name, "no-transform")) cc.noTransform = true;
-    else if (is(name, "must-understand")) cc.mustUnderstand = true;
-    else if (is(name, "max-age")) setDelta(&cc.maxAge, arg, &cc.invalidMaxAge);
-    else if (is(name, "s-maxage")) setDelta(&cc.sMaxAge, arg, &cc.invalidMaxAge);
-    else if (is(name, "min-fresh")) {
+    } else if (is(name, "public")) {
+      cc.isPublic = true;
+    } else if (is(name, "must-revalidate")) {
+      cc.mustRevalidate = true;
+    } else if (is(name, "proxy-revalidate")) {
+      cc.proxyRevalidate = true;
+    } else if (is(name, "only-if-cached")) {
+      cc.onlyIfCached = true;
+    } else if (is(name, "no-transform")) {
+      cc.noTransform = true;
+    } else if (is(name, "must-understand")) {
+      cc.mustUnderstand = true;
+    } else if (is(name, "max-age")) {
+      setDelta(&cc.maxAge, arg, &cc.invalidMaxAge);
+    } else if (is(name, "s-maxage")) {
+      setDelta(&cc.sMaxAge, arg, &cc.invalidMaxAge);
+    } else if (is(name, "min-fresh")) {
       bool bad = false;
       setDelta(&cc.minFresh, arg, &bad);
     } else if (is(name, "max-stale")) {
@@ -146,11 +201,15 @@ CacheControl parseCacheControl(std::string_view value) {
     } else if (is(name, "stale-while-revalidate")) {
       bool bad = false;
       setDelta(&cc.staleWhileRevalidate, arg, &bad);
-      if (bad) cc.staleWhileRevalidate.reset();
+      if (bad) {
+        cc.staleWhileRevalidate.reset();
+      }
     } else if (is(name, "stale-if-error")) {
       bool bad = false;
       setDelta(&cc.staleIfError, arg, &bad);
-      if (bad) cc.staleIfError.reset();
+      if (bad) {
+        cc.staleIfError.reset();
+      }
     }
   }
   return cc;
@@ -160,12 +219,20 @@ bool isMethodOverrideField(std::string_view name) {
   // Compared as gateways read names (case ignored, '_' and '.' as '-'), without copying: this
   // runs for every request header of every cached request.
   auto folds = [name](std::string_view canonical) {
-    if (name.size() != canonical.size()) return false;
+    if (name.size() != canonical.size()) {
+      return false;
+    }
     for (size_t i = 0; i < name.size(); ++i) {
       char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c == '_' || c == '.') c = '-';
-      if (c != canonical[i]) return false;
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (c == '_' || c == '.') {
+        c = '-';
+      }
+      if (c != canonical[i]) {
+        return false;
+      }
     }
     return true;
   };
@@ -175,7 +242,9 @@ bool isMethodOverrideField(std::string_view name) {
 StatusSet StatusSet::defaults() {
   static const StatusSet kDefaults = [] {
     StatusSet s;
-    for (int code : {200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 410, 414, 501}) s.bits_.set(code);
+    for (int code : {200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 410, 414, 501}) {
+      s.bits_.set(code);
+    }
     return s;
   }();
   return kDefaults;
@@ -196,8 +265,9 @@ common::Result<StatusSet> StatusSet::parse(const std::vector<std::string>& words
     common::Result<int64_t> code = common::parseInteger(w, 200, 599);
     if (!code.isOk() || code.value() == 206 || code.value() == 304) {
       return common::Status(common::Code::kInvalidArgument,
-                            "'" + w + "' is not valid; accepted: status codes 200-599 (not 206 or "
-                            "304) and \"default\"");
+                            "'" + w +
+                                "' is not valid; accepted: status codes 200-599 (not 206 or "
+                                "304) and \"default\"");
     }
     s.bits_.set(static_cast<size_t>(code.value()));
   }
@@ -207,21 +277,38 @@ common::Result<StatusSet> StatusSet::parse(const std::vector<std::string>& words
 std::string StatusSet::toString() const {
   std::string out;
   for (size_t i = 0; i < bits_.size(); ++i) {
-    if (bits_[i]) out += (out.empty() ? "" : " ") + std::to_string(i);
+    if (bits_[i]) {
+      out += (out.empty() ? "" : " ") + std::to_string(i);
+    }
   }
   return out;
 }
 
-CacheControl ccOf(const ResponseFacts& r) { return r.ccParsed ? r.cc : parseCacheControl(r.cacheControl); }
+CacheControl ccOf(const ResponseFacts& r) {
+  return r.ccParsed ? r.cc : parseCacheControl(r.cacheControl);
+}
 
-std::string whyNotStorable(const std::string& method, const ResponseFacts& r, const Limits& limits) {
-  if (method != "GET") return "method";
-  if (r.status < 200 || r.status == 206 || r.status == 304 || r.status > 599) return "status";
-  if (!limits.statuses.contains(r.status)) return "status";
+std::string whyNotStorable(const std::string& method, const ResponseFacts& r,
+                           const Limits& limits) {
+  if (method != "GET") {
+    return "method";
+  }
+  if (r.status < 200 || r.status == 206 || r.status == 304 || r.status > 599) {
+    return "status";
+  }
+  if (!limits.statuses.contains(r.status)) {
+    return "status";
+  }
   CacheControl cc = ccOf(r);
-  if (cc.noStore) return "no-store";
-  if (cc.isPrivate) return "private";
-  if (common::trimSpaces(r.vary) == "*" || r.vary.find('*') != std::string::npos) return "vary-star";
+  if (cc.noStore) {
+    return "no-store";
+  }
+  if (cc.isPrivate) {
+    return "private";
+  }
+  if (common::trimSpaces(r.vary) == "*" || r.vary.find('*') != std::string::npos) {
+    return "vary-star";
+  }
   if (r.hasAuthorizationRequest && !cc.isPublic && !cc.sMaxAge && !cc.mustRevalidate) {
     return "authorization";
   }
@@ -230,33 +317,53 @@ std::string whyNotStorable(const std::string& method, const ResponseFacts& r, co
       return std::find(fields.begin(), fields.end(), "set-cookie") != fields.end();
     };
     // Only stored when the member says Set-Cookie must not be reused (it is then dropped).
-    if (!listed(cc.noCacheFields) && !listed(cc.privateFields)) return "set-cookie";
+    if (!listed(cc.noCacheFields) && !listed(cc.privateFields)) {
+      return "set-cookie";
+    }
   }
   bool explicitFreshness = cc.isPublic || cc.maxAge || cc.sMaxAge || (r.hasExpires && !r.targeted);
-  if (!explicitFreshness && !heuristicallyCacheable(r.status)) return "status";
+  if (!explicitFreshness && !heuristicallyCacheable(r.status)) {
+    return "status";
+  }
   return "";
 }
 
 int64_t freshnessLifetime(const ResponseFacts& r, const Limits& limits) {
   CacheControl cc = ccOf(r);
-  if (cc.invalidMaxAge) return 0;
-  if (cc.sMaxAge) return *cc.sMaxAge;
-  if (cc.maxAge) return *cc.maxAge;
-  if (r.targeted) return 0;  // a targeted field alone decides: no Expires, no heuristic
+  if (cc.invalidMaxAge) {
+    return 0;
+  }
+  if (cc.sMaxAge) {
+    return *cc.sMaxAge;
+  }
+  if (cc.maxAge) {
+    return *cc.maxAge;
+  }
+  if (r.targeted) {
+    return 0;  // a targeted field alone decides: no Expires, no heuristic
+  }
   if (r.hasExpires) {
     // An invalid Expires (e.g. "0", another zone, several lines) means already expired.
-    if (!r.expires || !r.date) return 0;
+    if (!r.expires || !r.date) {
+      return 0;
+    }
     return std::max<int64_t>(0, *r.expires - *r.date);
   }
-  if (!heuristicallyCacheable(r.status) || cc.noCache) return 0;
-  if (!r.lastModified || !r.date || *r.date <= *r.lastModified) return 0;
-  return std::min<int64_t>(
-      static_cast<int64_t>(static_cast<double>(*r.date - *r.lastModified) * limits.heuristicFraction),
-      limits.maxHeuristic);
+  if (!heuristicallyCacheable(r.status) || cc.noCache) {
+    return 0;
+  }
+  if (!r.lastModified || !r.date || *r.date <= *r.lastModified) {
+    return 0;
+  }
+  return std::min<int64_t>(static_cast<int64_t>(static_cast<double>(*r.date - *r.lastModified) *
+                                                limits.heuristicFraction),
+                           limits.maxHeuristic);
 }
 
 int64_t currentAge(const ResponseFacts& r, int64_t requestTime, int64_t responseTime, int64_t now) {
-  if (r.age >= kInvalidAge) return kInvalidAge;  // stale, however long it lived
+  if (r.age >= kInvalidAge) {
+    return kInvalidAge;  // stale, however long it lived
+  }
   int64_t ageValue = r.age;
   int64_t dateValue = r.date.value_or(responseTime);
   int64_t apparentAge = std::max<int64_t>(0, responseTime - dateValue);
@@ -272,18 +379,23 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
                 const Limits& limits) {
   Decision d;
   CacheControl resp = ccOf(stored);
-  CacheControl req = requestCacheControl.empty() ? CacheControl() : parseCacheControl(requestCacheControl);
-  if (requestCacheControl.empty() && common::toLower(requestPragma).find("no-cache") != std::string::npos) {
+  CacheControl req =
+      requestCacheControl.empty() ? CacheControl() : parseCacheControl(requestCacheControl);
+  if (requestCacheControl.empty() &&
+      common::toLower(requestPragma).find("no-cache") != std::string::npos) {
     req.noCache = true;  // HTTP/1.0 clients (RFC 9111 5.4)
   }
   int64_t lifetime = freshnessLifetime(stored, limits);
   d.age = currentAge(stored, requestTime, responseTime, now);
   d.ttl = lifetime - d.age;
   // RFC 9111 4.2.4: no-cache, must-revalidate, proxy-revalidate and s-maxage forbid serving stale.
-  bool noStaleServing = resp.noCache || resp.mustRevalidate || resp.proxyRevalidate || resp.sMaxAge.has_value();
+  bool noStaleServing =
+      resp.noCache || resp.mustRevalidate || resp.proxyRevalidate || resp.sMaxAge.has_value();
   if (!noStaleServing) {
     d.staleIfError = resp.staleIfError.value_or(limits.defaultStaleIfError);
-    if (req.staleIfError) d.staleIfError = std::min(d.staleIfError, *req.staleIfError);
+    if (req.staleIfError) {
+      d.staleIfError = std::min(d.staleIfError, *req.staleIfError);
+    }
   }
   if (resp.noCache || req.noCache) {
     d.verdict = Verdict::kMustRevalidate;
@@ -294,7 +406,8 @@ Decision decide(const ResponseFacts& stored, int64_t requestTime, int64_t respon
     return d;
   }
   if (d.ttl > 0) {
-    d.verdict = (req.minFresh && d.ttl < *req.minFresh) ? Verdict::kMustRevalidate : Verdict::kFresh;
+    d.verdict =
+        (req.minFresh && d.ttl < *req.minFresh) ? Verdict::kMustRevalidate : Verdict::kFresh;
     return d;
   }
   if (noStaleServing) {
@@ -315,21 +428,30 @@ bool notModified(const ResponseFacts& stored, std::string_view ifNoneMatch,
                  std::string_view ifModifiedSince, int64_t now) {
   std::string_view inm = common::trimSpaces(ifNoneMatch);
   if (!inm.empty()) {
-    if (stored.etag.empty()) return false;
-    if (inm == "*") return true;
+    if (stored.etag.empty()) {
+      return false;
+    }
+    if (inm == "*") {
+      return true;
+    }
     auto opaque = [](std::string_view tag) {
       tag = common::trimSpaces(tag);
-      if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+      if (tag.substr(0, 2) == "W/") {
+        tag.remove_prefix(2);
+      }
       return tag;
     };
     std::string_view mine = opaque(stored.etag);
     size_t pos = 0;
     while (pos <= inm.size()) {
       size_t comma = inm.find(',', pos);
-      if (opaque(inm.substr(pos, comma == std::string_view::npos ? inm.npos : comma - pos)) == mine) {
+      if (opaque(inm.substr(pos, comma == std::string_view::npos ? inm.npos : comma - pos)) ==
+          mine) {
         return true;
       }
-      if (comma == std::string_view::npos) break;
+      if (comma == std::string_view::npos) {
+        break;
+      }
       pos = comma + 1;
     }
     return false;

@@ -1,7 +1,7 @@
 // HTTP caching rules (RFC 9111, RFC 5861, RFC 9213) as pure functions over header values and
-// times: parsing Cache-Control and Age, whether a response may be stored by a shared cache, its freshness
-// lifetime and current age, and whether a stored response may answer a request (fresh, stale
-// within the client's max-stale or the response's stale-while-revalidate / stale-if-error).
+// times: parsing Cache-Control and Age, whether a response may be stored by a shared cache, its
+// freshness lifetime and current age, and whether a stored response may answer a request (fresh,
+// stale within the client's max-stale or the response's stale-while-revalidate / stale-if-error).
 // All times are wall-clock seconds (HTTP's unit); nothing here reads a clock.
 #pragma once
 
@@ -49,10 +49,10 @@ class StatusSet {
 };
 
 struct Limits {
-  int64_t defaultStaleWhileRevalidate = 0;  // FleetCacheStaleWhileRevalidate
-  int64_t defaultStaleIfError = 0;          // FleetCacheStaleIfError
-  int64_t maxHeuristic = 86400;             // cap on the Last-Modified heuristic
-  double heuristicFraction = 0.1;           // of (Date - Last-Modified)
+  int64_t defaultStaleWhileRevalidate = 0;     // FleetCacheStaleWhileRevalidate
+  int64_t defaultStaleIfError = 0;             // FleetCacheStaleIfError
+  int64_t maxHeuristic = 86400;                // cap on the Last-Modified heuristic
+  double heuristicFraction = 0.1;              // of (Date - Last-Modified)
   StatusSet statuses = StatusSet::defaults();  // FleetCacheStatuses
   // Targeted cache control (RFC 9213): mod_fleet's own field (FleetCacheTargetedField, "" = none)
   // wins over CDN-Cache-Control (FleetCacheCDNControl), which wins over Cache-Control.
@@ -71,9 +71,10 @@ struct ResponseFacts {
   std::string cacheControl;
   bool targeted = false;  // from a targeted field: Expires and the heuristic do not apply
   std::string pragma;
-  bool hasExpires = false;                      // Expires present (valid or not)
-  std::optional<int64_t> expires, date, lastModified;  // parsed HTTP dates (nullopt: absent or invalid)
-  int64_t age = 0;                              // the Age received, seconds (kInvalidAge: stale)
+  bool hasExpires = false;  // Expires present (valid or not)
+  std::optional<int64_t> expires, date,
+      lastModified;  // parsed HTTP dates (nullopt: absent or invalid)
+  int64_t age = 0;   // the Age received, seconds (kInvalidAge: stale)
   std::string etag, vary;
   bool hasSetCookie = false;
   bool hasAuthorizationRequest = false;  // the request carried Authorization
@@ -116,8 +117,8 @@ enum class Verdict {
 struct Decision {
   Verdict verdict = Verdict::kMustRevalidate;
   int64_t age = 0;
-  int64_t ttl = 0;             // freshness lifetime - age (negative when stale)
-  int64_t staleIfError = 0;    // how long past freshness a member error may still be hidden
+  int64_t ttl = 0;           // freshness lifetime - age (negative when stale)
+  int64_t staleIfError = 0;  // how long past freshness a member error may still be hidden
 };
 
 // May the stored response (facts, with its stored times) answer a request with this

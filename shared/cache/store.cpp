@@ -14,8 +14,12 @@ struct Store::Impl {
   memcached_st* master = nullptr;
   memcached_pool_st* pool = nullptr;
   ~Impl() {
-    if (pool != nullptr) memcached_pool_destroy(pool);
-    if (master != nullptr) memcached_free(master);
+    if (pool != nullptr) {
+      memcached_pool_destroy(pool);
+    }
+    if (master != nullptr) {
+      memcached_free(master);
+    }
   }
 };
 
@@ -30,7 +34,9 @@ class Handle {
     mc_ = memcached_pool_fetch(pool_, &wait, &rc);
   }
   ~Handle() {
-    if (mc_ != nullptr) memcached_pool_release(pool_, mc_);
+    if (mc_ != nullptr) {
+      memcached_pool_release(pool_, mc_);
+    }
   }
   memcached_st* get() const { return mc_; }
 
@@ -54,7 +60,9 @@ common::Result<std::vector<std::pair<std::string, int>>> parseServers(const std:
     size_t end = text.find_first_of(" \t,", pos);
     std::string item = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
     pos = end == std::string::npos ? text.size() : end + 1;
-    if (item.empty()) continue;
+    if (item.empty()) {
+      continue;
+    }
     std::string host = item;
     int port = 11211;
     size_t colon = item.rfind(':');
@@ -62,15 +70,17 @@ common::Result<std::vector<std::pair<std::string, int>>> parseServers(const std:
       host = item.substr(0, colon);
       common::Result<int64_t> p = common::parseInteger(item.substr(colon + 1), 1, 65535);
       if (!p.isOk() || host.empty()) {
-        return common::Status(common::Code::kInvalidArgument,
-                              "'" + item + "' is not valid; accepted: host:port, e.g. 127.0.0.1:11211");
+        return common::Status(
+            common::Code::kInvalidArgument,
+            "'" + item + "' is not valid; accepted: host:port, e.g. 127.0.0.1:11211");
       }
       port = static_cast<int>(p.value());
     }
     out.emplace_back(host, port);
   }
   if (out.empty()) {
-    return common::Status(common::Code::kInvalidArgument, "no server given; accepted: host:port ...");
+    return common::Status(common::Code::kInvalidArgument,
+                          "no server given; accepted: host:port ...");
   }
   if (out.size() > kMaxServers) {
     return common::Status(common::Code::kInvalidArgument,
@@ -80,7 +90,11 @@ common::Result<std::vector<std::pair<std::string, int>>> parseServers(const std:
 }
 
 Store::Store(const StoreConfig& cfg, CacheShared* shared, const common::Clock& clock, Report report)
-    : cfg_(cfg), shared_(shared), clock_(clock), report_(std::move(report)), impl_(std::make_unique<Impl>()) {}
+    : cfg_(cfg),
+      shared_(shared),
+      clock_(clock),
+      report_(std::move(report)),
+      impl_(std::make_unique<Impl>()) {}
 
 Store::~Store() = default;
 
@@ -88,14 +102,17 @@ common::Result<std::unique_ptr<Store>> Store::create(const StoreConfig& cfg, Cac
                                                      const common::Clock& clock, Report report) {
   std::unique_ptr<Store> s(new Store(cfg, shared, clock, std::move(report)));
   memcached_st* m = memcached_create(nullptr);
-  if (m == nullptr) return common::Status(common::Code::kUnavailable, "memcached_create failed");
+  if (m == nullptr) {
+    return common::Status(common::Code::kUnavailable, "memcached_create failed");
+  }
   s->impl_->master = m;
   for (const auto& [host, port] : cfg.servers) {
     if (memcached_server_add(m, host.c_str(), static_cast<in_port_t>(port)) != MEMCACHED_SUCCESS) {
       return common::Status(common::Code::kInvalidArgument, "cannot add memcached server " + host);
     }
   }
-  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DISTRIBUTION, MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+                         MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
@@ -103,19 +120,25 @@ common::Result<std::unique_ptr<Store>> Store::create(const StoreConfig& cfg, Cac
   uint64_t ioMs = static_cast<uint64_t>(std::max<int64_t>(1, cfg.ioTimeoutMicros / 1000));
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, connectMs);
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, ioMs);
-  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, static_cast<uint64_t>(cfg.ioTimeoutMicros));
-  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SND_TIMEOUT, static_cast<uint64_t>(cfg.ioTimeoutMicros));
+  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RCV_TIMEOUT,
+                         static_cast<uint64_t>(cfg.ioTimeoutMicros));
+  memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SND_TIMEOUT,
+                         static_cast<uint64_t>(cfg.ioTimeoutMicros));
   // mod_fleet does its own back-off (shared by every child); libmemcached must not eject servers
   // (that would remap every key) nor keep its own dead-server timer.
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 0);
   memcached_behavior_set(m, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
   s->impl_->pool = memcached_pool_create(m, 1, 64);
-  if (s->impl_->pool == nullptr) return common::Status(common::Code::kUnavailable, "memcached_pool_create failed");
+  if (s->impl_->pool == nullptr) {
+    return common::Status(common::Code::kUnavailable, "memcached_pool_create failed");
+  }
   return s;
 }
 
 std::string Store::serverName(size_t i) const {
-  if (i >= cfg_.servers.size()) return "";
+  if (i >= cfg_.servers.size()) {
+    return "";
+  }
   return cfg_.servers[i].first + ":" + std::to_string(cfg_.servers[i].second);
 }
 
@@ -125,11 +148,15 @@ namespace {
 int serverOf(memcached_st* mc, const std::string& key, const StoreConfig& cfg) {
   memcached_return_t rc;
   const memcached_instance_st* inst = memcached_server_by_key(mc, key.data(), key.size(), &rc);
-  if (inst == nullptr) return -1;
+  if (inst == nullptr) {
+    return -1;
+  }
   const char* name = memcached_server_name(inst);
   in_port_t port = memcached_server_port(inst);
   for (size_t i = 0; i < cfg.servers.size(); ++i) {
-    if (cfg.servers[i].first == name && cfg.servers[i].second == port) return static_cast<int>(i);
+    if (cfg.servers[i].first == name && cfg.servers[i].second == port) {
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }
@@ -140,9 +167,12 @@ int serverOf(memcached_st* mc, const std::string& key, const StoreConfig& cfg) {
 // the outcome. `op` returns the libmemcached status.
 template <typename Op>
 static bool runOp(memcached_pool_st* pool, const StoreConfig& cfg, CacheShared* shared,
-                  const common::Clock& clock, const Store::Report& report, const std::string& key, Op op) {
+                  const common::Clock& clock, const Store::Report& report, const std::string& key,
+                  Op op) {
   Handle h(pool);
-  if (h.get() == nullptr) return false;
+  if (h.get() == nullptr) {
+    return false;
+  }
   int idx = serverOf(h.get(), key, cfg);
   ServerShared* srv = (idx >= 0 && shared != nullptr) ? &shared->servers[idx] : nullptr;
   int64_t now = clock.nowMicros();
@@ -157,7 +187,9 @@ static bool runOp(memcached_pool_st* pool, const StoreConfig& cfg, CacheShared* 
     rc = op(h.get());
   }
   int64_t after = clock.nowMicros();
-  if (srv == nullptr) return !transportFailure(rc);
+  if (srv == nullptr) {
+    return !transportFailure(rc);
+  }
   srv->ops.fetch_add(1, std::memory_order_relaxed);
   if (transportFailure(rc)) {
     srv->errors.fetch_add(1, std::memory_order_relaxed);
@@ -188,13 +220,16 @@ KeyValueStore::Found Store::read(const std::string& key, std::string* value) {
     }
     return rc;
   });
-  if (hit) return Found::kHit;
+  if (hit) {
+    return Found::kHit;
+  }
   return answered ? Found::kMiss : Found::kError;
 }
 
 bool Store::set(const std::string& key, const std::string& value, int64_t ttl) {
   return runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
-    return memcached_set(mc, key.data(), key.size(), value.data(), value.size(), static_cast<time_t>(ttl), 0);
+    return memcached_set(mc, key.data(), key.size(), value.data(), value.size(),
+                         static_cast<time_t>(ttl), 0);
   });
 }
 
@@ -210,17 +245,19 @@ bool Store::add(const std::string& key, const std::string& value, int64_t ttl) {
 }
 
 bool Store::remove(const std::string& key) {
-  return runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
-    return memcached_delete(mc, key.data(), key.size(), 0);
-  });
+  return runOp(impl_->pool, cfg_, shared_, clock_, report_, key,
+               [&](memcached_st* mc) { return memcached_delete(mc, key.data(), key.size(), 0); });
 }
 
 std::optional<uint64_t> Store::increment(const std::string& key, uint64_t initial) {
   std::optional<uint64_t> out;
   runOp(impl_->pool, cfg_, shared_, clock_, report_, key, [&](memcached_st* mc) {
     uint64_t v = 0;
-    memcached_return_t rc = memcached_increment_with_initial(mc, key.data(), key.size(), 1, initial, 0, &v);
-    if (rc == MEMCACHED_SUCCESS) out = v;
+    memcached_return_t rc =
+        memcached_increment_with_initial(mc, key.data(), key.size(), 1, initial, 0, &v);
+    if (rc == MEMCACHED_SUCCESS) {
+      out = v;
+    }
     return rc;
   });
   return out;

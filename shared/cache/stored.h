@@ -19,7 +19,8 @@ namespace fleet::cache {
 // A response's header lines as the policy wants them: list-valued fields combined over all
 // their lines; singletons from their first line; Expires on several lines is invalid; the
 // targeted fields of `limits` (RFC 9213) before Cache-Control. `now` reads two-digit years.
-ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limits& limits, int64_t now);
+ResponseFacts factsOf(int status, const common::HeaderList& headers, const Limits& limits,
+                      int64_t now);
 // The same for a stored entry (its received Age is kept apart from its headers).
 ResponseFacts storedFacts(const Entry& e, const Limits& limits);
 
@@ -54,6 +55,7 @@ int64_t storageTtl(const ResponseFacts& f, const Limits& limits);
 // RFC 9111 3.2: every field of the member's 304 replaces the stored field of that name, except
 // those never stored (hop-by-hop, Connection-named, cookies) and Content-Length; the Age and
 // the times are the 304's.
-void freshenFrom304(Entry* e, const common::HeaderList& fresh, int64_t requestTime, int64_t responseTime);
+void freshenFrom304(Entry* e, const common::HeaderList& fresh, int64_t requestTime,
+                    int64_t responseTime);
 
 }  // namespace fleet::cache

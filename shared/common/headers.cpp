@@ -13,10 +13,16 @@ bool sameFieldName(std::string_view a, std::string_view b) {
 std::string combinedField(const HeaderList& headers, std::string_view name) {
   std::string out;
   for (const auto& [k, v] : headers) {
-    if (!sameFieldName(k, name)) continue;
+    if (!sameFieldName(k, name)) {
+      continue;
+    }
     std::string_view value = trimSpaces(v);
-    if (value.empty()) continue;
-    if (!out.empty()) out += ", ";
+    if (value.empty()) {
+      continue;
+    }
+    if (!out.empty()) {
+      out += ", ";
+    }
     out += value;
   }
   return out;
@@ -24,7 +30,9 @@ std::string combinedField(const HeaderList& headers, std::string_view name) {
 
 std::string firstField(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (sameFieldName(k, name)) return v;
+    if (sameFieldName(k, name)) {
+      return v;
+    }
   }
   return "";
 }
@@ -36,8 +44,12 @@ std::vector<std::string> splitList(std::string_view value) {
     size_t comma = value.find(',', pos);
     std::string_view item =
         trimSpaces(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos));
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
+    if (!item.empty()) {
+      out.emplace_back(item);
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
     pos = comma + 1;
   }
   return out;
@@ -46,7 +58,9 @@ std::vector<std::string> splitList(std::string_view value) {
 std::string foldedFieldName(std::string_view name) {
   std::string out = toLower(name);
   for (char& c : out) {
-    if (c == '_' || c == '.') c = '-';
+    if (c == '_' || c == '.') {
+      c = '-';
+    }
   }
   return out;
 }

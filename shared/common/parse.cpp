@@ -61,7 +61,8 @@ Result<int64_t> parseDurationMicros(std::string_view text) {
 }
 
 Result<uint64_t> parseSizeBytes(std::string_view text) {
-  static const char* kAccepted = "a whole number of bytes, optionally followed by k, M or G (e.g. 64k, 1M)";
+  static const char* kAccepted =
+      "a whole number of bytes, optionally followed by k, M or G (e.g. 64k, 1M)";
   uint64_t value = 0;
   int n = readDigits(text, &value);
   if (n <= 0) {
@@ -90,7 +91,8 @@ Result<uint64_t> parseSizeBytes(std::string_view text) {
 }
 
 Result<int64_t> parseInteger(std::string_view text, int64_t min, int64_t max) {
-  std::string accepted = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  std::string accepted =
+      "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
   bool negative = !text.empty() && text[0] == '-';
   std::string_view digits = negative ? text.substr(1) : text;
   uint64_t value = 0;
@@ -130,8 +132,8 @@ std::string formatDurationMicros(int64_t micros) {
     int64_t scale;
     const char* suffix;
   };
-  static const Unit kUnits[] = {{3600LL * 1000000, "h"}, {60LL * 1000000, "m"}, {1000000, "s"},
-                                {1000, "ms"}, {1, "us"}};
+  static const Unit kUnits[] = {
+      {3600LL * 1000000, "h"}, {60LL * 1000000, "m"}, {1000000, "s"}, {1000, "ms"}, {1, "us"}};
   for (const Unit& u : kUnits) {
     if (micros != 0 && micros % u.scale == 0) {
       return std::to_string(micros / u.scale) + u.suffix;
@@ -141,8 +143,12 @@ std::string formatDurationMicros(int64_t micros) {
 }
 
 std::string_view trimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 

@@ -38,8 +38,8 @@ bool findKeyValue(std::string_view args, std::string_view key, std::string* valu
     if (quote) {
       ++i;
     }
-    while (i < args.size() && (quote ? args[i] != quote
-                                     : !std::isspace(static_cast<unsigned char>(args[i])))) {
+    while (i < args.size() &&
+           (quote ? args[i] != quote : !std::isspace(static_cast<unsigned char>(args[i])))) {
       word += args[i++];
     }
     if (quote && i < args.size()) {
@@ -48,7 +48,8 @@ bool findKeyValue(std::string_view args, std::string_view key, std::string* valu
     size_t eq = word.find('=');
     if (eq != std::string::npos && eq == key.size()) {
       bool same = std::equal(key.begin(), key.end(), word.begin(), [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        return std::tolower(static_cast<unsigned char>(a)) ==
+               std::tolower(static_cast<unsigned char>(b));
       });
       if (same) {
         *value = word.substr(eq + 1);

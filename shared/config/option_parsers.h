@@ -7,23 +7,40 @@
 
 namespace fleet::config::parsers {
 
-common::Result<Value> onOff(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> duration(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> seconds(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> size(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> number(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> numberOrOff(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> tableSize(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> tlsHeader(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> trustedProxies(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> stripHeaders(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> keepHeaders(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> hsts(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> redirect(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> pathPrefixes(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> statuses(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> headerNameOrOff(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
-common::Result<Value> cacheServers(const Option& o, const std::vector<std::string>& w, const Value&, Keeper&);
+common::Result<Value> onOff(const Option& o, const std::vector<std::string>& w, const Value&,
+                            Keeper&);
+common::Result<Value> duration(const Option& o, const std::vector<std::string>& w, const Value&,
+                               Keeper&);
+common::Result<Value> seconds(const Option& o, const std::vector<std::string>& w, const Value&,
+                              Keeper&);
+common::Result<Value> size(const Option& o, const std::vector<std::string>& w, const Value&,
+                           Keeper&);
+common::Result<Value> number(const Option& o, const std::vector<std::string>& w, const Value&,
+                             Keeper&);
+common::Result<Value> numberOrOff(const Option& o, const std::vector<std::string>& w, const Value&,
+                                  Keeper&);
+common::Result<Value> tableSize(const Option& o, const std::vector<std::string>& w, const Value&,
+                                Keeper&);
+common::Result<Value> tlsHeader(const Option& o, const std::vector<std::string>& w, const Value&,
+                                Keeper&);
+common::Result<Value> trustedProxies(const Option& o, const std::vector<std::string>& w,
+                                     const Value&, Keeper&);
+common::Result<Value> stripHeaders(const Option& o, const std::vector<std::string>& w, const Value&,
+                                   Keeper&);
+common::Result<Value> keepHeaders(const Option& o, const std::vector<std::string>& w, const Value&,
+                                  Keeper&);
+common::Result<Value> hsts(const Option& o, const std::vector<std::string>& w, const Value&,
+                           Keeper&);
+common::Result<Value> redirect(const Option& o, const std::vector<std::string>& w, const Value&,
+                               Keeper&);
+common::Result<Value> pathPrefixes(const Option& o, const std::vector<std::string>& w, const Value&,
+                                   Keeper&);
+common::Result<Value> statuses(const Option& o, const std::vector<std::string>& w, const Value&,
+                               Keeper&);
+common::Result<Value> headerNameOrOff(const Option& o, const std::vector<std::string>& w,
+                                      const Value&, Keeper&);
+common::Result<Value> cacheServers(const Option& o, const std::vector<std::string>& w, const Value&,
+                                   Keeper&);
 
 // The default objects.
 const void* defaultTlsHeaders();

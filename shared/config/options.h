@@ -18,14 +18,43 @@
 namespace fleet::config {
 
 enum class Id : uint8_t {
-  kDecisionHeader, kDecisionNote, kEwmaDecay, kEwmaPenalty, kHashKey, kHashTableSize,
-  kHashBalanceFactor, kSlowStart, kOutlierConsecutive, kOutlierBaseTime, kOutlierMaxTime,
-  kOutlierMaxPercent, kPanicThreshold,
-  kForwardTls, kForwardTlsHeader, kTrustedProxies, kStripHeader, kKeepHeader, kHsts,
-  kRedirectHttps, kRedirectHttpsPort, kRedirectHttpsExempt,
-  kCache, kCacheMaxObjectSize, kCacheStaleWhileRevalidate, kCacheStaleIfError, kCacheLockWait,
-  kCachePurge, kCacheStatuses, kCacheTargetedField, kCacheCdnControl, kCachePurgeSoft,
-  kCacheHitForMiss, kCacheServers, kCacheQuickHandler, kCacheLocalSize, kCacheTimeout,
+  kDecisionHeader,
+  kDecisionNote,
+  kEwmaDecay,
+  kEwmaPenalty,
+  kHashKey,
+  kHashTableSize,
+  kHashBalanceFactor,
+  kSlowStart,
+  kOutlierConsecutive,
+  kOutlierBaseTime,
+  kOutlierMaxTime,
+  kOutlierMaxPercent,
+  kPanicThreshold,
+  kForwardTls,
+  kForwardTlsHeader,
+  kTrustedProxies,
+  kStripHeader,
+  kKeepHeader,
+  kHsts,
+  kRedirectHttps,
+  kRedirectHttpsPort,
+  kRedirectHttpsExempt,
+  kCache,
+  kCacheMaxObjectSize,
+  kCacheStaleWhileRevalidate,
+  kCacheStaleIfError,
+  kCacheLockWait,
+  kCachePurge,
+  kCacheStatuses,
+  kCacheTargetedField,
+  kCacheCdnControl,
+  kCachePurgeSoft,
+  kCacheHitForMiss,
+  kCacheServers,
+  kCacheQuickHandler,
+  kCacheLocalSize,
+  kCacheTimeout,
   kCacheRetry,
   kCount
 };
@@ -66,11 +95,11 @@ struct Option {
   const char* name;
   Where where;
   uint8_t minWords, maxWords;  // words on the directive's line (kAnyWords: a list)
-  const char* defaultText;  // as documented, e.g. "2s", "Off", "none"
+  const char* defaultText;     // as documented, e.g. "2s", "Off", "none"
   int64_t defaultNumber;
-  int64_t min, max;         // the accepted range of numbers (parsers that read one)
-  Parse parse;              // nullptr: httpd's glue parses it (an ap_expr)
-  const char* help;         // one line, shown by `apache2 -L`
+  int64_t min, max;                // the accepted range of numbers (parsers that read one)
+  Parse parse;                     // nullptr: httpd's glue parses it (an ap_expr)
+  const char* help;                // one line, shown by `apache2 -L`
   const void* (*defaultObject)();  // the default object, when the value is one
 };
 
@@ -108,6 +137,7 @@ struct Settings {
 
 // Parses one directive line into `s` (after the context check); "" when accepted, else the
 // message `apachectl -t` shows ("FleetCacheTimeout: '0' is not valid; accepted: ...").
-std::string apply(Settings* s, const Option& option, const std::vector<std::string>& words, Keeper& keeper);
+std::string apply(Settings* s, const Option& option, const std::vector<std::string>& words,
+                  Keeper& keeper);
 
 }  // namespace fleet::config

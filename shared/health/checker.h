@@ -19,10 +19,10 @@
 namespace fleet::health {
 
 struct CheckTarget {
-  uint64_t key = 0;         // the member's stable key
-  ProbeTarget probe;        // where and how
-  std::string unresolved;   // non-empty: the member cannot be reached at all (bad host name...);
-                            // each of its checks fails at once with this reason
+  uint64_t key = 0;        // the member's stable key
+  ProbeTarget probe;       // where and how
+  std::string unresolved;  // non-empty: the member cannot be reached at all (bad host name...);
+                           // each of its checks fails at once with this reason
   ScheduleConfig schedule;
 };
 
@@ -38,8 +38,7 @@ class Checker {
   // The members to check from now on. Members that stay keep their timing; new ones get their
   // first check spread over their interval; members that left are forgotten (a check of theirs
   // still running is dropped when it ends).
-  void setMembers(const std::vector<CheckTarget>& members, int64_t nowMicros,
-                  common::Random& rng);
+  void setMembers(const std::vector<CheckTarget>& members, int64_t nowMicros, common::Random& rng);
   // Starts the checks due now, waits up to waitMillis for I/O when checks are running, then
   // finishes what is done (at the clock's time after the wait) and hands each result to onResult.
   // Returns the number of checks started.

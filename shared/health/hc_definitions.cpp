@@ -47,7 +47,9 @@ std::vector<std::pair<std::string, const HcDefinitions::Expression*>> HcDefiniti
     const {
   std::vector<std::pair<std::string, const Expression*>> all;
   for (const HcDefinitions* d : {this, main_}) {
-    if (d == nullptr) continue;
+    if (d == nullptr) {
+      continue;
+    }
     for (const auto& [name, e] : d->expressions_) {
       all.emplace_back(name, &e);
     }
@@ -73,7 +75,9 @@ std::string HcDefinitions::apply(CheckConfig* c, const std::string& key, const s
     }
     for (const auto& [pk, pv] : *pairs) {
       std::string err = apply(c, pk, pv, depth + 1);
-      if (!err.empty()) return err;
+      if (!err.empty()) {
+        return err;
+      }
     }
     return "";
   }

@@ -12,7 +12,9 @@ namespace {
 // Optional whitespace around a value, and a stray CR at the end of a header line.
 std::string_view trimValue(std::string_view s) {
   s = common::trimSpaces(s);
-  while (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+  while (!s.empty() && s.back() == '\r') {
+    s.remove_suffix(1);
+  }
   return common::trimSpaces(s);
 }
 
@@ -37,19 +39,25 @@ common::Result<ProbeSpec> parseProbeMethod(std::string_view text) {
     spec.method = ProbeMethod::kGet;
   } else {
     return common::Status(common::Code::kInvalidArgument,
-                          "'" + std::string(text) + "' is not valid; accepted: NONE, TCP, OPTIONS, "
-                          "HEAD, GET, OPTIONS11, HEAD11, GET11");
+                          "'" + std::string(text) +
+                              "' is not valid; accepted: NONE, TCP, OPTIONS, "
+                              "HEAD, GET, OPTIONS11, HEAD11, GET11");
   }
   return spec;
 }
 
 const char* probeMethodName(const ProbeSpec& spec) {
   switch (spec.method) {
-    case ProbeMethod::kNone: return "NONE";
-    case ProbeMethod::kTcp: return "TCP";
-    case ProbeMethod::kOptions: return spec.http11 ? "OPTIONS11" : "OPTIONS";
-    case ProbeMethod::kHead: return spec.http11 ? "HEAD11" : "HEAD";
-    case ProbeMethod::kGet: return spec.http11 ? "GET11" : "GET";
+    case ProbeMethod::kNone:
+      return "NONE";
+    case ProbeMethod::kTcp:
+      return "TCP";
+    case ProbeMethod::kOptions:
+      return spec.http11 ? "OPTIONS11" : "OPTIONS";
+    case ProbeMethod::kHead:
+      return spec.http11 ? "HEAD11" : "HEAD";
+    case ProbeMethod::kGet:
+      return spec.http11 ? "GET11" : "GET";
   }
   return "NONE";
 }
@@ -72,21 +80,26 @@ common::Result<StatusList> StatusList::parse(std::string_view text) {
   StatusList list;
   auto bad = [&] {
     return common::Status(common::Code::kInvalidArgument,
-                          "'" + std::string(text) + "' is not valid; accepted: statuses and ranges "
-                          "from 100 to 599, comma-separated (e.g. 200-399 or 200,204,301-302)");
+                          "'" + std::string(text) +
+                              "' is not valid; accepted: statuses and ranges "
+                              "from 100 to 599, comma-separated (e.g. 200-399 or 200,204,301-302)");
   };
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t comma = text.find(',', pos);
-    std::string_view item = trimValue(text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos));
+    std::string_view item =
+        trimValue(text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos));
     size_t dash = item.find('-');
     auto lo = common::parseInteger(item.substr(0, dash), 100, 599);
-    auto hi = dash == std::string_view::npos ? lo : common::parseInteger(item.substr(dash + 1), 100, 599);
+    auto hi =
+        dash == std::string_view::npos ? lo : common::parseInteger(item.substr(dash + 1), 100, 599);
     if (!lo.isOk() || !hi.isOk() || hi.value() < lo.value()) {
       return bad();
     }
     list.ranges_.emplace_back(static_cast<int>(lo.value()), static_cast<int>(hi.value()));
-    if (comma == std::string_view::npos) break;
+    if (comma == std::string_view::npos) {
+      break;
+    }
     pos = comma + 1;
   }
   return list;
@@ -106,7 +119,9 @@ bool StatusList::contains(int status) const {
 std::string ResponseParser::header(std::string_view name) const {
   std::string n = common::toLower(name);
   for (const auto& h : headers_) {
-    if (h.first == n) return h.second;
+    if (h.first == n) {
+      return h.second;
+    }
   }
   return "";
 }
@@ -130,7 +145,9 @@ ResponseParser::State ResponseParser::feed(const char* data, size_t len) {
   buf_.append(data, len);
   if (!inBody_) {
     State s = parseHead();
-    if (s != State::kNeedMore || !inBody_) return s;
+    if (s != State::kNeedMore || !inBody_) {
+      return s;
+    }
   }
   return parseBody();
 }
@@ -146,7 +163,8 @@ ResponseParser::State ResponseParser::parseHead() {
   if (line.size() < 12 || line.compare(0, 7, "HTTP/1.") != 0 || line[8] != ' ' ||
       !std::isdigit(static_cast<unsigned char>(line[9])) ||
       !std::isdigit(static_cast<unsigned char>(line[10])) ||
-      !std::isdigit(static_cast<unsigned char>(line[11])) || (line.size() > 12 && line[12] != ' ')) {
+      !std::isdigit(static_cast<unsigned char>(line[11])) ||
+      (line.size() > 12 && line[12] != ' ')) {
     return fail("not an HTTP/1.x status line: '" + std::string(line.substr(0, 64)) + "'");
   }
   status_ = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
@@ -162,7 +180,8 @@ ResponseParser::State ResponseParser::parseHead() {
     if (colon == std::string_view::npos || colon == 0) {
       return fail("malformed header line");
     }
-    headers_.emplace_back(common::toLower(h.substr(0, colon)), std::string(trimValue(h.substr(colon + 1))));
+    headers_.emplace_back(common::toLower(h.substr(0, colon)),
+                          std::string(trimValue(h.substr(colon + 1))));
     pos = next == std::string_view::npos ? head.size() : next + 2;
   }
   buf_.erase(0, end + 4);
@@ -177,7 +196,9 @@ ResponseParser::State ResponseParser::parseHead() {
     framing_ = Framing::kChunked;
   } else if (!cl.empty()) {
     auto n = common::parseInteger(cl, 0, INT64_MAX);
-    if (!n.isOk()) return fail("bad Content-Length");
+    if (!n.isOk()) {
+      return fail("bad Content-Length");
+    }
     framing_ = Framing::kLength;
     remaining_ = static_cast<uint64_t>(n.value());
   } else {
@@ -188,7 +209,9 @@ ResponseParser::State ResponseParser::parseHead() {
 
 ResponseParser::State ResponseParser::parseBody() {
   auto keep = [this](const char* p, size_t n) {
-    if (body_.size() < maxBody_) body_.append(p, std::min(n, maxBody_ - body_.size()));
+    if (body_.size() < maxBody_) {
+      body_.append(p, std::min(n, maxBody_ - body_.size()));
+    }
   };
   if (framing_ == Framing::kClose) {
     keep(buf_.data(), buf_.size());
@@ -204,27 +227,39 @@ ResponseParser::State ResponseParser::parseBody() {
   }
   for (;;) {  // chunked
     if (chunkTrailer_) {
-      if (buf_.size() < 2) return State::kNeedMore;
-      if (buf_.compare(0, 2, "\r\n") != 0) return fail("bad chunk framing");
+      if (buf_.size() < 2) {
+        return State::kNeedMore;
+      }
+      if (buf_.compare(0, 2, "\r\n") != 0) {
+        return fail("bad chunk framing");
+      }
       buf_.erase(0, 2);
       chunkTrailer_ = false;
     }
     if (remaining_ == 0) {
       size_t eol = buf_.find("\r\n");
-      if (eol == std::string::npos) return buf_.size() > 1024 ? fail("bad chunk size") : State::kNeedMore;
+      if (eol == std::string::npos) {
+        return buf_.size() > 1024 ? fail("bad chunk size") : State::kNeedMore;
+      }
       char* end = nullptr;
       std::string sizeText = buf_.substr(0, eol);
       unsigned long long size = std::strtoull(sizeText.c_str(), &end, 16);
-      if (end == sizeText.c_str()) return fail("bad chunk size");
+      if (end == sizeText.c_str()) {
+        return fail("bad chunk size");
+      }
       buf_.erase(0, eol + 2);
-      if (size == 0) return state_ = State::kDone;  // trailers are not needed
+      if (size == 0) {
+        return state_ = State::kDone;  // trailers are not needed
+      }
       remaining_ = size;
     }
     size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, buf_.size()));
     keep(buf_.data(), n);
     buf_.erase(0, n);
     remaining_ -= n;
-    if (remaining_ > 0) return State::kNeedMore;
+    if (remaining_ > 0) {
+      return State::kNeedMore;
+    }
     chunkTrailer_ = true;
   }
 }

@@ -16,7 +16,8 @@ std::string hostHeader(const MemberEndpoint& m) {
   return defaultPort ? host : host + ":" + std::to_string(m.port);
 }
 
-CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method, const CheckConfig& cfg) {
+CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method,
+                      const CheckConfig& cfg) {
   CheckTarget t;
   t.key = key;
   method.uri = m.hcuri.empty() ? "/" : m.hcuri;
@@ -30,7 +31,8 @@ CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method, c
   t.probe.caFile = cfg.caFile;
   t.probe.reuse = cfg.reuse;
   t.probe.readBody = m.expression;
-  t.schedule.intervalMicros = m.intervalMicros >= 100000 ? m.intervalMicros : CheckConfig().intervalMicros;
+  t.schedule.intervalMicros =
+      m.intervalMicros >= 100000 ? m.intervalMicros : CheckConfig().intervalMicros;
   t.schedule.changingIntervalMicros = cfg.fastIntervalMicros;
   t.schedule.jitterPercent = cfg.jitterPercent;
   return t;

@@ -12,8 +12,8 @@
 namespace fleet::health {
 
 struct MemberEndpoint {
-  std::string scheme;          // "http", "https", "ws", "wss", "h2", "h2c"...
-  std::string host;            // as in the member's URL, IPv6 without brackets
+  std::string scheme;  // "http", "https", "ws", "wss", "h2", "h2c"...
+  std::string host;    // as in the member's URL, IPv6 without brackets
   int port = 0;
   std::string hcuri;           // "" = "/"
   int64_t intervalMicros = 0;  // hcinterval as httpd holds it; below 100 ms = the 30 s default
@@ -26,6 +26,7 @@ bool tlsScheme(const std::string& scheme);
 // scheme's default.
 std::string hostHeader(const MemberEndpoint& m);
 
-CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method, const CheckConfig& cfg);
+CheckTarget planCheck(uint64_t key, const MemberEndpoint& m, ProbeSpec method,
+                      const CheckConfig& cfg);
 
 }  // namespace fleet::health

@@ -22,10 +22,14 @@ namespace {
 
 const char* phaseText(int phase) {
   switch (phase) {
-    case 0: return "connecting";
-    case 1: return "in the TLS handshake";
-    case 2: return "sending the request";
-    default: return "waiting for the answer";
+    case 0:
+      return "connecting";
+    case 1:
+      return "in the TLS handshake";
+    case 2:
+      return "sending the request";
+    default:
+      return "waiting for the answer";
   }
 }
 
@@ -72,8 +76,8 @@ void ProbeEngine::start(size_t id, const ProbeTarget& target, int64_t now) {
   bool reuse = target.reuse && !target.tls && target.spec.method != ProbeMethod::kTcp;
   if (target.spec.method != ProbeMethod::kTcp) {
     p->request = buildRequest(target.spec, reuse);
-    p->parser = std::make_unique<ResponseParser>(target.spec.method == ProbeMethod::kHead,
-                                                 target.maxBody);
+    p->parser =
+        std::make_unique<ResponseParser>(target.spec.method == ProbeMethod::kHead, target.maxBody);
   }
   int fd = -1;
   auto kept = idle_.find(id);
@@ -216,7 +220,9 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       return;
     }
     if (p.target.tls) {
-      if (!startTls(fd, p, now, out)) return;
+      if (!startTls(fd, p, now, out)) {
+        return;
+      }
     } else if (p.target.spec.method == ProbeMethod::kTcp) {
       return finish(fd, true, "ok", now, out);
     } else {
@@ -229,10 +235,13 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
   if (p.phase == Probe::Phase::kSending) {
     while (p.sent < p.request.size()) {
       if (p.ssl != nullptr) {
-        int n = SSL_write(p.ssl, p.request.data() + p.sent, static_cast<int>(p.request.size() - p.sent));
+        int n = SSL_write(p.ssl, p.request.data() + p.sent,
+                          static_cast<int>(p.request.size() - p.sent));
         if (n <= 0) {
           int e = SSL_get_error(p.ssl, n);
-          if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) return;
+          if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+            return;
+          }
           return finish(fd, false, tlsError(p.ssl), now, out);
         }
         p.sent += static_cast<size_t>(n);
@@ -240,7 +249,9 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       }
       ssize_t n = send(fd, p.request.data() + p.sent, p.request.size() - p.sent, MSG_NOSIGNAL);
       if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          return;
+        }
         return finish(fd, false, std::string("send: ") + std::strerror(errno), now, out);
       }
       p.sent += static_cast<size_t>(n);
@@ -259,7 +270,9 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       int got = SSL_read(p.ssl, buf, sizeof buf);
       if (got <= 0) {
         int e = SSL_get_error(p.ssl, got);
-        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) return;
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+          return;
+        }
         if (e != SSL_ERROR_ZERO_RETURN && !(e == SSL_ERROR_SYSCALL && errno == 0)) {
           return finish(fd, false, tlsError(p.ssl), now, out);
         }
@@ -270,7 +283,9 @@ void ProbeEngine::advance(int fd, uint32_t events, int64_t now,
       n = recv(fd, buf, sizeof buf, 0);
     }
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return;
+      }
       return finish(fd, false, std::string("recv: ") + std::strerror(errno), now, out);
     }
     p.gotBytes |= n > 0;

@@ -20,10 +20,10 @@ namespace fleet::health {
 struct ProbeTarget {
   sockaddr_storage addr{};
   socklen_t addrLen = 0;
-  ProbeSpec spec;                       // TCP, or an HTTP method with uri and Host
+  ProbeSpec spec;  // TCP, or an HTTP method with uri and Host
   StatusList expect = StatusList::defaults();
-  int64_t timeoutMicros = 5000000;      // the whole check: connect, send, answer
-  size_t maxBody = 8192;                // body bytes kept for expressions
+  int64_t timeoutMicros = 5000000;  // the whole check: connect, send, answer
+  size_t maxBody = 8192;            // body bytes kept for expressions
   // An expression (hcexpr) decides: headers and the first maxBody body bytes are read. Without
   // one the status decides, and reading stops once the headers are in: a member streaming an
   // endless body costs one read, not a core.
@@ -46,7 +46,7 @@ struct ProbeResult {
                        // answer", "status 503"), or "ok"
   int status = 0;      // HTTP status, 0 for TCP or when none was read
   int64_t latencyMicros = 0;
-  std::string body;    // the first maxBody bytes, for expressions
+  std::string body;  // the first maxBody bytes, for expressions
   std::vector<std::pair<std::string, std::string>> headers;  // the response's, for expressions
   int certDaysLeft = -1;  // TLS: whole days until the member's certificate expires (-1: unknown)
 };
@@ -63,7 +63,8 @@ class ProbeEngine {
   ProbeEngine& operator=(const ProbeEngine&) = delete;
 
   bool ok() const { return epoll_ >= 0; }
-  // Starts a check; its result comes out of a later step() (or of this call, when it fails at once).
+  // Starts a check; its result comes out of a later step() (or of this call, when it fails at
+  // once).
   void start(size_t id, const ProbeTarget& target, int64_t nowMicros);
   // Waits up to waitMillis for I/O (0 = just poll), advances every check, fails those past their
   // deadline at `nowMicros`, and returns the checks that ended as (id, result).
@@ -82,7 +83,8 @@ class ProbeEngine {
   bool connectFresh(Probe& p, int64_t now);
   void finish(int fd, bool passed, const std::string& reason, int64_t now,
               std::vector<std::pair<size_t, ProbeResult>>* out);
-  void advance(int fd, uint32_t events, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);
+  void advance(int fd, uint32_t events, int64_t now,
+               std::vector<std::pair<size_t, ProbeResult>>* out);
 
   struct TlsContexts;
   bool startTls(int fd, Probe& p, int64_t now, std::vector<std::pair<size_t, ProbeResult>>* out);

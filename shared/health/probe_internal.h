@@ -16,7 +16,9 @@ namespace fleet::health {
 
 struct ProbeEngine::Probe {
   ~Probe() {
-    if (ssl != nullptr) SSL_free(ssl);
+    if (ssl != nullptr) {
+      SSL_free(ssl);
+    }
   }
   size_t id = 0;
   int fd = -1;

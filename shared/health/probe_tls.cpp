@@ -1,11 +1,10 @@
 // HTTPS and TLS checks: a client context per (verify, CA file), the non-blocking handshake with
 // SNI and host name verification, and the days left on the member's certificate.
 #include <arpa/inet.h>
-#include <sys/epoll.h>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/epoll.h>
 
 #include "shared/health/probe_internal.h"
 
@@ -32,30 +31,35 @@ std::string tlsError(SSL* ssl) {
 
 // One client context per (verify, CA file), made on first use and kept for the engine's life.
 ProbeEngine::TlsContexts::~TlsContexts() {
-  for (auto& c : ctxs) SSL_CTX_free(c.second);
+  for (auto& c : ctxs) {
+    SSL_CTX_free(c.second);
+  }
 }
 
 SSL_CTX* ProbeEngine::TlsContexts::get(bool verify, const std::string& ca, std::string* why) {
-    auto key = std::make_pair(verify, ca);
-    auto it = ctxs.find(key);
-    if (it != ctxs.end()) return it->second;
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx == nullptr) {
-      *why = "TLS: cannot create a context";
+  auto key = std::make_pair(verify, ca);
+  auto it = ctxs.find(key);
+  if (it != ctxs.end()) {
+    return it->second;
+  }
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    *why = "TLS: cannot create a context";
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (verify) {
+    int ok = ca.empty() ? SSL_CTX_set_default_verify_paths(ctx)
+                        : SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
+    if (ok != 1) {
+      *why =
+          "TLS: cannot load CA certificates from " + (ca.empty() ? std::string("the system") : ca);
+      SSL_CTX_free(ctx);
       return nullptr;
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    if (verify) {
-      int ok = ca.empty() ? SSL_CTX_set_default_verify_paths(ctx)
-                          : SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
-      if (ok != 1) {
-        *why = "TLS: cannot load CA certificates from " + (ca.empty() ? std::string("the system") : ca);
-        SSL_CTX_free(ctx);
-        return nullptr;
-      }
-    }
-    ctxs[key] = ctx;
-    return ctx;
+  }
+  ctxs[key] = ctx;
+  return ctx;
 }
 
 bool ProbeEngine::startTls(int fd, Probe& p, int64_t now,

@@ -45,9 +45,13 @@ HealthSnapshot readRecord(const HealthRecord& rec) {
   HealthSnapshot s;
   for (int attempt = 0; attempt < 100; ++attempt) {
     uint32_t before = rec.seq.load(std::memory_order_acquire);
-    if (before & 1u) continue;
+    if (before & 1u) {
+      continue;
+    }
     uint64_t words[HealthRecord::kReasonWords + 1] = {};
-    for (size_t i = 0; i < HealthRecord::kReasonWords; ++i) words[i] = rec.reason[i].load(kRelaxed);
+    for (size_t i = 0; i < HealthRecord::kReasonWords; ++i) {
+      words[i] = rec.reason[i].load(kRelaxed);
+    }
     s.checks = rec.checks.load(kRelaxed);
     s.history = rec.history.load(kRelaxed);
     s.transitions = rec.transitions.load(kRelaxed);
@@ -70,7 +74,9 @@ HealthSnapshot readRecord(const HealthRecord& rec) {
 
 std::string historyString(const HealthSnapshot& snap, size_t n) {
   size_t count = snap.checks < n ? static_cast<size_t>(snap.checks) : n;
-  if (count > 64) count = 64;
+  if (count > 64) {
+    count = 64;
+  }
   std::string out;
   for (size_t i = count; i-- > 0;) {
     out.push_back(((snap.history >> i) & 1u) ? '+' : '-');

@@ -15,21 +15,22 @@ namespace fleet::health {
 
 struct HealthRecord {
   static constexpr size_t kReasonWords = 6;  // 47 characters and a terminator
-  std::atomic<uint32_t> seq;            // odd while the writer is updating
-  std::atomic<uint32_t> transitions;    // times the member flipped between healthy and failing
-  std::atomic<uint64_t> checks;         // checks done (this server generation)
-  std::atomic<uint64_t> history;        // bit 0 = the newest result; 1 = passed
-  std::atomic<int64_t> lastCheckedWall; // unix micros of the last result; 0 = never checked
-  std::atomic<int64_t> changedWall;     // unix micros of the last transition; 0 = none
-  std::atomic<int64_t> lastLatency;     // micros
-  std::atomic<int32_t> lastStatus;      // HTTP status of the last check (0: none, TCP)
-  std::atomic<int32_t> certDaysLeft;    // valid once certKnown is set
+  std::atomic<uint32_t> seq;                 // odd while the writer is updating
+  std::atomic<uint32_t> transitions;         // times the member flipped between healthy and failing
+  std::atomic<uint64_t> checks;              // checks done (this server generation)
+  std::atomic<uint64_t> history;             // bit 0 = the newest result; 1 = passed
+  std::atomic<int64_t> lastCheckedWall;      // unix micros of the last result; 0 = never checked
+  std::atomic<int64_t> changedWall;          // unix micros of the last transition; 0 = none
+  std::atomic<int64_t> lastLatency;          // micros
+  std::atomic<int32_t> lastStatus;           // HTTP status of the last check (0: none, TCP)
+  std::atomic<int32_t> certDaysLeft;         // valid once certKnown is set
   std::atomic<uint32_t> certKnown;
-  std::atomic<uint32_t> failing;        // the checker's verdict after rise/fall
+  std::atomic<uint32_t> failing;  // the checker's verdict after rise/fall
   std::atomic<uint32_t> lastPassed;
   std::atomic<uint64_t> reason[kReasonWords];
 };
-static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared memory needs address-free atomics");
+static_assert(std::atomic<uint64_t>::is_always_lock_free,
+              "shared memory needs address-free atomics");
 
 // A consistent copy of a record.
 struct HealthSnapshot {
@@ -56,11 +57,11 @@ std::string historyString(const HealthSnapshot& snap, size_t n);
 
 // Shared state of the checker itself: the lease and a few counters for the status page.
 struct CheckerControl {
-  std::atomic<uint64_t> lease;        // see lease.h
-  std::atomic<uint64_t> probes;       // probes started by any holder
-  std::atomic<uint64_t> takeovers;    // times a child took the lease over
-  std::atomic<int64_t> heldSinceWall; // unix micros the current holder took the lease
-  std::atomic<uint32_t> members;      // members the holder checks
+  std::atomic<uint64_t> lease;         // see lease.h
+  std::atomic<uint64_t> probes;        // probes started by any holder
+  std::atomic<uint64_t> takeovers;     // times a child took the lease over
+  std::atomic<int64_t> heldSinceWall;  // unix micros the current holder took the lease
+  std::atomic<uint32_t> members;       // members the holder checks
 };
 
 }  // namespace fleet::health

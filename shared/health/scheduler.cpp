@@ -19,9 +19,7 @@ int64_t checkDelay(const ScheduleConfig& cfg, bool changing, common::Random& rng
   return base + offset < 1 ? 1 : base + offset;
 }
 
-void Scheduler::push(uint64_t key, Member& m) {
-  queue_.emplace(m.next, key, ++m.version);
-}
+void Scheduler::push(uint64_t key, Member& m) { queue_.emplace(m.next, key, ++m.version); }
 
 void Scheduler::dropStale() {
   while (!queue_.empty()) {

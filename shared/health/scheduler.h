@@ -17,9 +17,9 @@
 namespace fleet::health {
 
 struct ScheduleConfig {
-  int64_t intervalMicros = 30000000;  // hcinterval (default 30 s, as mod_proxy_hcheck)
-  int64_t changingIntervalMicros = 0; // while a member's state is changing; 0 = intervalMicros
-  uint32_t jitterPercent = 0;         // each delay drawn from interval ± this percent
+  int64_t intervalMicros = 30000000;   // hcinterval (default 30 s, as mod_proxy_hcheck)
+  int64_t changingIntervalMicros = 0;  // while a member's state is changing; 0 = intervalMicros
+  uint32_t jitterPercent = 0;          // each delay drawn from interval ± this percent
   bool operator==(const ScheduleConfig& o) const {
     return intervalMicros == o.intervalMicros &&
            changingIntervalMicros == o.changingIntervalMicros && jitterPercent == o.jitterPercent;

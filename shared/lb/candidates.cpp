@@ -26,7 +26,8 @@ Prepared prepareCandidates(const MemberInput* in, size_t count, const CandidateS
     c.id = slot->key.load(std::memory_order_relaxed);
     int64_t ramp = slowStartRamp(*slot, s.health.slowStartMicros);
     if (ramp > 0) {
-      c.weight = slowStartWeight(c.weight, now, slot->usableSince.load(std::memory_order_relaxed), ramp);
+      c.weight =
+          slowStartWeight(c.weight, now, slot->usableSince.load(std::memory_order_relaxed), ramp);
     }
     if (s.wantLatency) {
       c.latencyMicros =

@@ -14,7 +14,7 @@ namespace fleet::lb {
 struct MemberInput {
   MemberSlot* slot = nullptr;  // nullptr when the shared table had no room for the member
   uint32_t lbfactor = 100;
-  uint64_t fallbackId = 0;     // identity to use when there is no slot
+  uint64_t fallbackId = 0;  // identity to use when there is no slot
 };
 
 struct CandidateSettings {

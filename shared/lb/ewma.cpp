@@ -33,9 +33,9 @@ Decision Ewma::pick(const Candidate* candidates, size_t n, PickContext& ctx) con
   double neutral = sampled > 0 ? sum / static_cast<double>(sampled) : 1.0;
   uint64_t total = totalWeight(candidates, n);
   size_t first = drawFrom(candidates, n, n, total, ctx.rng);
-  size_t second = drawFrom(candidates, n, first,
-                           total - (candidates[first].weight == 0 ? 1 : candidates[first].weight),
-                           ctx.rng);
+  size_t second =
+      drawFrom(candidates, n, first,
+               total - (candidates[first].weight == 0 ? 1 : candidates[first].weight), ctx.rng);
   d.compared[0] = first;
   d.compared[1] = second;
   d.ncompared = 2;

@@ -16,10 +16,10 @@ class MaglevTable;
 // hot spares, drain and the usable flags, and mod_fleet has removed ejected members (unless in
 // panic) and applied slow start to the weight, before a Candidate is formed.
 struct Candidate {
-  uint32_t weight = 1;         // effective weight: lbfactor (loadfactor x 100), slow start applied
-  int64_t inflight = 0;        // requests in flight to this member, summed over all child processes
-  uint64_t id = 0;             // stable identity (memberKey), for consistent hashing
-  double latencyMicros = -1;   // decayed peak-EWMA latency; negative = no sample yet
+  uint32_t weight = 1;        // effective weight: lbfactor (loadfactor x 100), slow start applied
+  int64_t inflight = 0;       // requests in flight to this member, summed over all child processes
+  uint64_t id = 0;            // stable identity (memberKey), for consistent hashing
+  double latencyMicros = -1;  // decayed peak-EWMA latency; negative = no sample yet
 };
 
 // What the method gets besides the candidates.
@@ -36,7 +36,7 @@ struct Decision {
   size_t index = 0;             // the chosen candidate
   size_t compared[2] = {0, 0};  // the candidates compared (p2c-style methods)
   size_t ncompared = 0;
-  size_t walked = 0;            // maglev: table positions skipped by the load bound
+  size_t walked = 0;  // maglev: table positions skipped by the load bound
 };
 
 class LoadBalancer {

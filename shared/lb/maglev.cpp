@@ -16,9 +16,13 @@ uint64_t mix(uint64_t z) {
 }  // namespace
 
 bool isPrime(uint64_t n) {
-  if (n < 2) return false;
+  if (n < 2) {
+    return false;
+  }
   for (uint64_t d = 2; d * d <= n; ++d) {
-    if (n % d == 0) return false;
+    if (n % d == 0) {
+      return false;
+    }
   }
   return true;
 }
@@ -119,7 +123,9 @@ Decision Maglev::pick(const Candidate* candidates, size_t n, PickContext& ctx) c
   }
   auto indexOf = [&](uint64_t id) -> size_t {
     for (size_t i = 0; i < n; ++i) {
-      if (candidates[i].id == id) return i;
+      if (candidates[i].id == id) {
+        return i;
+      }
     }
     return n;
   };
@@ -140,7 +146,8 @@ Decision Maglev::pick(const Candidate* candidates, size_t n, PickContext& ctx) c
   }
   auto fits = [&](size_t i) {
     // inflight + 1 <= factor% x (weighted share of all requests in flight, this one included)
-    double share = static_cast<double>(total) * (candidates[i].weight == 0 ? 1 : candidates[i].weight) /
+    double share = static_cast<double>(total) *
+                   (candidates[i].weight == 0 ? 1 : candidates[i].weight) /
                    static_cast<double>(weights);
     double bound = share * ctx.balanceFactor / 100.0;
     return static_cast<double>((candidates[i].inflight > 0 ? candidates[i].inflight : 0) + 1) <=

@@ -34,8 +34,8 @@ class MaglevTable {
   uint64_t lookup(uint64_t keyHash) const { return at(position(keyHash)); }
 
  private:
-  std::vector<uint64_t> ids_;        // sorted member ids
-  std::vector<uint32_t> entries_;    // index into ids_
+  std::vector<uint64_t> ids_;      // sorted member ids
+  std::vector<uint32_t> entries_;  // index into ids_
 };
 
 bool isPrime(uint64_t n);

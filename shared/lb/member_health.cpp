@@ -66,7 +66,8 @@ bool outcomeMatters(const MemberSlot& s, bool failed) {
          s.ejections.load(std::memory_order_relaxed) != 0;
 }
 
-uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since, int64_t durationMicros) {
+uint32_t slowStartWeight(uint32_t weight, int64_t nowMicros, int64_t since,
+                         int64_t durationMicros) {
   if (durationMicros <= 0 || since <= 0 || nowMicros - since >= durationMicros) {
     return weight;
   }
@@ -84,7 +85,9 @@ int64_t slowStartRamp(const MemberSlot& s, int64_t balancerMicros) {
 int slowStartPercent(const MemberSlot& s, int64_t balancerMicros, bool usable, int64_t nowMicros) {
   int64_t ramp = slowStartRamp(s, balancerMicros);
   int64_t since = s.usableSince.load(std::memory_order_relaxed);
-  if (ramp <= 0 || !usable || since <= 0 || nowMicros - since >= ramp) return -1;
+  if (ramp <= 0 || !usable || since <= 0 || nowMicros - since >= ramp) {
+    return -1;
+  }
   return static_cast<int>(slowStartWeight(1000, nowMicros, since, ramp) / 10);
 }
 

@@ -12,12 +12,12 @@
 namespace fleet::lb {
 
 struct HealthConfig {
-  uint32_t consecutiveFailures = 5;            // FleetOutlierConsecutive; 0 = never eject
-  int64_t baseEjectionMicros = 30000000;       // FleetOutlierBaseTime
-  int64_t maxEjectionMicros = 300000000;       // FleetOutlierMaxTime
-  uint32_t maxEjectedPercent = 10;             // FleetOutlierMaxPercent (at least one member)
-  int64_t slowStartMicros = 0;                 // FleetSlowStart; 0 = off
-  uint32_t panicPercent = 50;                  // FleetPanicThreshold
+  uint32_t consecutiveFailures = 5;       // FleetOutlierConsecutive; 0 = never eject
+  int64_t baseEjectionMicros = 30000000;  // FleetOutlierBaseTime
+  int64_t maxEjectionMicros = 300000000;  // FleetOutlierMaxTime
+  uint32_t maxEjectedPercent = 10;        // FleetOutlierMaxPercent (at least one member)
+  int64_t slowStartMicros = 0;            // FleetSlowStart; 0 = off
+  uint32_t panicPercent = 50;             // FleetPanicThreshold
 };
 
 // Slow start begins at this share of the member's weight.

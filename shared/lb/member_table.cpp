@@ -1,9 +1,9 @@
 #include "shared/lb/member_table.h"
 
-#include "shared/lb/open_table.h"
-
 #include <new>
 #include <string>
+
+#include "shared/lb/open_table.h"
 
 namespace fleet::lb {
 namespace {
@@ -32,7 +32,9 @@ uint64_t memberKey(std::string_view balancer, std::string_view member) {
   return h == 0 ? 1 : h;
 }
 
-size_t MemberTable::bytesFor(size_t members) { return tableCapacityFor(members) * sizeof(MemberSlot); }
+size_t MemberTable::bytesFor(size_t members) {
+  return tableCapacityFor(members) * sizeof(MemberSlot);
+}
 
 MemberTable MemberTable::format(void* memory, size_t bytes) {
   size_t cap = capacityFor(bytes);

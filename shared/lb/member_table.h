@@ -14,21 +14,24 @@
 namespace fleet::lb {
 
 struct alignas(64) MemberSlot {
-  std::atomic<uint64_t> key;       // 0 = free; else memberKey(balancer, member)
-  std::atomic<int64_t> inflight;   // requests sent and not yet finished
-  std::atomic<uint64_t> requests;  // requests ever sent through our accounting
-  std::atomic<uint64_t> latency;   // PeakEwma word; 0 = no sample
-  std::atomic<uint64_t> failures;  // error answers ever (5xx, 429, gateway failures)
+  std::atomic<uint64_t> key;          // 0 = free; else memberKey(balancer, member)
+  std::atomic<int64_t> inflight;      // requests sent and not yet finished
+  std::atomic<uint64_t> requests;     // requests ever sent through our accounting
+  std::atomic<uint64_t> latency;      // PeakEwma word; 0 = no sample
+  std::atomic<uint64_t> failures;     // error answers ever (5xx, 429, gateway failures)
   std::atomic<int64_t> ejectedUntil;  // monotonic micros; ejected while now < this
   std::atomic<int64_t> usableSince;   // monotonic micros the member became usable; 0 = long ago
   std::atomic<uint32_t> consecutiveFailures;
-  std::atomic<uint32_t> ejections;    // recent ejections: each doubles the next one's length
-  std::atomic<uint32_t> wasUsable;    // as the last finder saw it (slow start edge detection)
-  std::atomic<int64_t> slowStartMicros;  // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
-  health::HealthRecord health;        // what the active health checker saw
+  std::atomic<uint32_t> ejections;  // recent ejections: each doubles the next one's length
+  std::atomic<uint32_t> wasUsable;  // as the last finder saw it (slow start edge detection)
+  std::atomic<int64_t>
+      slowStartMicros;          // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
+  health::HealthRecord health;  // what the active health checker saw
 };
-static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared memory needs address-free atomics");
-static_assert(std::atomic<int64_t>::is_always_lock_free, "shared memory needs address-free atomics");
+static_assert(std::atomic<uint64_t>::is_always_lock_free,
+              "shared memory needs address-free atomics");
+static_assert(std::atomic<int64_t>::is_always_lock_free,
+              "shared memory needs address-free atomics");
 
 // A stable, never-zero key for a member of a balancer, from their names.
 uint64_t memberKey(std::string_view balancer, std::string_view member);

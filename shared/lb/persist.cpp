@@ -4,10 +4,10 @@
 
 #include <cerrno>
 #include <cinttypes>
-#include <fstream>
-#include <sstream>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace fleet::lb {
 namespace {
@@ -42,7 +42,8 @@ size_t restoreLearned(MemberTable& table, std::string_view data) {
   size_t pos = eol + 1;
   while (pos < data.size()) {
     eol = data.find('\n', pos);
-    std::string line(data.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
+    std::string line(
+        data.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos));
     pos = eol == std::string_view::npos ? data.size() : eol + 1;
     uint64_t key = 0, latency = 0;
     uint32_t ejections = 0;
@@ -86,7 +87,8 @@ common::Status saveLearnedFile(const MemberTable& table, const std::string& path
 common::Result<size_t> loadLearnedFile(MemberTable& table, const std::string& path,
                                        int64_t nowSeconds, int64_t maxAgeSeconds) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0 || nowSeconds - static_cast<int64_t>(st.st_mtime) > maxAgeSeconds) {
+  if (stat(path.c_str(), &st) != 0 ||
+      nowSeconds - static_cast<int64_t>(st.st_mtime) > maxAgeSeconds) {
     return size_t{0};
   }
   std::ifstream in(path);

@@ -1,7 +1,7 @@
 // Learned member state that outlives a server generation: written by the parent when a
 // generation ends (graceful or full restart, stop) and read by the next one, so a restart with
-// the same members keeps latency estimates, ejections and the health checker's verdicts. Counters (in flight, requests) are not
-// kept: they describe the old generation's processes.
+// the same members keeps latency estimates, ejections and the health checker's verdicts. Counters
+// (in flight, requests) are not kept: they describe the old generation's processes.
 #pragma once
 
 #include <cstddef>

@@ -12,9 +12,9 @@ namespace fleet::lb {
 
 // What the selection knew besides the candidates.
 struct TraceExtras {
-  bool panic = false;        // ejections were ignored
-  size_t ejected = 0;        // members left out as ejected
-  const char* key = nullptr; // consistent hashing: the key (shown shortened, unprintables as ?)
+  bool panic = false;         // ejections were ignored
+  size_t ejected = 0;         // members left out as ejected
+  const char* key = nullptr;  // consistent hashing: the key (shown shortened, unprintables as ?)
 };
 
 // Writes e.g. "p2c m2 [m2 inflight=3 weight=100 | m4 inflight=7 weight=100] of 4" into out

@@ -39,12 +39,12 @@ class StripRules {
 // The request as the glue reads it.
 struct ForwardRequest {
   const common::HeaderList* headers = nullptr;  // the client's header lines
-  std::string peerIp;       // the connection's peer (who may be a trusted proxy)
-  std::string clientIp;     // the client as httpd sees it (mod_remoteip may have changed it)
-  std::string host;         // the Host the client sent ("" when none)
-  std::string serverName;   // this server's ServerName
+  std::string peerIp;      // the connection's peer (who may be a trusted proxy)
+  std::string clientIp;    // the client as httpd sees it (mod_remoteip may have changed it)
+  std::string host;        // the Host the client sent ("" when none)
+  std::string serverName;  // this server's ServerName
   bool https = false;
-  int localPort = 0;        // the port the client connected to (0 unknown)
+  int localPort = 0;            // the port the client connected to (0 unknown)
   bool proxyAddHeaders = true;  // ProxyAddHeaders: this proxy adds itself to X-Forwarded-*
 };
 
@@ -54,7 +54,8 @@ using SslLookup = std::function<std::optional<std::string>(const char* name)>;
 enum class ForwardScope {
   kTls,         // FleetForwardTLS on: forwarding and TLS names, TLS facts from mod_ssl
   kForwarding,  // a FleetCache location without FleetForwardTLS: forwarding names only, and only
-                // for clients that are not trusted proxies (cache poisoning through unkeyed headers)
+                // for clients that are not trusted proxies (cache poisoning through unkeyed
+                // headers)
 };
 
 // An X-Forwarded-For/-Host/-Server value: what a trusted proxy in front sent (else empty), and
@@ -77,7 +78,7 @@ common::HeaderList forwardedHeaders(const ForwardPlan& plan, std::string_view sc
 // `strip` names what FleetStripHeader adds to the removals, `keep` what FleetKeepHeader exempts
 // (each section sets them separately).
 ForwardPlan planForward(const ForwardRequest& req, ForwardScope scope, const HeaderNames& names,
-                        const StripRules& strip, const StripRules& keep, const TrustedProxies* trusted,
-                        const SslLookup& ssl);
+                        const StripRules& strip, const StripRules& keep,
+                        const TrustedProxies* trusted, const SslLookup& ssl);
 
 }  // namespace fleet::offload

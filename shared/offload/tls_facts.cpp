@@ -30,16 +30,22 @@ const FactInfo kFacts[kFactCount] = {
 };
 
 bool validHeaderName(std::string_view n) {
-  if (n.empty() || n.size() > 64) return false;
+  if (n.empty() || n.size() > 64) {
+    return false;
+  }
   for (char c : n) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return false;
+    }
   }
   return true;
 }
 
 std::string factKeys() {
   std::string out;
-  for (const FactInfo& f : kFacts) out += (out.empty() ? "" : ", ") + std::string(f.key);
+  for (const FactInfo& f : kFacts) {
+    out += (out.empty() ? "" : ", ") + std::string(f.key);
+  }
   return out;
 }
 
@@ -59,7 +65,9 @@ HeaderNames HeaderNames::defaults() {
 common::Status HeaderNames::set(std::string_view fact, std::string_view header) {
   std::string key = common::toLower(fact);
   for (size_t i = 0; i < kFactCount; ++i) {
-    if (key != kFacts[i].key) continue;
+    if (key != kFacts[i].key) {
+      continue;
+    }
     std::string h = common::toLower(header);
     if (h == "off" || h == "none") {
       names_[i].clear();
@@ -68,8 +76,9 @@ common::Status HeaderNames::set(std::string_view fact, std::string_view header) 
     }
     if (!validHeaderName(header)) {
       return common::Status(common::Code::kInvalidArgument,
-                            "header name '" + std::string(header) + "' is not valid; accepted: "
-                            "letters, digits, '-' and '_' (at most 64), or off");
+                            "header name '" + std::string(header) +
+                                "' is not valid; accepted: "
+                                "letters, digits, '-' and '_' (at most 64), or off");
     }
     names_[i] = std::string(header);
     rebuildStripList();
@@ -83,7 +92,9 @@ void HeaderNames::rebuildStripList() {
   std::vector<std::string>& out = strip_;
   out.clear();
   for (size_t i = 0; i < kFactCount; ++i) {
-    if (!names_[i].empty()) out.push_back(names_[i]);
+    if (!names_[i].empty()) {
+      out.push_back(names_[i]);
+    }
     if (kFacts[i].defaultHeader != nullptr && names_[i] != kFacts[i].defaultHeader) {
       out.push_back(kFacts[i].defaultHeader);
     }
@@ -93,7 +104,9 @@ void HeaderNames::rebuildStripList() {
     out.push_back(n);
   }
   folded_.clear();
-  for (const std::string& n : out) folded_.push_back(common::foldedFieldName(n));
+  for (const std::string& n : out) {
+    folded_.push_back(common::foldedFieldName(n));
+  }
 }
 
 common::Result<std::string> pemToDer(std::string_view pem) {
@@ -106,14 +119,17 @@ common::Result<std::string> pemToDer(std::string_view pem) {
   }
   std::string b64;
   for (char c : pem.substr(b + sizeof kBegin - 1, e - b - (sizeof kBegin - 1))) {
-    if (!std::isspace(static_cast<unsigned char>(c))) b64 += c;
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      b64 += c;
+    }
   }
   if (b64.empty() || b64.size() % 4 != 0) {
     return common::Status(common::Code::kInvalidArgument, "bad base64 in PEM certificate");
   }
   std::string der(b64.size() / 4 * 3, '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
-                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+                          reinterpret_cast<const unsigned char*>(b64.data()),
+                          static_cast<int>(b64.size()));
   if (n < 0) {
     return common::Status(common::Code::kInvalidArgument, "bad base64 in PEM certificate");
   }
@@ -137,7 +153,8 @@ std::string sha256Hex(std::string_view der) {
 std::string byteSequence(std::string_view der) {
   std::string b64(4 * ((der.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                          reinterpret_cast<const unsigned char*>(der.data()), static_cast<int>(der.size()));
+                          reinterpret_cast<const unsigned char*>(der.data()),
+                          static_cast<int>(der.size()));
   b64.resize(static_cast<size_t>(n));
   return ":" + b64 + ":";
 }

@@ -15,20 +15,20 @@
 namespace fleet::offload {
 
 enum class Fact : size_t {
-  kProto,           // X-Forwarded-Proto: https | http
-  kPort,            // X-Forwarded-Port: the port the client connected to
-  kForwarded,       // Forwarded (RFC 7239): for=, proto=, host=
-  kClientVerify,    // SUCCESS, GENEROUS, FAILED:<reason> (only with a client certificate)
-  kClientSubject,   // subject DN (RFC 2253)
-  kClientIssuer,    // issuer DN
-  kClientSerial,    // serial number (hex)
-  kClientNotAfter,  // validity end, e.g. "Dec 31 23:59:59 2027 GMT"
-  kClientSha256,    // SHA-256 of the DER certificate, lower-case hex
-  kClientCert,      // RFC 9440 Client-Cert
-  kClientCertChain, // RFC 9440 Client-Cert-Chain (off by default)
-  kTlsProtocol,     // e.g. TLSv1.3 (off by default)
-  kTlsCipher,       // e.g. TLS_AES_256_GCM_SHA384 (off by default)
-  kTlsSni,          // the SNI name the client sent (off by default)
+  kProto,            // X-Forwarded-Proto: https | http
+  kPort,             // X-Forwarded-Port: the port the client connected to
+  kForwarded,        // Forwarded (RFC 7239): for=, proto=, host=
+  kClientVerify,     // SUCCESS, GENEROUS, FAILED:<reason> (only with a client certificate)
+  kClientSubject,    // subject DN (RFC 2253)
+  kClientIssuer,     // issuer DN
+  kClientSerial,     // serial number (hex)
+  kClientNotAfter,   // validity end, e.g. "Dec 31 23:59:59 2027 GMT"
+  kClientSha256,     // SHA-256 of the DER certificate, lower-case hex
+  kClientCert,       // RFC 9440 Client-Cert
+  kClientCertChain,  // RFC 9440 Client-Cert-Chain (off by default)
+  kTlsProtocol,      // e.g. TLSv1.3 (off by default)
+  kTlsCipher,        // e.g. TLS_AES_256_GCM_SHA384 (off by default)
+  kTlsSni,           // the SNI name the client sent (off by default)
   kCount
 };
 constexpr size_t kFactCount = static_cast<size_t>(Fact::kCount);

@@ -16,7 +16,9 @@ uint64_t word(uint64_t ticket, uint64_t state) { return (ticket << 2) | state; }
 void advanceHead(BalancerState& b, int64_t now) {
   for (;;) {
     uint64_t h = b.head.load(std::memory_order_acquire);
-    if (h >= b.nextTicket.load(std::memory_order_acquire)) return;
+    if (h >= b.nextTicket.load(std::memory_order_acquire)) {
+      return;
+    }
     size_t i = h % kQueueSlots;
     uint64_t w = b.slotWord[i].load(std::memory_order_acquire);
     bool done = w == word(h, kDone);
@@ -24,9 +26,13 @@ void advanceHead(BalancerState& b, int64_t now) {
         now > b.slotDeadline[i].load(std::memory_order_acquire) + kDeadWaiterGraceMicros) {
       // Its process is gone (it would have given up at its deadline): skip it.
       done = b.slotWord[i].compare_exchange_strong(w, word(h, kDone), std::memory_order_acq_rel);
-      if (done) b.depth.fetch_sub(1, std::memory_order_acq_rel);
+      if (done) {
+        b.depth.fetch_sub(1, std::memory_order_acq_rel);
+      }
     }
-    if (!done) return;
+    if (!done) {
+      return;
+    }
     b.head.compare_exchange_strong(h, h + 1, std::memory_order_acq_rel);
   }
 }
@@ -44,13 +50,17 @@ uint64_t balancerKey(std::string_view name) {
 
 size_t BalancerTable::bytesFor(size_t balancers) {
   size_t capacity = 8;
-  while (capacity < balancers * 2) capacity *= 2;
+  while (capacity < balancers * 2) {
+    capacity *= 2;
+  }
   return capacity * sizeof(BalancerState);
 }
 
 BalancerTable BalancerTable::format(void* memory, size_t bytes) {
   size_t capacity = 1;
-  while (capacity * 2 * sizeof(BalancerState) <= bytes) capacity *= 2;
+  while (capacity * 2 * sizeof(BalancerState) <= bytes) {
+    capacity *= 2;
+  }
   auto* slots = static_cast<BalancerState*>(memory);
   return BalancerTable(slots, bytes >= sizeof(BalancerState) ? capacity : 0);
 }
@@ -59,10 +69,15 @@ BalancerState* BalancerTable::findOrClaim(uint64_t key) {
   for (size_t n = 0; n < capacity_; ++n) {
     BalancerState& s = slots_[(key + n) & (capacity_ - 1)];
     uint64_t k = s.key.load(std::memory_order_acquire);
-    if (k == key) return &s;
+    if (k == key) {
+      return &s;
+    }
     if (k == 0) {
       uint64_t expected = 0;
-      if (s.key.compare_exchange_strong(expected, key, std::memory_order_acq_rel) || expected == key) return &s;
+      if (s.key.compare_exchange_strong(expected, key, std::memory_order_acq_rel) ||
+          expected == key) {
+        return &s;
+      }
     }
   }
   return nullptr;
@@ -72,8 +87,12 @@ BalancerState* BalancerTable::find(uint64_t key) const {
   for (size_t n = 0; n < capacity_; ++n) {
     BalancerState& s = slots_[(key + n) & (capacity_ - 1)];
     uint64_t k = s.key.load(std::memory_order_acquire);
-    if (k == key) return &s;
-    if (k == 0) return nullptr;
+    if (k == key) {
+      return &s;
+    }
+    if (k == 0) {
+      return nullptr;
+    }
   }
   return nullptr;
 }
@@ -84,7 +103,8 @@ void requestEnded(BalancerState& b) { b.active.fetch_sub(1, std::memory_order_re
 bool tryRetry(BalancerState& b, const BudgetConfig& cfg, int64_t now) {
   int64_t second = now / 1000000;
   int64_t seen = b.windowSecond.load(std::memory_order_acquire);
-  if (seen != second && b.windowSecond.compare_exchange_strong(seen, second, std::memory_order_acq_rel)) {
+  if (seen != second &&
+      b.windowSecond.compare_exchange_strong(seen, second, std::memory_order_acq_rel)) {
     b.windowRetries.store(0, std::memory_order_release);
   }
   int64_t active = b.active.load(std::memory_order_relaxed);
@@ -110,14 +130,16 @@ bool tryReserve(std::atomic<int64_t>& inflight, int64_t limit) {
   }
   int64_t now = inflight.load(std::memory_order_relaxed);
   while (now < limit) {
-    if (inflight.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel)) return true;
+    if (inflight.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel)) {
+      return true;
+    }
   }
   return false;
 }
 
-QueueResult waitForSlot(BalancerState& b, uint32_t maxLength, int64_t timeoutMicros, const common::Clock& clock,
-                        const std::function<void(int64_t)>& sleep, const std::function<bool()>& reserve,
-                        int64_t* waitedMicros) {
+QueueResult waitForSlot(BalancerState& b, uint32_t maxLength, int64_t timeoutMicros,
+                        const common::Clock& clock, const std::function<void(int64_t)>& sleep,
+                        const std::function<bool()>& reserve, int64_t* waitedMicros) {
   int64_t start = clock.nowMicros();
   *waitedMicros = 0;
   uint32_t length = std::min<uint32_t>(maxLength, kQueueSlots);
@@ -135,7 +157,8 @@ QueueResult waitForSlot(BalancerState& b, uint32_t maxLength, int64_t timeoutMic
   // Marks this ticket done (unless another process already did, taking it for dead).
   auto leave = [&](int64_t now) {
     uint64_t expected = word(ticket, kWaiting);
-    if (b.slotWord[i].compare_exchange_strong(expected, word(ticket, kDone), std::memory_order_acq_rel)) {
+    if (b.slotWord[i].compare_exchange_strong(expected, word(ticket, kDone),
+                                              std::memory_order_acq_rel)) {
       b.depth.fetch_sub(1, std::memory_order_acq_rel);
     }
     advanceHead(b, now);

@@ -18,7 +18,7 @@ namespace fleet::resilience {
 constexpr size_t kQueueSlots = 1024;  // the longest queue FleetQueue accepts
 
 struct alignas(64) BalancerState {
-  std::atomic<uint64_t> key;            // 0 = free; else balancerKey(name)
+  std::atomic<uint64_t> key;  // 0 = free; else balancerKey(name)
   // Retry budget.
   std::atomic<int64_t> active;          // requests going through the balancer now
   std::atomic<int64_t> retriesActive;   // retries in flight now
@@ -29,8 +29,8 @@ struct alignas(64) BalancerState {
   std::atomic<uint64_t> nextTicket, head;
   std::atomic<uint32_t> depth;
   std::atomic<uint64_t> queued, queueFull, queueTimeouts;
-  std::atomic<uint64_t> slotWord[kQueueSlots];        // (ticket << 2) | state
-  std::atomic<int64_t> slotDeadline[kQueueSlots];     // monotonic micros the waiter gives up
+  std::atomic<uint64_t> slotWord[kQueueSlots];     // (ticket << 2) | state
+  std::atomic<int64_t> slotDeadline[kQueueSlots];  // monotonic micros the waiter gives up
 };
 
 uint64_t balancerKey(std::string_view name);
@@ -78,6 +78,8 @@ QueueResult waitForSlot(BalancerState& b, uint32_t maxLength, int64_t timeoutMic
                         const common::Clock& clock, const std::function<void(int64_t)>& sleep,
                         const std::function<bool()>& reserve, int64_t* waitedMicros);
 // Whether new requests must queue behind waiting ones (fairness) rather than reserve at once.
-inline bool someoneWaits(const BalancerState& b) { return b.depth.load(std::memory_order_acquire) > 0; }
+inline bool someoneWaits(const BalancerState& b) {
+  return b.depth.load(std::memory_order_acquire) > 0;
+}
 
 }  // namespace fleet::resilience

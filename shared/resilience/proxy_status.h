@@ -10,12 +10,13 @@ namespace fleet::resilience {
 // RFC 9209 section 2.3's error types mod_fleet reports.
 enum class ProxyError {
   kNone,
-  kConnectionRefused,      // connection_refused
-  kConnectionTimeout,      // connection_timeout
-  kResponseTimeout,        // http_response_timeout (trytimeout=, or the member's own timeout)
-  kDestinationUnavailable, // destination_unavailable: no usable member
-  kConnectionLimit,        // connection_limit_reached: every member at maxconn=, the queue full or too slow
-  kRetryBudget,            // proxy_internal_response: the retry budget refused another attempt
+  kConnectionRefused,       // connection_refused
+  kConnectionTimeout,       // connection_timeout
+  kResponseTimeout,         // http_response_timeout (trytimeout=, or the member's own timeout)
+  kDestinationUnavailable,  // destination_unavailable: no usable member
+  kConnectionLimit,  // connection_limit_reached: every member at maxconn=, the queue full or too
+                     // slow
+  kRetryBudget,      // proxy_internal_response: the retry budget refused another attempt
 };
 
 const char* errorToken(ProxyError e);

@@ -11,11 +11,14 @@ common::Result<RetryPolicy> parseRetry(const std::vector<std::string>& words) {
                           "'" + w + "' is not valid; accepted: " + accepted);
   };
   if (words.empty()) {
-    return common::Status(common::Code::kInvalidArgument,
-                          "the number of retries is missing; accepted: 0 to 10, then statuses 500-599");
+    return common::Status(
+        common::Code::kInvalidArgument,
+        "the number of retries is missing; accepted: 0 to 10, then statuses 500-599");
   }
   common::Result<int64_t> n = common::parseInteger(words[0], 0, 10);
-  if (!n.isOk()) return bad(words[0], "a number of retries from 0 (off) to 10");
+  if (!n.isOk()) {
+    return bad(words[0], "a number of retries from 0 (off) to 10");
+  }
   p.retries = static_cast<uint32_t>(n.value());
   for (size_t i = 1; i < words.size(); ++i) {
     if (common::toLower(words[i]) == "put-delete") {
@@ -23,15 +26,21 @@ common::Result<RetryPolicy> parseRetry(const std::vector<std::string>& words) {
       continue;
     }
     common::Result<int64_t> s = common::parseInteger(words[i], 500, 599);
-    if (!s.isOk()) return bad(words[i], "a status from 500 to 599, or put-delete");
+    if (!s.isOk()) {
+      return bad(words[i], "a status from 500 to 599, or put-delete");
+    }
     p.statuses.set(static_cast<size_t>(s.value()));
   }
   return p;
 }
 
 bool replayable(std::string_view method, bool hasBody, const RetryPolicy& p) {
-  if (!p.enabled() || hasBody) return false;
-  if (method == "GET" || method == "HEAD" || method == "OPTIONS") return true;
+  if (!p.enabled() || hasBody) {
+    return false;
+  }
+  if (method == "GET" || method == "HEAD" || method == "OPTIONS") {
+    return true;
+  }
   return p.unsafeIdempotent && (method == "PUT" || method == "DELETE");
 }
 

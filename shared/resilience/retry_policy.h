@@ -16,8 +16,8 @@
 namespace fleet::resilience {
 
 struct RetryPolicy {
-  uint32_t retries = 0;       // FleetRetry <attempts>: further members to try (0 = off)
-  std::bitset<600> statuses;  // FleetRetry ... <status>: member answers worth another member
+  uint32_t retries = 0;           // FleetRetry <attempts>: further members to try (0 = off)
+  std::bitset<600> statuses;      // FleetRetry ... <status>: member answers worth another member
   bool unsafeIdempotent = false;  // FleetRetry ... put-delete: PUT and DELETE too
   bool enabled() const { return retries > 0; }
 };
@@ -27,9 +27,9 @@ common::Result<RetryPolicy> parseRetry(const std::vector<std::string>& words);
 
 enum class Failure {
   kNone,
-  kConnect,    // the member refused or could not be reached
-  kTimeout,    // no answer within the per-try timeout (trytimeout=)
-  kStatus,     // the member answered with one of the policy's statuses
+  kConnect,  // the member refused or could not be reached
+  kTimeout,  // no answer within the per-try timeout (trytimeout=)
+  kStatus,   // the member answered with one of the policy's statuses
 };
 
 // Whether the request may be sent again at all (method and body), before anything is tried.

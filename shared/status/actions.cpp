@@ -6,13 +6,17 @@ namespace fleet::status {
 
 bool sameOrigin(std::string_view own, std::optional<std::string_view> origin,
                 std::optional<std::string_view> referer) {
-  if (origin) return *origin == own;
+  if (origin) {
+    return *origin == own;
+  }
   return referer && referer->size() > own.size() && referer->substr(0, own.size()) == own &&
          (*referer)[own.size()] == '/';
 }
 
 bool nonceMatches(std::string_view expected, std::string_view given) {
-  if (expected.empty() || expected.size() != given.size()) return false;
+  if (expected.empty() || expected.size() != given.size()) {
+    return false;
+  }
   unsigned char diff = 0;
   for (size_t i = 0; i < expected.size(); ++i) {
     diff |= static_cast<unsigned char>(expected[i] ^ given[i]);
@@ -35,11 +39,15 @@ common::Result<Action> planAction(const std::map<std::string, std::string>& form
     a.managerValue = value;
     a.done = done;
   };
-  if (action == "drain") manage("w_status_N", "1", "drained " + a.member);
-  else if (action == "undrain") manage("w_status_N", "0", "undrained " + a.member);
-  else if (action == "disable") manage("w_status_D", "1", "disabled " + a.member);
-  else if (action == "enable") manage("w_status_D", "0", "enabled " + a.member);
-  else if (action == "weight") {
+  if (action == "drain") {
+    manage("w_status_N", "1", "drained " + a.member);
+  } else if (action == "undrain") {
+    manage("w_status_N", "0", "undrained " + a.member);
+  } else if (action == "disable") {
+    manage("w_status_D", "1", "disabled " + a.member);
+  } else if (action == "enable") {
+    manage("w_status_D", "0", "enabled " + a.member);
+  } else if (action == "weight") {
     common::Result<int64_t> v = common::parseInteger(get("value"), 1, 100);
     if (!v.isOk()) {
       return common::Status(common::Code::kInvalidArgument,
@@ -65,7 +73,9 @@ common::Result<Action> planAction(const std::map<std::string, std::string>& form
 std::string describeSettings(const lb::HealthConfig& h) {
   std::string out;
   auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
-  if (h.slowStartMicros > 0) add("slow start " + common::formatDurationMicros(h.slowStartMicros));
+  if (h.slowStartMicros > 0) {
+    add("slow start " + common::formatDurationMicros(h.slowStartMicros));
+  }
   if (h.consecutiveFailures > 0) {
     add("eject after " + std::to_string(h.consecutiveFailures) + " failures for " +
         common::formatDurationMicros(h.baseEjectionMicros) + ".." +

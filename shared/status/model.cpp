@@ -45,13 +45,15 @@ std::string renderHealth(const HealthView& h) {
   if (!h.checked) {
     return "null";
   }
-  return "{\"method\":" + jsonString(h.method) + ",\"interval_us\":" +
-         std::to_string(h.intervalMicros) + ",\"failing\":" + (h.failing ? "true" : "false") +
-         ",\"checks\":" + std::to_string(h.checks) + ",\"last_passed\":" +
-         (h.lastPassed ? "true" : "false") + ",\"reason\":" + jsonString(h.reason) +
-         ",\"status\":" + std::to_string(h.lastStatus) + ",\"latency_us\":" +
-         std::to_string(h.lastLatencyMicros) + ",\"checked_ago_us\":" +
-         (h.lastCheckedAgoMicros < 0 ? std::string("null") : std::to_string(h.lastCheckedAgoMicros)) +
+  return "{\"method\":" + jsonString(h.method) +
+         ",\"interval_us\":" + std::to_string(h.intervalMicros) +
+         ",\"failing\":" + (h.failing ? "true" : "false") +
+         ",\"checks\":" + std::to_string(h.checks) +
+         ",\"last_passed\":" + (h.lastPassed ? "true" : "false") +
+         ",\"reason\":" + jsonString(h.reason) + ",\"status\":" + std::to_string(h.lastStatus) +
+         ",\"latency_us\":" + std::to_string(h.lastLatencyMicros) + ",\"checked_ago_us\":" +
+         (h.lastCheckedAgoMicros < 0 ? std::string("null")
+                                     : std::to_string(h.lastCheckedAgoMicros)) +
          ",\"history\":" + jsonString(h.history) + ",\"cert_days_left\":" +
          (h.certDaysLeft < 0 ? std::string("null") : std::to_string(h.certDaysLeft)) +
          ",\"transitions\":" + std::to_string(h.transitions) + "}";
@@ -59,25 +61,28 @@ std::string renderHealth(const HealthView& h) {
 
 std::string renderChecker(const CheckerView& c) {
   return "{\"pid\":" + std::to_string(c.pid) + ",\"generation\":" + std::to_string(c.generation) +
-         ",\"heartbeat_age_us\":" + std::to_string(c.heartbeatAgeMicros) + ",\"held_for_us\":" +
-         std::to_string(c.heldForMicros) + ",\"members\":" + std::to_string(c.members) +
-         ",\"probes\":" + std::to_string(c.probes) + ",\"takeovers\":" +
-         std::to_string(c.takeovers) + "}";
+         ",\"heartbeat_age_us\":" + std::to_string(c.heartbeatAgeMicros) +
+         ",\"held_for_us\":" + std::to_string(c.heldForMicros) +
+         ",\"members\":" + std::to_string(c.members) + ",\"probes\":" + std::to_string(c.probes) +
+         ",\"takeovers\":" + std::to_string(c.takeovers) + "}";
 }
 
 std::string renderCache(const CacheView& c) {
   auto n = [](uint64_t v) { return std::to_string(v); };
-  std::string out = "{\"hits\":" + n(c.hits) + ",\"misses\":" + n(c.misses) + ",\"stale_served\":" +
-                    n(c.staleServed) + ",\"revalidated\":" + n(c.revalidated) + ",\"coalesced\":" +
-                    n(c.coalesced) + ",\"stores\":" + n(c.stores) + ",\"store_failures\":" +
-                    n(c.storeFailures) + ",\"bytes_stored\":" + n(c.bytesStored) + ",\"bytes_served\":" +
-                    n(c.bytesServed) + ",\"purges\":" + n(c.purges) + ",\"uncacheable\":" +
-                    n(c.uncacheable) + ",\"hit_for_miss\":" + n(c.hitForMiss) + ",\"servers\":[";
+  std::string out = "{\"hits\":" + n(c.hits) + ",\"misses\":" + n(c.misses) +
+                    ",\"stale_served\":" + n(c.staleServed) +
+                    ",\"revalidated\":" + n(c.revalidated) + ",\"coalesced\":" + n(c.coalesced) +
+                    ",\"stores\":" + n(c.stores) + ",\"store_failures\":" + n(c.storeFailures) +
+                    ",\"bytes_stored\":" + n(c.bytesStored) +
+                    ",\"bytes_served\":" + n(c.bytesServed) + ",\"purges\":" + n(c.purges) +
+                    ",\"uncacheable\":" + n(c.uncacheable) +
+                    ",\"hit_for_miss\":" + n(c.hitForMiss) + ",\"servers\":[";
   for (size_t i = 0; i < c.servers.size(); ++i) {
     const CacheServerView& s = c.servers[i];
-    out += std::string(i ? "," : "") + "{\"name\":" + jsonString(s.name) + ",\"up\":" +
-           (s.up ? "true" : "false") + ",\"ops\":" + n(s.ops) + ",\"errors\":" + n(s.errors) +
-           ",\"latency_us\":" + std::to_string(s.latencyMicros) + "}";
+    out += std::string(i ? "," : "") + "{\"name\":" + jsonString(s.name) +
+           ",\"up\":" + (s.up ? "true" : "false") + ",\"ops\":" + n(s.ops) +
+           ",\"errors\":" + n(s.errors) + ",\"latency_us\":" + std::to_string(s.latencyMicros) +
+           "}";
   }
   return out + "]}";
 }
@@ -104,18 +109,20 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
       out += (j ? "," : "");
       out += "{\"name\":" + jsonString(m.name) + ",\"route\":" + jsonString(m.route) +
              ",\"flags\":" + jsonString(m.flags) + ",\"usable\":" + (m.usable ? "true" : "false") +
-             ",\"weight\":" + std::to_string(m.weight) + ",\"inflight\":" +
-             std::to_string(m.inflight) + ",\"requests\":" + std::to_string(m.requests) +
+             ",\"weight\":" + std::to_string(m.weight) +
+             ",\"inflight\":" + std::to_string(m.inflight) +
+             ",\"requests\":" + std::to_string(m.requests) +
              ",\"elected\":" + std::to_string(m.elected) + ",\"latency_us\":" +
              (m.latencyMicros < 0 ? std::string("null")
                                   : std::to_string(static_cast<int64_t>(m.latencyMicros))) +
-             ",\"ejected\":" + (m.ejected ? "true" : "false") + ",\"ejected_for_us\":" +
-             std::to_string(m.ejectedForMicros) + ",\"ejections\":" + std::to_string(m.ejections) +
-             ",\"failures\":" + std::to_string(m.failures) + ",\"drained\":" +
-             (m.drained ? "true" : "false") + ",\"disabled\":" + (m.disabled ? "true" : "false") +
-             ",\"slow_start_percent\":" + (m.slowStartPercent < 0 ? std::string("null") : std::to_string(m.slowStartPercent)) +
-             ",\"health\":" +
-             renderHealth(m.health) + "}";
+             ",\"ejected\":" + (m.ejected ? "true" : "false") +
+             ",\"ejected_for_us\":" + std::to_string(m.ejectedForMicros) +
+             ",\"ejections\":" + std::to_string(m.ejections) +
+             ",\"failures\":" + std::to_string(m.failures) +
+             ",\"drained\":" + (m.drained ? "true" : "false") +
+             ",\"disabled\":" + (m.disabled ? "true" : "false") + ",\"slow_start_percent\":" +
+             (m.slowStartPercent < 0 ? std::string("null") : std::to_string(m.slowStartPercent)) +
+             ",\"health\":" + renderHealth(m.health) + "}";
     }
     out += "]}";
   }

@@ -11,17 +11,17 @@ namespace fleet::status {
 // Active health checking of one member (checked = it has an hcmethod other than NONE).
 struct HealthView {
   bool checked = false;
-  std::string method;          // hcmethod, e.g. "GET11"
+  std::string method;  // hcmethod, e.g. "GET11"
   int64_t intervalMicros = 0;
-  bool failing = false;        // the HC-fail flag
+  bool failing = false;  // the HC-fail flag
   uint64_t checks = 0;
   bool lastPassed = false;
-  std::string reason;          // of the last check ("ok", "status 503", "timeout after 2s ...")
+  std::string reason;  // of the last check ("ok", "status 503", "timeout after 2s ...")
   int lastStatus = 0;
   int64_t lastLatencyMicros = 0;
   int64_t lastCheckedAgoMicros = -1;  // -1: not checked yet
-  std::string history;         // oldest first, '+' passed, '-' failed
-  int certDaysLeft = -1;       // -1: unknown / not TLS
+  std::string history;                // oldest first, '+' passed, '-' failed
+  int certDaysLeft = -1;              // -1: unknown / not TLS
   uint32_t transitions = 0;
 };
 
@@ -32,14 +32,14 @@ struct MemberView {
   bool usable = false;
   uint32_t weight = 0;  // lbfactor
   int64_t inflight = 0;
-  uint64_t requests = 0;  // sent through mod_fleet's accounting
-  uint64_t elected = 0;   // httpd's own counter
-  double latencyMicros = -1;   // stored peak-EWMA estimate; negative = no sample
-  bool ejected = false;        // passive outlier ejection in force
+  uint64_t requests = 0;      // sent through mod_fleet's accounting
+  uint64_t elected = 0;       // httpd's own counter
+  double latencyMicros = -1;  // stored peak-EWMA estimate; negative = no sample
+  bool ejected = false;       // passive outlier ejection in force
   int64_t ejectedForMicros = 0;
-  uint32_t ejections = 0;      // recent ejections (each doubles the next one)
-  uint64_t failures = 0;       // error answers ever
-  int slowStartPercent = -1;   // effective weight as a percent of full while ramping; -1 = not
+  uint32_t ejections = 0;     // recent ejections (each doubles the next one)
+  uint64_t failures = 0;      // error answers ever
+  int slowStartPercent = -1;  // effective weight as a percent of full while ramping; -1 = not
   bool drained = false, disabled = false, hcFailed = false;
   HealthView health;
 };

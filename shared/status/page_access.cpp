@@ -26,7 +26,9 @@ bool globMatch(std::string_view pattern, std::string_view text) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
   return p == pattern.size();
 }
 
@@ -35,19 +37,28 @@ std::string hostPart(std::string_view host) {
   host = common::trimSpaces(host);
   if (!host.empty() && host.front() == '[') {
     size_t close = host.find(']');
-    return close == std::string_view::npos ? std::string() : common::toLower(host.substr(1, close - 1));
+    return close == std::string_view::npos ? std::string()
+                                           : common::toLower(host.substr(1, close - 1));
   }
   size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos) host = host.substr(0, colon);
+  if (colon != std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
   std::string out = common::toLower(host);
-  if (!out.empty() && out.back() == '.') out.pop_back();  // "example.com." is example.com
+  if (!out.empty() && out.back() == '.') {
+    out.pop_back();  // "example.com." is example.com
+  }
   return out;
 }
 
 bool isHexToken(std::string_view v) {
-  if (v.size() != 32) return false;
+  if (v.size() != 32) {
+    return false;
+  }
   for (char c : v) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
   }
   return true;
 }
@@ -56,19 +67,29 @@ bool isHexToken(std::string_view v) {
 
 bool hostAllowed(std::string_view hostHeader, const std::vector<std::string>& names,
                  std::string_view localIp) {
-  if (common::trimSpaces(hostHeader).empty()) return true;
-  std::string host = hostPart(hostHeader);
-  if (host.empty()) return false;
-  for (const std::string& n : names) {
-    if (globMatch(common::toLower(n), host)) return true;
+  if (common::trimSpaces(hostHeader).empty()) {
+    return true;
   }
-  if (host == common::toLower(localIp)) return true;
+  std::string host = hostPart(hostHeader);
+  if (host.empty()) {
+    return false;
+  }
+  for (const std::string& n : names) {
+    if (globMatch(common::toLower(n), host)) {
+      return true;
+    }
+  }
+  if (host == common::toLower(localIp)) {
+    return true;
+  }
   bool loopback = localIp.rfind("127.", 0) == 0 || localIp == "::1";
   return loopback && host == "localhost";
 }
 
 std::string actionToken(std::string_view secret, std::string_view scope, std::string_view cookie) {
-  if (secret.empty() || cookie.empty()) return "";
+  if (secret.empty() || cookie.empty()) {
+    return "";
+  }
   std::string msg = std::string(scope) + "\n" + std::string(cookie);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
@@ -92,13 +113,16 @@ std::string tokenCookie(std::string_view header) {
   size_t pos = 0;
   while (pos < header.size()) {
     size_t semi = header.find(';', pos);
-    std::string_view pair = common::trimSpaces(header.substr(pos, semi == std::string_view::npos ? header.npos : semi - pos));
+    std::string_view pair = common::trimSpaces(
+        header.substr(pos, semi == std::string_view::npos ? header.npos : semi - pos));
     size_t eq = pair.find('=');
     if (eq != std::string_view::npos && common::trimSpaces(pair.substr(0, eq)) == kTokenCookie) {
       std::string_view v = common::trimSpaces(pair.substr(eq + 1));
       return isHexToken(v) ? std::string(v) : std::string();
     }
-    if (semi == std::string_view::npos) break;
+    if (semi == std::string_view::npos) {
+      break;
+    }
     pos = semi + 1;
   }
   return "";
@@ -123,16 +147,24 @@ std::string actionRedirect(std::string_view path, std::string_view notice) {
   };
   // A path that does not start with one '/' could point the browser elsewhere ("//evil").
   std::string p = encode(path, true);
-  if (p.empty() || p[0] != '/' || (p.size() > 1 && p[1] == '/')) p = "/" + encode(path, false);
+  if (p.empty() || p[0] != '/' || (p.size() > 1 && p[1] == '/')) {
+    p = "/" + encode(path, false);
+  }
   return p + "?notice=" + encode(notice, false);
 }
 
 namespace {
 
 int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -141,7 +173,8 @@ std::string formDecoded(std::string_view v) {
   for (size_t i = 0; i < v.size(); ++i) {
     if (v[i] == '+') {
       out += ' ';
-    } else if (v[i] == '%' && i + 2 < v.size() && hexValue(v[i + 1]) >= 0 && hexValue(v[i + 2]) >= 0) {
+    } else if (v[i] == '%' && i + 2 < v.size() && hexValue(v[i + 1]) >= 0 &&
+               hexValue(v[i + 2]) >= 0) {
       out += static_cast<char>(hexValue(v[i + 1]) * 16 + hexValue(v[i + 2]));
       i += 2;
     } else {
@@ -160,7 +193,9 @@ std::string queryValue(std::string_view query, std::string_view key) {
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     size_t eq = pair.find('=');
-    if (formDecoded(pair.substr(0, eq)) != key) continue;
+    if (formDecoded(pair.substr(0, eq)) != key) {
+      continue;
+    }
     found = eq == std::string_view::npos ? "" : formDecoded(pair.substr(eq + 1));
   }
   return found;

@@ -15,70 +15,99 @@ std::string num(double v, int decimals = 0) {
   return buf;
 }
 
-std::string ms(double micros) { return micros < 0 ? "&ndash;" : num(micros / 1000.0, micros < 10000 ? 2 : 1) + " ms"; }
+std::string ms(double micros) {
+  return micros < 0 ? "&ndash;" : num(micros / 1000.0, micros < 10000 ? 2 : 1) + " ms";
+}
 
 std::string badge(const char* cls, const std::string& text) {
   return "<span class=\"b " + std::string(cls) + "\">" + htmlEscape(text) + "</span>";
 }
 
 std::string hidden(const char* name, const std::string& value) {
-  return "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" + htmlEscape(value) + "\">";
+  return "<input type=\"hidden\" name=\"" + std::string(name) + "\" value=\"" + htmlEscape(value) +
+         "\">";
 }
 
 std::string actionForm(const PageOptions& o, const BalancerView& b, const MemberView& m,
                        const std::string& action, const std::string& label) {
-  return "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" + hidden("nonce", o.nonce) +
-         hidden("b", b.name) + hidden("w", m.name) + hidden("action", action) +
-         "<button type=\"submit\">" + htmlEscape(label) + "</button></form>";
+  return "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" +
+         hidden("nonce", o.nonce) + hidden("b", b.name) + hidden("w", m.name) +
+         hidden("action", action) + "<button type=\"submit\">" + htmlEscape(label) +
+         "</button></form>";
 }
 
 std::string memberRow(const BalancerView& b, const MemberView& m, const PageOptions& o) {
   std::string state;
-  if (m.disabled) state += badge("bad", "disabled");
-  if (m.hcFailed) state += badge("bad", "HC-fail");
-  if (m.ejected) state += badge("bad", "ejected " + num(m.ejectedForMicros / 1e6) + "s");
-  if (m.drained) state += badge("warn", "drained");
-  if (m.slowStartPercent >= 0) state += badge("warn", "slow start " + num(m.slowStartPercent) + "%");
-  if (state.empty()) state = m.usable ? badge("ok", "usable") : badge("bad", "unusable");
+  if (m.disabled) {
+    state += badge("bad", "disabled");
+  }
+  if (m.hcFailed) {
+    state += badge("bad", "HC-fail");
+  }
+  if (m.ejected) {
+    state += badge("bad", "ejected " + num(m.ejectedForMicros / 1e6) + "s");
+  }
+  if (m.drained) {
+    state += badge("warn", "drained");
+  }
+  if (m.slowStartPercent >= 0) {
+    state += badge("warn", "slow start " + num(m.slowStartPercent) + "%");
+  }
+  if (state.empty()) {
+    state = m.usable ? badge("ok", "usable") : badge("bad", "unusable");
+  }
   std::string health = "&ndash;";
   if (m.health.checked) {
-    health = htmlEscape(m.health.method) + " every " + num(m.health.intervalMicros / 1e6, 1) + "s: " +
+    health = htmlEscape(m.health.method) + " every " + num(m.health.intervalMicros / 1e6, 1) +
+             "s: " +
              (m.health.checks == 0 ? std::string("not checked yet")
-                                   : (m.health.lastPassed ? badge("ok", m.health.reason) : badge("bad", m.health.reason)) +
+                                   : (m.health.lastPassed ? badge("ok", m.health.reason)
+                                                          : badge("bad", m.health.reason)) +
                                          " " + ms(static_cast<double>(m.health.lastLatencyMicros)));
     std::string hist;
-    for (char c : m.health.history) hist += c == '+' ? "<i class=\"p\"></i>" : "<i class=\"f\"></i>";
-    if (!hist.empty()) health += "<div class=\"hist\" title=\"last checks, oldest first\">" + hist + "</div>";
+    for (char c : m.health.history) {
+      hist += c == '+' ? "<i class=\"p\"></i>" : "<i class=\"f\"></i>";
+    }
+    if (!hist.empty()) {
+      health += "<div class=\"hist\" title=\"last checks, oldest first\">" + hist + "</div>";
+    }
   }
   std::string cert = m.health.certDaysLeft < 0 ? "&ndash;" : num(m.health.certDaysLeft) + " d";
   std::string row = "<tr><td class=\"name\">" + htmlEscape(m.route.empty() ? m.name : m.route) +
-                    "<div class=\"sub\">" + htmlEscape(m.name) + "</div></td><td>" + state + "</td><td>" +
-                    num(m.weight / 100.0, 2) + "</td><td>" + std::to_string(m.inflight) + "</td><td>" +
-                    std::to_string(m.requests) + "</td><td>" + std::to_string(m.failures) + "</td><td>" +
-                    ms(m.latencyMicros) + "</td><td class=\"health\">" + health + "</td><td>" + cert + "</td>";
+                    "<div class=\"sub\">" + htmlEscape(m.name) + "</div></td><td>" + state +
+                    "</td><td>" + num(m.weight / 100.0, 2) + "</td><td>" +
+                    std::to_string(m.inflight) + "</td><td>" + std::to_string(m.requests) +
+                    "</td><td>" + std::to_string(m.failures) + "</td><td>" + ms(m.latencyMicros) +
+                    "</td><td class=\"health\">" + health + "</td><td>" + cert + "</td>";
   if (o.actions) {
-    row += "<td class=\"act\">" +
-           actionForm(o, b, m, m.drained ? "undrain" : "drain", m.drained ? "Undrain" : "Drain") +
-           actionForm(o, b, m, m.disabled ? "enable" : "disable", m.disabled ? "Enable" : "Disable") +
-           (m.ejected ? actionForm(o, b, m, "reset", "Reset ejection") : std::string()) +
-           "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" + hidden("nonce", o.nonce) +
-           hidden("b", b.name) + hidden("w", m.name) + hidden("action", "weight") +
-           "<input name=\"value\" size=\"3\" value=\"" + num(m.weight / 100.0, 0) +
-           "\" aria-label=\"weight\"><button type=\"submit\">Set weight</button></form></td>";
+    row +=
+        "<td class=\"act\">" +
+        actionForm(o, b, m, m.drained ? "undrain" : "drain", m.drained ? "Undrain" : "Drain") +
+        actionForm(o, b, m, m.disabled ? "enable" : "disable", m.disabled ? "Enable" : "Disable") +
+        (m.ejected ? actionForm(o, b, m, "reset", "Reset ejection") : std::string()) +
+        "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" +
+        hidden("nonce", o.nonce) + hidden("b", b.name) + hidden("w", m.name) +
+        hidden("action", "weight") + "<input name=\"value\" size=\"3\" value=\"" +
+        num(m.weight / 100.0, 0) +
+        "\" aria-label=\"weight\"><button type=\"submit\">Set weight</button></form></td>";
   }
   return row + "</tr>\n";
 }
 
 const char* kStyle =
-    "body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:1200px;padding:0 1em;color:#222}"
-    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}table{border-collapse:collapse;width:100%}"
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:1200px;padding:0 "
+    "1em;color:#222}"
+    "h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}table{border-collapse:collapse;width:"
+    "100%}"
     "th,td{border-bottom:1px solid #ddd;padding:.3em .4em;text-align:left;vertical-align:top}"
     "th{background:#f4f4f4;font-weight:600}.sub{color:#777;font-size:.85em;word-break:break-all}"
     ".b{display:inline-block;border-radius:3px;padding:0 .4em;margin:0 .2em .2em 0;font-size:.85em}"
     ".ok{background:#d9f2dd}.bad{background:#f8d4d4}.warn{background:#fbeec8}"
-    ".hist i{display:inline-block;width:5px;height:10px;margin-right:1px}.hist .p{background:#4caf50}"
+    ".hist i{display:inline-block;width:5px;height:10px;margin-right:1px}.hist "
+    ".p{background:#4caf50}"
     ".hist .f{background:#e53935}.act form{display:inline-block;margin:0 .2em .2em 0}"
-    ".notice{background:#eef;padding:.4em}.meta{color:#555}dl.kv{display:flex;flex-wrap:wrap;gap:.2em 1.5em}"
+    ".notice{background:#eef;padding:.4em}.meta{color:#555}dl.kv{display:flex;flex-wrap:wrap;gap:."
+    "2em 1.5em}"
     "dl.kv dt{font-weight:600}dl.kv dd{margin:0}";
 
 }  // namespace
@@ -87,12 +116,23 @@ std::string htmlEscape(const std::string& text) {
   std::string out;
   for (char c : common::validUtf8(text)) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -103,10 +143,14 @@ std::string renderBalancerTables(const std::vector<BalancerView>& balancers, con
   for (const BalancerView& b : balancers) {
     h += "<h2>" + htmlEscape(b.name) + " <span class=\"sub\">lbmethod=" + htmlEscape(b.lbmethod) +
          (b.settings.empty() ? "" : "; " + htmlEscape(b.settings)) + "</span></h2>\n";
-    h += "<table class=\"members\"><thead><tr><th>Member</th><th>State</th><th>Weight</th><th>In flight</th>"
-         "<th>Requests</th><th>Errors</th><th>Latency (EWMA)</th><th>Health check</th><th>Cert</th>" +
+    h += "<table class=\"members\"><thead><tr><th>Member</th><th>State</th><th>Weight</th><th>In "
+         "flight</th>"
+         "<th>Requests</th><th>Errors</th><th>Latency (EWMA)</th><th>Health "
+         "check</th><th>Cert</th>" +
          std::string(o.actions ? "<th>Actions</th>" : "") + "</tr></thead><tbody>\n";
-    for (const MemberView& m : b.members) h += memberRow(b, m, o);
+    for (const MemberView& m : b.members) {
+      h += memberRow(b, m, o);
+    }
     h += "</tbody></table>\n";
   }
   return h;
@@ -114,48 +158,67 @@ std::string renderBalancerTables(const std::vector<BalancerView>& balancers, con
 
 std::string renderHtml(const std::vector<BalancerView>& balancers, const CheckerView* checker,
                        const CacheView* cache, const PageOptions& o) {
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-  if (o.refreshSeconds > 0) h += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(o.refreshSeconds) + "\">";
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
+  if (o.refreshSeconds > 0) {
+    h += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(o.refreshSeconds) + "\">";
+  }
   h += "<title>mod_fleet status</title><style>" + std::string(kStyle) + "</style></head><body>\n";
   h += "<h1>mod_fleet status</h1>\n<p class=\"meta\">Also as <a href=\"?format=json\">JSON</a> and "
        "<a href=\"?format=prometheus\">Prometheus</a>; " +
-       (o.refreshSeconds > 0 ? std::string("refreshing every ") + std::to_string(o.refreshSeconds) + " s "
+       (o.refreshSeconds > 0 ? std::string("refreshing every ") + std::to_string(o.refreshSeconds) +
+                                   " s "
                                    "(<a href=\"?\">stop</a>)"
-                             : std::string("<a href=\"?refresh=5\">refresh every 5 s</a>")) + ".</p>\n";
-  if (!o.notice.empty()) h += "<p class=\"notice\" id=\"notice\">" + htmlEscape(o.notice) + "</p>\n";
+                             : std::string("<a href=\"?refresh=5\">refresh every 5 s</a>")) +
+       ".</p>\n";
+  if (!o.notice.empty()) {
+    h += "<p class=\"notice\" id=\"notice\">" + htmlEscape(o.notice) + "</p>\n";
+  }
   if (checker != nullptr) {
     h += "<p id=\"checker\">Health checks run in child <b>" +
-         (checker->pid ? std::to_string(checker->pid) : std::string("(none)")) + "</b> (generation " +
-         std::to_string(checker->generation) + ", " + std::to_string(checker->members) + " members, " +
-         std::to_string(checker->probes) + " checks, " + std::to_string(checker->takeovers) + " takeovers).</p>\n";
+         (checker->pid ? std::to_string(checker->pid) : std::string("(none)")) +
+         "</b> (generation " + std::to_string(checker->generation) + ", " +
+         std::to_string(checker->members) + " members, " + std::to_string(checker->probes) +
+         " checks, " + std::to_string(checker->takeovers) + " takeovers).</p>\n";
   }
   h += renderBalancerTables(balancers, o);
   if (cache != nullptr) {
     uint64_t lookups = cache->hits + cache->misses;
-    h += "<h2>Cache</h2>\n<dl class=\"kv\" id=\"cache\"><dt>hit ratio</dt><dd>" +
-         (lookups ? num(100.0 * static_cast<double>(cache->hits) / static_cast<double>(lookups), 1) + " %" : std::string("&ndash;")) +
-         "</dd><dt>hits</dt><dd>" + std::to_string(cache->hits) + "</dd><dt>misses</dt><dd>" +
-         std::to_string(cache->misses) + "</dd><dt>stale served</dt><dd>" + std::to_string(cache->staleServed) +
-         "</dd><dt>revalidated</dt><dd>" + std::to_string(cache->revalidated) + "</dd><dt>coalesced</dt><dd>" +
-         std::to_string(cache->coalesced) + "</dd><dt>stores</dt><dd>" + std::to_string(cache->stores) +
-         "</dd><dt>store failures</dt><dd>" + std::to_string(cache->storeFailures) + "</dd><dt>bytes stored</dt><dd>" +
-         std::to_string(cache->bytesStored) + "</dd><dt>bytes served</dt><dd>" + std::to_string(cache->bytesServed) +
-         "</dd><dt>purges</dt><dd>" + std::to_string(cache->purges) + "</dd><dt>uncacheable</dt><dd>" +
-         std::to_string(cache->uncacheable) + "</dd><dt>hit-for-miss</dt><dd>" + std::to_string(cache->hitForMiss) +
-         "</dd></dl>\n";
-    h += "<table class=\"servers\"><thead><tr><th>memcached</th><th>State</th><th>Operations</th><th>Errors</th>"
+    h +=
+        "<h2>Cache</h2>\n<dl class=\"kv\" id=\"cache\"><dt>hit ratio</dt><dd>" +
+        (lookups ? num(100.0 * static_cast<double>(cache->hits) / static_cast<double>(lookups), 1) +
+                       " %"
+                 : std::string("&ndash;")) +
+        "</dd><dt>hits</dt><dd>" + std::to_string(cache->hits) + "</dd><dt>misses</dt><dd>" +
+        std::to_string(cache->misses) + "</dd><dt>stale served</dt><dd>" +
+        std::to_string(cache->staleServed) + "</dd><dt>revalidated</dt><dd>" +
+        std::to_string(cache->revalidated) + "</dd><dt>coalesced</dt><dd>" +
+        std::to_string(cache->coalesced) + "</dd><dt>stores</dt><dd>" +
+        std::to_string(cache->stores) + "</dd><dt>store failures</dt><dd>" +
+        std::to_string(cache->storeFailures) + "</dd><dt>bytes stored</dt><dd>" +
+        std::to_string(cache->bytesStored) + "</dd><dt>bytes served</dt><dd>" +
+        std::to_string(cache->bytesServed) + "</dd><dt>purges</dt><dd>" +
+        std::to_string(cache->purges) + "</dd><dt>uncacheable</dt><dd>" +
+        std::to_string(cache->uncacheable) + "</dd><dt>hit-for-miss</dt><dd>" +
+        std::to_string(cache->hitForMiss) + "</dd></dl>\n";
+    h += "<table "
+         "class=\"servers\"><thead><tr><th>memcached</th><th>State</th><th>Operations</"
+         "th><th>Errors</th>"
          "<th>Last latency</th></tr></thead><tbody>\n";
     for (const CacheServerView& s : cache->servers) {
-      h += "<tr><td>" + htmlEscape(s.name) + "</td><td>" + (s.up ? badge("ok", "up") : badge("bad", "down")) +
-           "</td><td>" + std::to_string(s.ops) + "</td><td>" + std::to_string(s.errors) + "</td><td>" +
+      h += "<tr><td>" + htmlEscape(s.name) + "</td><td>" +
+           (s.up ? badge("ok", "up") : badge("bad", "down")) + "</td><td>" + std::to_string(s.ops) +
+           "</td><td>" + std::to_string(s.errors) + "</td><td>" +
            ms(static_cast<double>(s.latencyMicros)) + "</td></tr>\n";
     }
     h += "</tbody></table>\n";
     if (o.actions) {
-      h += "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" + hidden("nonce", o.nonce) +
-           hidden("action", "purge") + "<label>Purge URL or tag: <input name=\"value\" size=\"50\" "
-           "placeholder=\"/path?query or tag:name\"></label> <button type=\"submit\">Purge</button></form>\n";
+      h += "<form method=\"post\" action=\"" + htmlEscape(o.actionUrl) + "\">" +
+           hidden("nonce", o.nonce) + hidden("action", "purge") +
+           "<label>Purge URL or tag: <input name=\"value\" size=\"50\" "
+           "placeholder=\"/path?query or tag:name\"></label> <button "
+           "type=\"submit\">Purge</button></form>\n";
     }
   }
   return h + "</body></html>\n";
@@ -164,10 +227,15 @@ std::string renderHtml(const std::vector<BalancerView>& balancers, const Checker
 std::string promLabel(const std::string& text) {
   std::string out;
   for (char c : common::validUtf8(text)) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
   }
   return out;
 }
@@ -186,66 +254,124 @@ std::string renderPrometheus(const std::vector<BalancerView>& balancers, const C
       for (const BalancerView& b : balancers) {
         for (const MemberView& m : b.members) {
           double v = 0;
-          if (!value(m, &v)) continue;
-          out += n + "{balancer=\"" + promLabel(b.name) + "\",member=\"" + promLabel(m.name) + "\"} " + num(v, 6) + "\n";
+          if (!value(m, &v)) {
+            continue;
+          }
+          out += n + "{balancer=\"" + promLabel(b.name) + "\",member=\"" + promLabel(m.name) +
+                 "\"} " + num(v, 6) + "\n";
         }
       }
     });
   };
   perMember("fleet_member_usable", "gauge", "1 when httpd may send new requests to the member.",
-            [](const MemberView& m, double* v) { *v = m.usable; return true; });
+            [](const MemberView& m, double* v) {
+              *v = m.usable;
+              return true;
+            });
   perMember("fleet_member_weight", "gauge", "The member's lbfactor (1 = 100).",
-            [](const MemberView& m, double* v) { *v = m.weight / 100.0; return true; });
-  perMember("fleet_member_in_flight", "gauge", "Requests sent to the member and not finished, all children.",
-            [](const MemberView& m, double* v) { *v = static_cast<double>(m.inflight); return true; });
-  perMember("fleet_member_requests_total", "counter", "Requests sent to the member through mod_fleet.",
-            [](const MemberView& m, double* v) { *v = static_cast<double>(m.requests); return true; });
-  perMember("fleet_member_failures_total", "counter", "Error answers and failed attempts of the member.",
-            [](const MemberView& m, double* v) { *v = static_cast<double>(m.failures); return true; });
-  perMember("fleet_member_latency_seconds", "gauge", "Peak-EWMA latency estimate (absent before a sample).",
-            [](const MemberView& m, double* v) { *v = m.latencyMicros / 1e6; return m.latencyMicros >= 0; });
-  perMember("fleet_member_ejected", "gauge", "1 while passive outlier ejection keeps the member out.",
-            [](const MemberView& m, double* v) { *v = m.ejected; return true; });
+            [](const MemberView& m, double* v) {
+              *v = m.weight / 100.0;
+              return true;
+            });
+  perMember("fleet_member_in_flight", "gauge",
+            "Requests sent to the member and not finished, all children.",
+            [](const MemberView& m, double* v) {
+              *v = static_cast<double>(m.inflight);
+              return true;
+            });
+  perMember("fleet_member_requests_total", "counter",
+            "Requests sent to the member through mod_fleet.", [](const MemberView& m, double* v) {
+              *v = static_cast<double>(m.requests);
+              return true;
+            });
+  perMember("fleet_member_failures_total", "counter",
+            "Error answers and failed attempts of the member.", [](const MemberView& m, double* v) {
+              *v = static_cast<double>(m.failures);
+              return true;
+            });
+  perMember("fleet_member_latency_seconds", "gauge",
+            "Peak-EWMA latency estimate (absent before a sample).",
+            [](const MemberView& m, double* v) {
+              *v = m.latencyMicros / 1e6;
+              return m.latencyMicros >= 0;
+            });
+  perMember("fleet_member_ejected", "gauge",
+            "1 while passive outlier ejection keeps the member out.",
+            [](const MemberView& m, double* v) {
+              *v = m.ejected;
+              return true;
+            });
   perMember("fleet_member_ejections", "gauge", "Recent ejections (each doubles the next one).",
-            [](const MemberView& m, double* v) { *v = m.ejections; return true; });
+            [](const MemberView& m, double* v) {
+              *v = m.ejections;
+              return true;
+            });
   perMember("fleet_member_health_failing", "gauge", "1 while the member is marked HC-fail.",
-            [](const MemberView& m, double* v) { *v = m.health.failing; return m.health.checked; });
+            [](const MemberView& m, double* v) {
+              *v = m.health.failing;
+              return m.health.checked;
+            });
   perMember("fleet_member_health_checks_total", "counter", "Active health checks of the member.",
-            [](const MemberView& m, double* v) { *v = static_cast<double>(m.health.checks); return m.health.checked; });
+            [](const MemberView& m, double* v) {
+              *v = static_cast<double>(m.health.checks);
+              return m.health.checked;
+            });
   perMember("fleet_member_health_latency_seconds", "gauge", "Latency of the last health check.",
-            [](const MemberView& m, double* v) { *v = m.health.lastLatencyMicros / 1e6; return m.health.checked && m.health.checks > 0; });
-  perMember("fleet_member_cert_days_left", "gauge", "Days until the member's TLS certificate expires.",
-            [](const MemberView& m, double* v) { *v = m.health.certDaysLeft; return m.health.certDaysLeft >= 0; });
+            [](const MemberView& m, double* v) {
+              *v = m.health.lastLatencyMicros / 1e6;
+              return m.health.checked && m.health.checks > 0;
+            });
+  perMember("fleet_member_cert_days_left", "gauge",
+            "Days until the member's TLS certificate expires.", [](const MemberView& m, double* v) {
+              *v = m.health.certDaysLeft;
+              return m.health.certDaysLeft >= 0;
+            });
   if (checker != nullptr) {
-    family("fleet_checker_members", "gauge", "Members the health checker checks.", [&](const std::string& n) {
-      out += n + " " + std::to_string(checker->members) + "\n";
-    });
-    family("fleet_checker_takeovers_total", "counter", "Times a child took over health checking.",
-           [&](const std::string& n) { out += n + " " + std::to_string(checker->takeovers) + "\n"; });
+    family("fleet_checker_members", "gauge", "Members the health checker checks.",
+           [&](const std::string& n) { out += n + " " + std::to_string(checker->members) + "\n"; });
+    family(
+        "fleet_checker_takeovers_total", "counter", "Times a child took over health checking.",
+        [&](const std::string& n) { out += n + " " + std::to_string(checker->takeovers) + "\n"; });
   }
   if (cache != nullptr) {
     auto counter = [&](const char* name, const char* help, uint64_t v) {
-      family(name, "counter", help, [&](const std::string& n) { out += n + " " + std::to_string(v) + "\n"; });
+      family(name, "counter", help,
+             [&](const std::string& n) { out += n + " " + std::to_string(v) + "\n"; });
     };
     counter("fleet_cache_hits_total", "Requests answered from the cache.", cache->hits);
     counter("fleet_cache_misses_total", "Lookups that went to the member.", cache->misses);
-    counter("fleet_cache_stale_served_total", "Stale responses served (max-stale, stale-while-revalidate, stale-if-error).", cache->staleServed);
-    counter("fleet_cache_revalidated_total", "Stored responses refreshed by a 304.", cache->revalidated);
-    counter("fleet_cache_coalesced_total", "Misses answered by another request's fetch.", cache->coalesced);
+    counter("fleet_cache_stale_served_total",
+            "Stale responses served (max-stale, stale-while-revalidate, stale-if-error).",
+            cache->staleServed);
+    counter("fleet_cache_revalidated_total", "Stored responses refreshed by a 304.",
+            cache->revalidated);
+    counter("fleet_cache_coalesced_total", "Misses answered by another request's fetch.",
+            cache->coalesced);
     counter("fleet_cache_stores_total", "Responses stored.", cache->stores);
-    counter("fleet_cache_store_failures_total", "Responses that could not be stored.", cache->storeFailures);
+    counter("fleet_cache_store_failures_total", "Responses that could not be stored.",
+            cache->storeFailures);
     counter("fleet_cache_stored_bytes_total", "Body bytes stored.", cache->bytesStored);
-    counter("fleet_cache_served_bytes_total", "Body bytes served from the cache.", cache->bytesServed);
+    counter("fleet_cache_served_bytes_total", "Body bytes served from the cache.",
+            cache->bytesServed);
     counter("fleet_cache_purges_total", "PURGE requests.", cache->purges);
-    counter("fleet_cache_uncacheable_total", "Member responses that could not be stored.", cache->uncacheable);
-    counter("fleet_cache_hit_for_miss_total", "Misses sent straight to the member: the URL's last answer could not be stored.",
+    counter("fleet_cache_uncacheable_total", "Member responses that could not be stored.",
+            cache->uncacheable);
+    counter("fleet_cache_hit_for_miss_total",
+            "Misses sent straight to the member: the URL's last answer could not be stored.",
             cache->hitForMiss);
-    family("fleet_cache_server_up", "gauge", "1 while the memcached server answers.", [&](const std::string& n) {
-      for (const CacheServerView& s : cache->servers) out += n + "{server=\"" + promLabel(s.name) + "\"} " + (s.up ? "1" : "0") + "\n";
-    });
-    family("fleet_cache_server_errors_total", "counter", "Failed operations per memcached server.", [&](const std::string& n) {
-      for (const CacheServerView& s : cache->servers) out += n + "{server=\"" + promLabel(s.name) + "\"} " + std::to_string(s.errors) + "\n";
-    });
+    family("fleet_cache_server_up", "gauge", "1 while the memcached server answers.",
+           [&](const std::string& n) {
+             for (const CacheServerView& s : cache->servers) {
+               out += n + "{server=\"" + promLabel(s.name) + "\"} " + (s.up ? "1" : "0") + "\n";
+             }
+           });
+    family("fleet_cache_server_errors_total", "counter", "Failed operations per memcached server.",
+           [&](const std::string& n) {
+             for (const CacheServerView& s : cache->servers) {
+               out +=
+                   n + "{server=\"" + promLabel(s.name) + "\"} " + std::to_string(s.errors) + "\n";
+             }
+           });
   }
   return out;
 }

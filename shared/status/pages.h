@@ -12,15 +12,16 @@ namespace fleet::status {
 std::string htmlEscape(const std::string& s);
 
 struct PageOptions {
-  std::string actionUrl;    // where the action forms post (the page itself)
-  std::string nonce;        // the browser's action token (page_access.h), put in every form
-  int refreshSeconds = 0;   // 0 = no auto-refresh
-  bool actions = true;      // show the forms
-  std::string notice;       // the result of the last action, shown once
+  std::string actionUrl;   // where the action forms post (the page itself)
+  std::string nonce;       // the browser's action token (page_access.h), put in every form
+  int refreshSeconds = 0;  // 0 = no auto-refresh
+  bool actions = true;     // show the forms
+  std::string notice;      // the result of the last action, shown once
 };
 
 // One table per balancer (also used for mod_fleet's section of server-status).
-std::string renderBalancerTables(const std::vector<BalancerView>& balancers, const PageOptions& options);
+std::string renderBalancerTables(const std::vector<BalancerView>& balancers,
+                                 const PageOptions& options);
 
 std::string renderHtml(const std::vector<BalancerView>& balancers, const CheckerView* checker,
                        const CacheView* cache, const PageOptions& options);

@@ -70,13 +70,20 @@ int64_t nowMs() {
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 404: return "Not Found";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 404:
+      return "Not Found";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
@@ -127,7 +134,9 @@ bool handleInput(int fd) {
     }
     std::string head = c.in.substr(0, end + 4);
     std::string lower = head;
-    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (char& ch : lower) {
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    }
     size_t body_len = 0;
     size_t cl = lower.find("\r\ncontent-length:");
     if (cl != std::string::npos) {
@@ -208,18 +217,25 @@ int listenOn(int port) {
 int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--port") g_opt.port = std::atoi(argv[i + 1]);
-    else if (k == "--id") g_opt.id = argv[i + 1];
-    else if (k == "--delay-ms") g_opt.delay_ms = std::atol(argv[i + 1]);
-    else if (k == "--body-bytes") g_opt.body_bytes = static_cast<size_t>(std::atol(argv[i + 1]));
-    else if (k == "--header") g_opt.header = argv[i + 1];
-    else {
+    if (k == "--port") {
+      g_opt.port = std::atoi(argv[i + 1]);
+    } else if (k == "--id") {
+      g_opt.id = argv[i + 1];
+    } else if (k == "--delay-ms") {
+      g_opt.delay_ms = std::atol(argv[i + 1]);
+    } else if (k == "--body-bytes") {
+      g_opt.body_bytes = static_cast<size_t>(std::atol(argv[i + 1]));
+    } else if (k == "--header") {
+      g_opt.header = argv[i + 1];
+    } else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
     }
   }
   if (g_opt.port <= 0) {
-    std::fprintf(stderr, "usage: fleet_member --port N [--id NAME] [--delay-ms N] [--body-bytes N] [--header \"K: v\"]\n");
+    std::fprintf(stderr,
+                 "usage: fleet_member --port N [--id NAME] [--delay-ms N] [--body-bytes N] "
+                 "[--header \"K: v\"]\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -242,7 +258,9 @@ int main(int argc, char** argv) {
       if (fd == lfd) {
         for (;;) {
           int cfd = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK);
-          if (cfd < 0) break;
+          if (cfd < 0) {
+            break;
+          }
           int one = 1;
           setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
           epoll_event cev{};
@@ -266,12 +284,19 @@ int main(int argc, char** argv) {
             g_conns[fd].in.append(buf, static_cast<size_t>(r));
             continue;
           }
-          if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) open = false;
+          if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+            open = false;
+          }
           break;
         }
-        if (open) open = handleInput(fd);
-        if (!open && g_conns.count(fd) && g_conns[fd].pending == 0) closeConn(epfd, fd);
-        else if (!open) g_conns[fd].close_after = true;
+        if (open) {
+          open = handleInput(fd);
+        }
+        if (!open && g_conns.count(fd) && g_conns[fd].pending == 0) {
+          closeConn(epfd, fd);
+        } else if (!open) {
+          g_conns[fd].close_after = true;
+        }
       }
     }
     int64_t now = nowMs();
@@ -279,7 +304,9 @@ int main(int argc, char** argv) {
       Delayed d = g_timers.top();
       g_timers.pop();
       auto it = g_generation.find(d.fd);
-      if (it == g_generation.end() || it->second != d.generation) continue;  // connection gone
+      if (it == g_generation.end() || it->second != d.generation) {
+        continue;  // connection gone
+      }
       Conn& c = g_conns[d.fd];
       c.pending--;
       c.out += d.response;
@@ -287,7 +314,9 @@ int main(int argc, char** argv) {
       if ((d.close_after || c.close_after) && c.pending == 0) {
         closeConn(epfd, d.fd);
       } else if (c.pending == 0 && !c.in.empty()) {
-        if (!handleInput(d.fd) && g_conns[d.fd].pending == 0) closeConn(epfd, d.fd);
+        if (!handleInput(d.fd) && g_conns[d.fd].pending == 0) {
+          closeConn(epfd, d.fd);
+        }
       }
     }
   }

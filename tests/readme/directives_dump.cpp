@@ -8,7 +8,7 @@ int main() {
   for (const fleet::config::Option& o : fleet::config::options()) {
     const char* where = o.where == fleet::config::Where::kMainServer ? "main server"
                         : o.where == fleet::config::Where::kServer   ? "server"
-                                                                      : "anywhere";
+                                                                     : "anywhere";
     std::cout << o.name << '\t' << where << '\t' << o.defaultText << '\n';
   }
   return 0;

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
   if (argc > 1) {
     runner.addTest(CppUnit::TestFactoryRegistry::getRegistry(argv[1]).makeTest());
   } else {
-    for (const char* area : {"cache", "common", "config", "health", "lb", "offload", "resilience", "status"}) {
+    for (const char* area :
+         {"cache", "common", "config", "health", "lb", "offload", "resilience", "status"}) {
       runner.addTest(CppUnit::TestFactoryRegistry::getRegistry(area).makeTest());
     }
   }

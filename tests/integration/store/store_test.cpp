@@ -53,13 +53,17 @@ struct Memcached {
       std::string ps = std::to_string(port);
       const char* user = getuid() == 0 ? "-u" : nullptr;
       if (user) {
-        execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", ps.c_str(), "-U", "0", "-m", "16", "-u", "nobody", nullptr);
+        execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", ps.c_str(), "-U", "0", "-m", "16",
+               "-u", "nobody", nullptr);
       } else {
-        execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", ps.c_str(), "-U", "0", "-m", "16", nullptr);
+        execlp("memcached", "memcached", "-l", "127.0.0.1", "-p", ps.c_str(), "-U", "0", "-m", "16",
+               nullptr);
       }
       _exit(127);
     }
-    for (int i = 0; i < 500 && !canConnect(port); ++i) usleep(10000);  // waiting for it to listen
+    for (int i = 0; i < 500 && !canConnect(port); ++i) {
+      usleep(10000);  // waiting for it to listen
+    }
   }
   void stop() {
     if (pid > 0) {
@@ -119,14 +123,16 @@ class StoreTest : public CppUnit::TestFixture {
     StoreConfig cfg;
     cfg.servers = {{"127.0.0.1", mc.port}};
     cfg.backoffMicros = 5000000;
-    auto created = Store::create(cfg, sh.get(), clock,
-                                 [&](size_t i, bool down, const std::string&) { reports.emplace_back(i, down); });
+    auto created = Store::create(
+        cfg, sh.get(), clock,
+        [&](size_t i, bool down, const std::string&) { reports.emplace_back(i, down); });
     auto store = std::move(created.value());
     CPPUNIT_ASSERT(store->set("k", "v", 60));
     mc.stop();
     CPPUNIT_ASSERT(!store->get("k").has_value());  // a miss, not an error to the caller
     std::string v;
-    CPPUNIT_ASSERT(store->read("k", &v) == KeyValueStore::Found::kError);  // but read tells it failed
+    CPPUNIT_ASSERT(store->read("k", &v) ==
+                   KeyValueStore::Found::kError);  // but read tells it failed
     CPPUNIT_ASSERT_EQUAL(size_t(1), reports.size());
     CPPUNIT_ASSERT(reports[0].second);
     uint64_t ops = sh->servers[0].ops.load();

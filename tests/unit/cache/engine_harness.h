@@ -32,14 +32,18 @@ class HookStore final : public KeyValueStore {
   std::function<void()> beforeNextAdd;  // runs once, right before the next add
   Found read(const std::string& key, std::string* value) override {
     Found f = inner_.read(key, value);
-    if (afterNextRead) std::exchange(afterNextRead, nullptr)();
+    if (afterNextRead) {
+      std::exchange(afterNextRead, nullptr)();
+    }
     return f;
   }
   bool set(const std::string& key, const std::string& value, int64_t ttl) override {
     return inner_.set(key, value, ttl);
   }
   bool add(const std::string& key, const std::string& value, int64_t ttl) override {
-    if (beforeNextAdd) std::exchange(beforeNextAdd, nullptr)();
+    if (beforeNextAdd) {
+      std::exchange(beforeNextAdd, nullptr)();
+    }
     return inner_.add(key, value, ttl);
   }
   bool remove(const std::string& key) override { return inner_.remove(key); }
@@ -61,7 +65,9 @@ inline std::unique_ptr<CacheShared> zeroedCounters() {
 
 inline std::string bodyOf(const Answer& a) {
   std::string out;
-  for (const BodyPiece& p : a.body) out += p.data->substr(p.offset, p.length);
+  for (const BodyPiece& p : a.body) {
+    out += p.data->substr(p.offset, p.length);
+  }
   return out;
 }
 
@@ -71,7 +77,9 @@ inline std::string field(const HeaderList& h, const std::string& name) {
 
 inline bool hasField(const HeaderList& h, const std::string& name) {
   for (const auto& kv : h) {
-    if (fleet::common::sameFieldName(kv.first, name)) return true;
+    if (fleet::common::sameFieldName(kv.first, name)) {
+      return true;
+    }
   }
   return false;
 }
@@ -99,15 +107,18 @@ struct Harness {
 
   explicit Harness(bool withTier = false)
       : tier(withTier ? std::make_unique<LocalTier>(1 << 20) : nullptr),
-        follower(withTier ? std::make_unique<TierFollower>(*tier, &counters->invalidations, store, keys,
-                                                           [this] { return 7000001 * ++draws; })
-                          : nullptr),
+        follower(withTier
+                     ? std::make_unique<TierFollower>(*tier, &counters->invalidations, store, keys,
+                                                      [this] { return 7000001 * ++draws; })
+                     : nullptr),
         cache(HttpCache::Deps{hooked, tier.get(), follower.get(), counters.get(), clock,
                               [this] { return 1000003 * ++draws; },
                               [this](int64_t micros) {
                                 ++sleeps;
                                 advanceMicros(micros);
-                                if (duringSleep) duringSleep();
+                                if (duringSleep) {
+                                  duringSleep();
+                                }
                               }},
               Keys("fl2:")) {
     store.now = kT0;
@@ -147,7 +158,9 @@ struct Harness {
   // A member response: Cache-Control (none when empty), Date now, Content-Type, then `extra`.
   HeaderList response(const std::string& cacheControl, HeaderList extra = {}) const {
     HeaderList h;
-    if (!cacheControl.empty()) h.emplace_back("Cache-Control", cacheControl);
+    if (!cacheControl.empty()) {
+      h.emplace_back("Cache-Control", cacheControl);
+    }
     h.emplace_back("Date", formatHttpDate(now()));
     h.emplace_back("Content-Type", "text/plain");
     h.insert(h.end(), extra.begin(), extra.end());

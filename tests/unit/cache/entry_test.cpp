@@ -52,7 +52,8 @@ class EntryTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(!decodeEntry(bytes.substr(0, cut), e.key).isOk());
     }
     CPPUNIT_ASSERT(!decodeEntry(bytes + "x", e.key).isOk());
-    CPPUNIT_ASSERT(decodeEntry(bytes, "http://h:80/b").status().message().find("another key") != std::string::npos);
+    CPPUNIT_ASSERT(decodeEntry(bytes, "http://h:80/b").status().message().find("another key") !=
+                   std::string::npos);
     CPPUNIT_ASSERT(!decodeEntry("VALUE from someone else", e.key).isOk());
     Entry bad = e;
     bad.bodySize = 5;  // says 5, has 4

@@ -20,41 +20,56 @@ class FakeStore final : public KeyValueStore {
   Found read(const std::string& key, std::string* value) override {
     std::lock_guard<std::mutex> l(mu_);
     ++ops;
-    if (down) return Found::kError;
+    if (down) {
+      return Found::kError;
+    }
     auto it = items_.find(key);
-    if (it == items_.end() || expired(it->second)) return Found::kMiss;
+    if (it == items_.end() || expired(it->second)) {
+      return Found::kMiss;
+    }
     *value = it->second.value;
     return Found::kHit;
   }
   bool set(const std::string& key, const std::string& value, int64_t ttl) override {
     std::lock_guard<std::mutex> l(mu_);
     ++ops;
-    if (down) return false;
+    if (down) {
+      return false;
+    }
     items_[key] = Item{value, ttl > 0 ? now + ttl : 0};
     return true;
   }
   bool add(const std::string& key, const std::string& value, int64_t ttl) override {
     std::lock_guard<std::mutex> l(mu_);
     ++ops;
-    if (down) return false;
+    if (down) {
+      return false;
+    }
     auto it = items_.find(key);
-    if (it != items_.end() && !expired(it->second)) return false;
+    if (it != items_.end() && !expired(it->second)) {
+      return false;
+    }
     items_[key] = Item{value, ttl > 0 ? now + ttl : 0};
     return true;
   }
   bool remove(const std::string& key) override {
     std::lock_guard<std::mutex> l(mu_);
     ++ops;
-    if (down) return false;
+    if (down) {
+      return false;
+    }
     items_.erase(key);
     return true;
   }
   std::optional<uint64_t> increment(const std::string& key, uint64_t initial = 1) override {
     std::lock_guard<std::mutex> l(mu_);
     ++ops;
-    if (down) return std::nullopt;
+    if (down) {
+      return std::nullopt;
+    }
     auto it = items_.find(key);
-    uint64_t v = (it == items_.end() || expired(it->second)) ? initial : std::stoull(it->second.value) + 1;
+    uint64_t v =
+        (it == items_.end() || expired(it->second)) ? initial : std::stoull(it->second.value) + 1;
     items_[key] = Item{std::to_string(v), it == items_.end() ? 0 : it->second.expires};
     return v;
   }

@@ -3,12 +3,11 @@
 // and leaving) and hit-for-miss markers, which let requests for an uncacheable URL skip the wait.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -41,7 +40,9 @@ class HttpCacheCoalescingTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(h.store.has(lease(h, "/a")));
     int acted = 0;
     h.duringSleep = [&] {
-      if (acted++ == 2) Harness::answer(*holder, 200, h.response("max-age=60"), "from holder");
+      if (acted++ == 2) {
+        Harness::answer(*holder, 200, h.response("max-age=60"), "from holder");
+      }
     };
     auto waiter = h.get("/a");
     CacheExchange::Lookup l = waiter->lookup();
@@ -164,7 +165,9 @@ class HttpCacheCoalescingTest : public CppUnit::TestFixture {
     auto holder = h.get("/a");
     CPPUNIT_ASSERT(holder->lookup().step == Step::kForward);
     h.duringSleep = [&] {
-      if (h.sleeps == 1) Harness::answer(*holder, 200, h.response("private"), "mine");
+      if (h.sleeps == 1) {
+        Harness::answer(*holder, 200, h.response("private"), "mine");
+      }
     };
     auto waiter = h.get("/a");
     CPPUNIT_ASSERT(waiter->lookup().step == Step::kForward);

@@ -3,11 +3,10 @@
 // default (cache-poisoning denial of service), only-if-cached and a client's no-cache.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <memory>
 #include <string>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 

@@ -3,11 +3,10 @@
 // purging is off, and tag counters that memcached evicts.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <memory>
 #include <string>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -41,8 +40,10 @@ class HttpCachePurgeTest : public CppUnit::TestFixture {
     auto e2 = h.get(target, headers);
     CacheExchange::Lookup l1 = e1->lookup(), l2 = e2->lookup();
     return l1.step == Step::kServe && l2.step == Step::kServe &&
-           contains(field(l1.answer.allHeaders(), "Cache-Status"), "detail=stale-while-revalidate") &&
-           contains(field(l2.answer.allHeaders(), "Cache-Status"), "detail=stale-while-revalidate") &&
+           contains(field(l1.answer.allHeaders(), "Cache-Status"),
+                    "detail=stale-while-revalidate") &&
+           contains(field(l2.answer.allHeaders(), "Cache-Status"),
+                    "detail=stale-while-revalidate") &&
            e1->owesRefresh() && !e2->owesRefresh();
   }
 

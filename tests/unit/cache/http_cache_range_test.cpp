@@ -3,14 +3,13 @@
 // stored in chunks, of which only the chunks holding the range are read.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -36,7 +35,9 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
   }
   static std::string big() {
     std::string b(1200000, '\0');
-    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>('a' + (i * 7 + i / 1000) % 26);
+    for (size_t i = 0; i < b.size(); ++i) {
+      b[i] = static_cast<char>('a' + (i * 7 + i / 1000) % 26);
+    }
     return b;
   }
   static void fillSmall(Harness& h) {
@@ -46,8 +47,9 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     auto ex = h.get("/big");
     CPPUNIT_ASSERT(ex->lookup().step == Step::kForward);
     CPPUNIT_ASSERT(ex->onResponse(200, h.response("max-age=60")).kind == Kind::kStore);
-    for (size_t at = 0; at < data.size(); at += 100000)
+    for (size_t at = 0; at < data.size(); at += 100000) {
       CPPUNIT_ASSERT(ex->append(std::string_view(data).substr(at, 100000)));
+    }
     ex->finish();
     CPPUNIT_ASSERT_EQUAL(uint64_t(1), h.counters->stores.load());
   }
@@ -65,7 +67,8 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=5-9"}});
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 5-9/20"), field(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 5-9/20"),
+                         field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(std::string("5"), field(l.answer.allHeaders(), "Content-Length"));
     CPPUNIT_ASSERT_EQUAL(std::string("56789"), bodyOf(l.answer));
   }
@@ -75,12 +78,14 @@ class HttpCacheRangeTest : public CppUnit::TestFixture {
     fillSmall(h);
     CacheExchange::Lookup l = h.look("/r", {{"Range", "bytes=-3"}});
     CPPUNIT_ASSERT_EQUAL(206, l.answer.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 17-19/20"), field(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 17-19/20"),
+                         field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(std::string("hij"), bodyOf(l.answer));
     l = h.look("/r", {{"Range", "bytes=15-"}});
     CPPUNIT_ASSERT_EQUAL(std::string("fghij"), bodyOf(l.answer));
     l = h.look("/r", {{"Range", "bytes=-100"}});  // more than there is: all of it
-    CPPUNIT_ASSERT_EQUAL(std::string("bytes 0-19/20"), field(l.answer.allHeaders(), "Content-Range"));
+    CPPUNIT_ASSERT_EQUAL(std::string("bytes 0-19/20"),
+                         field(l.answer.allHeaders(), "Content-Range"));
     CPPUNIT_ASSERT_EQUAL(body(), bodyOf(l.answer));
   }
 

@@ -4,12 +4,11 @@
 // request-specific member answer leaves behind.
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <algorithm>
 #include <memory>
 #include <string>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -204,7 +203,7 @@ class HttpCacheRevalidateTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(late->lookup().step == Step::kServe);
     CPPUNIT_ASSERT(late->owesRefresh());
     CPPUNIT_ASSERT(!late->refreshStillNeeded());  // the stored copy is not the one it saw
-    CPPUNIT_ASSERT(!late->owesRefresh());        // and the lease is free again
+    CPPUNIT_ASSERT(!late->owesRefresh());         // and the lease is free again
     CPPUNIT_ASSERT_EQUAL(std::string("new"), bodyOf(h.look("/a").answer));
   }
 

@@ -4,12 +4,11 @@
 // processes reach the tier (at once through the server's ring, at the next poll from elsewhere).
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <memory>
 #include <string>
 
 #include "shared/cache/local_tier.h"
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -142,10 +141,12 @@ class HttpCacheTierTest : public CppUnit::TestFixture {
     Harness h(true);
     Process other(h, true);
     h.fill("/a", 200, h.response(""), "uncacheable");  // no freshness: the marker
-    CPPUNIT_ASSERT(other.begin("GET", "/a")->lookup().step == Step::kForward);  // the marker, now in its tier
+    CPPUNIT_ASSERT(other.begin("GET", "/a")->lookup().step ==
+                   Step::kForward);  // the marker, now in its tier
     auto ex = h.get("/a");
     CPPUNIT_ASSERT(ex->lookup().step == Step::kForward);
-    CPPUNIT_ASSERT(Harness::answer(*ex, 200, h.response("max-age=60"), "stored").kind == Kind::kStore);
+    CPPUNIT_ASSERT(Harness::answer(*ex, 200, h.response("max-age=60"), "stored").kind ==
+                   Kind::kStore);
     CacheExchange::Lookup l = other.begin("GET", "/a")->lookup();
     CPPUNIT_ASSERT(l.step == Step::kServe);
     CPPUNIT_ASSERT_EQUAL(std::string("stored"), bodyOf(l.answer));

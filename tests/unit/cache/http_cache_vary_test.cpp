@@ -3,11 +3,10 @@
 // targeted cache control (RFC 9213: Fleet-Cache-Control, CDN-Cache-Control).
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "tests/unit/cache/engine_harness.h"
-
 #include <memory>
 #include <string>
 
+#include "tests/unit/cache/engine_harness.h"
 
 using namespace fleet::cache;
 
@@ -89,7 +88,9 @@ class HttpCacheVaryTest : public CppUnit::TestFixture {
 
   void aSuccessInvalidatesLocationsOnTheSameHostOnly() {
     Harness h;
-    for (const char* t : {"/a", "/b", "/c", "/d"}) h.fill(t, 200, h.response("max-age=60"), t);
+    for (const char* t : {"/a", "/b", "/c", "/d"}) {
+      h.fill(t, 200, h.response("max-age=60"), t);
+    }
     auto ex = h.begin("POST", "/a");
     CPPUNIT_ASSERT(ex->lookup().step == Step::kForward);
     ex->onResponse(

@@ -69,7 +69,9 @@ class InvalidationTest : public CppUnit::TestFixture {
   void aReaderAWholeRingBehindEmptiesItsTier() {
     auto ring = zeroedRing();
     uint64_t seen = 0;
-    for (uint64_t i = 1; i <= kLogSlots + 1; ++i) publish(*ring, i);
+    for (uint64_t i = 1; i <= kLogSlots + 1; ++i) {
+      publish(*ring, i);
+    }
     CPPUNIT_ASSERT(!follow(*ring, &seen, [](uint64_t) {}));
     CPPUNIT_ASSERT_EQUAL(kLogSlots + 1, seen);  // and carries on from there
     publish(*ring, 5);
@@ -112,7 +114,9 @@ class InvalidationTest : public CppUnit::TestFixture {
     uint64_t seen = 0;
     log.publish(9);
     seen = kStart - 1;
-    store.evict("fl1:inv:" + std::to_string(kStart % kLogSlots));  // the slot is gone: what was invalidated is unknown
+    store.evict(
+        "fl1:inv:" +
+        std::to_string(kStart % kLogSlots));  // the slot is gone: what was invalidated is unknown
     CPPUNIT_ASSERT(!log.follow(&seen, *log.head(), [](uint64_t) {}));
     // The counter evicted and begun again: never where the reader was (a new random start).
     store.evict("fl1:inv:seq");
@@ -126,7 +130,8 @@ class InvalidationTest : public CppUnit::TestFixture {
     testing::FakeStore store;
     auto ringA = zeroedRing(), ringB = zeroedRing();  // two servers: a ring each
     LocalTier a1(100000), a2(100000), b1(100000);
-    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()), fa2(a2, ringA.get(), store, Keys("fl1:"), start());
+    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()),
+        fa2(a2, ringA.get(), store, Keys("fl1:"), start());
     TierFollower fb1(b1, ringB.get(), store, Keys("fl1:"), start());
     const std::string hot = "http://h:80/hot", post = "http://h:80/form";
     fa1.invalidate({"http://h:80/earlier"});  // the log exists (see the test above)
@@ -137,9 +142,11 @@ class InvalidationTest : public CppUnit::TestFixture {
       t->put(post, entry(post));
       t->put(post + "\naccept-encoding:gzip", entry(post));
     }
-    for (int i = 0; i < 200; ++i) fa1.invalidate({post});  // a client repeating a POST
-    fa2.followRing();   // the same server's other child: at once
-    fb1.pollStore();    // the other server: at its next poll
+    for (int i = 0; i < 200; ++i) {
+      fa1.invalidate({post});  // a client repeating a POST
+    }
+    fa2.followRing();  // the same server's other child: at once
+    fb1.pollStore();   // the other server: at its next poll
     for (LocalTier* t : {&a1, &a2, &b1}) {
       CPPUNIT_ASSERT(t->get(hot) != nullptr);
       CPPUNIT_ASSERT(t->get(post) == nullptr);
@@ -150,13 +157,18 @@ class InvalidationTest : public CppUnit::TestFixture {
     testing::FakeStore store;
     auto ringA = zeroedRing(), ringB = zeroedRing();
     LocalTier a1(100000), a2(100000), b1(100000);
-    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()), fa2(a2, ringA.get(), store, Keys("fl1:"), start());
+    TierFollower fa1(a1, ringA.get(), store, Keys("fl1:"), start()),
+        fa2(a2, ringA.get(), store, Keys("fl1:"), start());
     TierFollower fb1(b1, ringB.get(), store, Keys("fl1:"), start());
-    for (LocalTier* t : {&a1, &a2, &b1}) t->put("http://h:80/x", entry("http://h:80/x"));
+    for (LocalTier* t : {&a1, &a2, &b1}) {
+      t->put("http://h:80/x", entry("http://h:80/x"));
+    }
     fa1.invalidateEverything();
     fa2.followRing();
     fb1.pollStore();
-    for (LocalTier* t : {&a1, &a2, &b1}) CPPUNIT_ASSERT_EQUAL(size_t(0), t->size());
+    for (LocalTier* t : {&a1, &a2, &b1}) {
+      CPPUNIT_ASSERT_EQUAL(size_t(0), t->size());
+    }
   }
   void aStoreThatDoesNotAnswerEmptiesTheTier() {
     testing::FakeStore store;

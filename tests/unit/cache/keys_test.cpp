@@ -14,13 +14,16 @@ class KeysTest : public CppUnit::TestFixture {
 
  public:
   void keysAndVariants() {
-    CPPUNIT_ASSERT_EQUAL(std::string("https://shop.example:443/a?b=1"), primaryKey("HTTPS", "Shop.Example", 443, "/a?b=1"));
+    CPPUNIT_ASSERT_EQUAL(std::string("https://shop.example:443/a?b=1"),
+                         primaryKey("HTTPS", "Shop.Example", 443, "/a?b=1"));
     std::string p = primaryKey("http", "h", 80, "/");
     std::vector<std::string> names = varyNames("Accept-Encoding, accept-language,Accept-Encoding");
     CPPUNIT_ASSERT_EQUAL(size_t(2), names.size());
     CPPUNIT_ASSERT_EQUAL(std::string("accept-encoding"), names[0]);
-    std::string gz = variantKey(p, names, {{"accept-encoding", "gzip, br"}, {"accept-language", "en"}});
-    std::string gz2 = variantKey(p, names, {{"accept-encoding", "br,gzip"}, {"accept-language", "en"}});
+    std::string gz =
+        variantKey(p, names, {{"accept-encoding", "gzip, br"}, {"accept-language", "en"}});
+    std::string gz2 =
+        variantKey(p, names, {{"accept-encoding", "br,gzip"}, {"accept-language", "en"}});
     std::string none = variantKey(p, names, {{"accept-language", "en"}});
     std::string empty = variantKey(p, names, {{"accept-encoding", ""}, {"accept-language", "en"}});
     CPPUNIT_ASSERT_EQUAL(gz, gz2);
@@ -28,7 +31,8 @@ class KeysTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(none != empty);
   }
   void varyValuesNormalize() {
-    CPPUNIT_ASSERT_EQUAL(std::string("br,gzip"), normalizeVaryValue("Accept-Encoding", " GZIP ,br, gzip "));
+    CPPUNIT_ASSERT_EQUAL(std::string("br,gzip"),
+                         normalizeVaryValue("Accept-Encoding", " GZIP ,br, gzip "));
     CPPUNIT_ASSERT_EQUAL(std::string("a b c"), normalizeVaryValue("X-Custom", "  a   b\tc "));
     CPPUNIT_ASSERT_EQUAL(std::string("Mixed Case"), normalizeVaryValue("X-Custom", "Mixed Case"));
   }
@@ -55,12 +59,15 @@ class KeysTest : public CppUnit::TestFixture {
     std::string v = variantKey(p, {"accept-encoding"}, {{"accept-encoding", "gzip"}});
     CPPUNIT_ASSERT_EQUAL(p, std::string(primaryOf(v)));
     CPPUNIT_ASSERT_EQUAL(p, std::string(primaryOf(p)));
-    std::vector<std::string> all = {k.entry(p), k.entry(v), k.missLease(p), k.refreshLease(p), k.tag("t"),
-                                    k.softTag("t", 7), k.logHead(), k.logSlot(3), k.chunk(p, 1, 0)};
+    std::vector<std::string> all = {k.entry(p),        k.entry(v),   k.missLease(p),
+                                    k.refreshLease(p), k.tag("t"),   k.softTag("t", 7),
+                                    k.logHead(),       k.logSlot(3), k.chunk(p, 1, 0)};
     for (size_t i = 0; i < all.size(); ++i) {
       CPPUNIT_ASSERT(all[i].rfind("fl2:", 0) == 0);
       CPPUNIT_ASSERT(all[i].size() < 250);
-      for (size_t j = i + 1; j < all.size(); ++j) CPPUNIT_ASSERT(all[i] != all[j]);
+      for (size_t j = i + 1; j < all.size(); ++j) {
+        CPPUNIT_ASSERT(all[i] != all[j]);
+      }
     }
     CPPUNIT_ASSERT_EQUAL(k.logSlot(3), k.logSlot(3 + 256));  // a ring
   }

@@ -1,8 +1,8 @@
 #include "shared/cache/local_tier.h"
 
-#include "shared/cache/invalidation.h"
-
 #include <cppunit/extensions/HelperMacros.h>
+
+#include "shared/cache/invalidation.h"
 
 using namespace fleet::cache;
 
@@ -32,7 +32,9 @@ class LocalTierTest : public CppUnit::TestFixture {
     t.put("b", entry("b", 1000));
     t.put("c", entry("c", 1000));
     CPPUNIT_ASSERT(t.get("a") != nullptr);  // a is now the most recent
-    for (int i = 0; i < 14; ++i) t.put("x" + std::to_string(i), entry("x", 1000));
+    for (int i = 0; i < 14; ++i) {
+      t.put("x" + std::to_string(i), entry("x", 1000));
+    }
     CPPUNIT_ASSERT(t.bytes() <= 20000);
     CPPUNIT_ASSERT(t.get("a") != nullptr);
     CPPUNIT_ASSERT(t.get("b") == nullptr);  // the least recently used went first
@@ -45,7 +47,7 @@ class LocalTierTest : public CppUnit::TestFixture {
   void anInvalidatedUrlLeavesWithItsVariantsOnly() {
     LocalTier t(100000);
     const std::string a = "http://h:80/a", b = "http://h:80/b";
-    t.put(a, entry(a, 10));                        // a manifest or a response
+    t.put(a, entry(a, 10));                             // a manifest or a response
     t.put(a + "\naccept-encoding:gzip", entry(a, 10));  // its variants
     t.put(a + "\naccept-encoding!", entry(a, 10));
     t.put(b, entry(b, 10));

@@ -1,8 +1,8 @@
 #include "shared/cache/policy.h"
 
-#include "shared/cache/http_date.h"
-
 #include <cppunit/extensions/HelperMacros.h>
+
+#include "shared/cache/http_date.h"
 
 using namespace fleet::cache;
 namespace common = fleet::common;
@@ -37,7 +37,8 @@ class PolicyTest : public CppUnit::TestFixture {
 
  public:
   void cacheControlParsing() {
-    CacheControl c = parseCacheControl("public, max-age=60, s-maxage=\"120\", no-cache=\"Set-Cookie, X-A\"");
+    CacheControl c =
+        parseCacheControl("public, max-age=60, s-maxage=\"120\", no-cache=\"Set-Cookie, X-A\"");
     CPPUNIT_ASSERT(c.isPublic);
     CPPUNIT_ASSERT_EQUAL(int64_t(60), *c.maxAge);
     CPPUNIT_ASSERT_EQUAL(int64_t(120), *c.sMaxAge);
@@ -46,22 +47,33 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("set-cookie"), c.noCacheFields[0]);
     CPPUNIT_ASSERT(parseCacheControl("NO-STORE").noStore);
     CPPUNIT_ASSERT(parseCacheControl("max-stale").maxStaleAny);
-    CPPUNIT_ASSERT_EQUAL(int64_t(2147483648LL), *parseCacheControl("max-age=99999999999999").maxAge);
+    CPPUNIT_ASSERT_EQUAL(int64_t(2147483648LL),
+                         *parseCacheControl("max-age=99999999999999").maxAge);
     // Conflicting or malformed max-age: invalid, treated as stale.
     CPPUNIT_ASSERT(parseCacheControl("max-age=60, max-age=120").invalidMaxAge);
     CPPUNIT_ASSERT(!parseCacheControl("max-age=60, max-age=60").invalidMaxAge);
     CPPUNIT_ASSERT(parseCacheControl("max-age=1h").invalidMaxAge);
-    CPPUNIT_ASSERT_EQUAL(int64_t(30), *parseCacheControl("stale-while-revalidate=30").staleWhileRevalidate);
+    CPPUNIT_ASSERT_EQUAL(int64_t(30),
+                         *parseCacheControl("stale-while-revalidate=30").staleWhileRevalidate);
   }
   void storability() {
-    struct Case { std::string method; int status; std::string cc; std::string expires; bool auth; bool cookie; std::string vary; std::string why; };
+    struct Case {
+      std::string method;
+      int status;
+      std::string cc;
+      std::string expires;
+      bool auth;
+      bool cookie;
+      std::string vary;
+      std::string why;
+    };
     const Case cases[] = {
-        {"GET", 200, "", "", false, false, "", ""},                     // heuristically cacheable
+        {"GET", 200, "", "", false, false, "", ""},  // heuristically cacheable
         {"POST", 200, "max-age=60", "", false, false, "", "method"},
         {"GET", 200, "no-store", "", false, false, "", "no-store"},
         {"GET", 200, "private, max-age=60", "", false, false, "", "private"},
         {"GET", 200, "private=\"X-User\", max-age=60", "", false, false, "", ""},
-        {"GET", 302, "", "", false, false, "", "status"},                // needs explicit freshness
+        {"GET", 302, "", "", false, false, "", "status"},  // needs explicit freshness
         {"GET", 302, "max-age=60", "", false, false, "", ""},
         {"GET", 206, "max-age=60", "", false, false, "", "status"},
         {"GET", 404, "", "", false, false, "", ""},
@@ -96,10 +108,12 @@ class PolicyTest : public CppUnit::TestFixture {
   }
   void statusSetsAreConfigurable() {
     StatusSet d = StatusSet::defaults();
-    CPPUNIT_ASSERT_EQUAL(std::string("200 203 204 300 301 302 303 307 308 404 410 414 501"), d.toString());
+    CPPUNIT_ASSERT_EQUAL(std::string("200 203 204 300 301 302 303 307 308 404 410 414 501"),
+                         d.toString());
     common::Result<StatusSet> more = StatusSet::parse({"default", "400", "500"});
     CPPUNIT_ASSERT(more.isOk());
-    CPPUNIT_ASSERT(more.value().contains(400) && more.value().contains(500) && more.value().contains(200));
+    CPPUNIT_ASSERT(more.value().contains(400) && more.value().contains(500) &&
+                   more.value().contains(200));
     common::Result<StatusSet> only = StatusSet::parse({"200"});
     CPPUNIT_ASSERT(only.isOk() && only.value().contains(200) && !only.value().contains(404));
     Limits l;
@@ -117,8 +131,9 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!StatusSet::parse({}).isOk());
   }
   void methodOverrideFieldsInEverySpelling() {
-    for (const char* n : {"X-HTTP-Method-Override", "x-http-method-override", "X_HTTP_Method_Override",
-                          "X.HTTP.Method.Override", "X-HTTP-Method", "X-Method-Override", "x_method_override"}) {
+    for (const char* n :
+         {"X-HTTP-Method-Override", "x-http-method-override", "X_HTTP_Method_Override",
+          "X.HTTP.Method.Override", "X-HTTP-Method", "X-Method-Override", "x_method_override"}) {
       CPPUNIT_ASSERT_MESSAGE(n, isMethodOverrideField(n));
     }
     for (const char* n : {"X-HTTP-Methods", "Method", "X-Override", "Content-Type", ""}) {
@@ -130,7 +145,8 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(120), freshnessLifetime(ok("max-age=60, s-maxage=120"), l));
     CPPUNIT_ASSERT_EQUAL(int64_t(60), freshnessLifetime(ok("max-age=60"), l));
     CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=0"), l));
-    CPPUNIT_ASSERT_EQUAL(int64_t(0), freshnessLifetime(ok("max-age=60, max-age=30"), l));  // conflicting
+    CPPUNIT_ASSERT_EQUAL(int64_t(0),
+                         freshnessLifetime(ok("max-age=60, max-age=30"), l));  // conflicting
     ResponseFacts e = ok();
     e.hasExpires = true;
     e.expires = T + 3600;
@@ -140,7 +156,7 @@ class PolicyTest : public CppUnit::TestFixture {
     e.cacheControl = "max-age=10";  // max-age wins over Expires
     CPPUNIT_ASSERT_EQUAL(int64_t(10), freshnessLifetime(e, l));
     ResponseFacts h = ok();
-    h.lastModified = T - 7200;  // two hours before Date
+    h.lastModified = T - 7200;                                    // two hours before Date
     CPPUNIT_ASSERT_EQUAL(int64_t(720), freshnessLifetime(h, l));  // 10 %
     h.lastModified = T - 10 * 365 * 86400;
     CPPUNIT_ASSERT_EQUAL(int64_t(86400), freshnessLifetime(h, l));  // capped
@@ -181,7 +197,8 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(0), parseAge(""));
     CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge("17"));
     CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge(" 17 "));
-    for (const char* bad : {"old, 0", "1,2", "-5", "+5", "5s", "1.5", "abc", "99999999999", "2147483648"}) {
+    for (const char* bad :
+         {"old, 0", "1,2", "-5", "+5", "5s", "1.5", "abc", "99999999999", "2147483648"}) {
       CPPUNIT_ASSERT_EQUAL_MESSAGE(bad, kInvalidAge, parseAge(bad));
     }
     CPPUNIT_ASSERT_EQUAL(int64_t(2147483647), parseAge("2147483647"));
@@ -190,7 +207,8 @@ class PolicyTest : public CppUnit::TestFixture {
     for (const char* safe : {"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "REPORT", "SEARCH"}) {
       CPPUNIT_ASSERT_MESSAGE(safe, isSafeMethod(safe));
     }
-    for (const char* unsafe : {"POST", "PUT", "DELETE", "PATCH", "MKCOL", "LOCK", "FROB", "get", ""}) {
+    for (const char* unsafe :
+         {"POST", "PUT", "DELETE", "PATCH", "MKCOL", "LOCK", "FROB", "get", ""}) {
       CPPUNIT_ASSERT_MESSAGE(unsafe, !isSafeMethod(unsafe));
     }
   }
@@ -203,11 +221,16 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(decide(r, T, T, "", "no-cache", T + 10, l).verdict == Verdict::kMustRevalidate);
     CPPUNIT_ASSERT(decide(r, T, T, "max-age=5", "", T + 10, l).verdict == Verdict::kMustRevalidate);
     CPPUNIT_ASSERT(decide(r, T, T, "max-age=50", "", T + 10, l).verdict == Verdict::kFresh);
-    CPPUNIT_ASSERT(decide(r, T, T, "min-fresh=95", "", T + 10, l).verdict == Verdict::kMustRevalidate);
-    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=20", "", T + 110, l).verdict == Verdict::kStaleAllowed);
-    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=5", "", T + 110, l).verdict == Verdict::kMustRevalidate);
-    CPPUNIT_ASSERT(decide(r, T, T, "max-stale", "", T + 100000, l).verdict == Verdict::kStaleAllowed);
-    CPPUNIT_ASSERT(decide(ok("no-cache, max-age=100"), T, T, "", "", T + 1, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "min-fresh=95", "", T + 10, l).verdict ==
+                   Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=20", "", T + 110, l).verdict ==
+                   Verdict::kStaleAllowed);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale=5", "", T + 110, l).verdict ==
+                   Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(r, T, T, "max-stale", "", T + 100000, l).verdict ==
+                   Verdict::kStaleAllowed);
+    CPPUNIT_ASSERT(decide(ok("no-cache, max-age=100"), T, T, "", "", T + 1, l).verdict ==
+                   Verdict::kMustRevalidate);
   }
   void staleServing() {
     Limits l;
@@ -217,12 +240,15 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(300), d.staleIfError);
     CPPUNIT_ASSERT(decide(r, T, T, "", "", T + 41, l).verdict == Verdict::kMustRevalidate);
     // Just stale, without stale-while-revalidate: revalidate (not "0 seconds of grace").
-    CPPUNIT_ASSERT(decide(ok("max-age=10"), T, T, "", "", T + 10, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(ok("max-age=10"), T, T, "", "", T + 10, l).verdict ==
+                   Verdict::kMustRevalidate);
     // must-revalidate (and s-maxage) forbid serving stale, even on errors.
-    d = decide(ok("max-age=10, must-revalidate, stale-while-revalidate=30, stale-if-error=300"), T, T, "", "", T + 20, l);
+    d = decide(ok("max-age=10, must-revalidate, stale-while-revalidate=30, stale-if-error=300"), T,
+               T, "", "", T + 20, l);
     CPPUNIT_ASSERT(d.verdict == Verdict::kMustRevalidate);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), d.staleIfError);
-    CPPUNIT_ASSERT(decide(ok("s-maxage=10"), T, T, "max-stale", "", T + 20, l).verdict == Verdict::kMustRevalidate);
+    CPPUNIT_ASSERT(decide(ok("s-maxage=10"), T, T, "max-stale", "", T + 20, l).verdict ==
+                   Verdict::kMustRevalidate);
     // Server-wide defaults apply when the response says nothing.
     l.defaultStaleWhileRevalidate = 60;
     l.defaultStaleIfError = 600;
@@ -237,7 +263,8 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(notModified(r, "\"v1\"", "", T));
     CPPUNIT_ASSERT(notModified(r, "\"v0\", W/\"v1\"", "", T));  // weak comparison
     CPPUNIT_ASSERT(notModified(r, "*", "", T));
-    CPPUNIT_ASSERT(!notModified(r, "\"v2\"", kDate, T));  // If-None-Match wins over If-Modified-Since
+    CPPUNIT_ASSERT(
+        !notModified(r, "\"v2\"", kDate, T));  // If-None-Match wins over If-Modified-Since
     CPPUNIT_ASSERT(notModified(r, "", kDate, T));
     CPPUNIT_ASSERT(!notModified(r, "", "Sun, 06 Nov 1994 07:49:37 GMT", T));
     CPPUNIT_ASSERT(!notModified(r, "", "not a date", T));

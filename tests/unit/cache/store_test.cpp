@@ -7,7 +7,6 @@
 
 using namespace fleet::cache;
 
-
 class StoreTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(StoreTest);
   CPPUNIT_TEST(serverLists);
@@ -18,7 +17,8 @@ class StoreTest : public CppUnit::TestFixture {
     auto l = parseServers("127.0.0.1:11211 cache2 10.0.0.3:11300").value();
     CPPUNIT_ASSERT_EQUAL(size_t(3), l.size());
     CPPUNIT_ASSERT_EQUAL(11211, l[1].second);
-    CPPUNIT_ASSERT(parseServers("h:99999").status().message().find("'h:99999' is not valid; accepted: host:port") == 0);
+    CPPUNIT_ASSERT(parseServers("h:99999").status().message().find(
+                       "'h:99999' is not valid; accepted: host:port") == 0);
     CPPUNIT_ASSERT(!parseServers("  ").isOk());
   }
 };

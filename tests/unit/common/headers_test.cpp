@@ -33,7 +33,8 @@ class HeadersTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(splitList("").empty());
   }
   void namesFoldAsGatewaysReadThem() {
-    CPPUNIT_ASSERT_EQUAL(std::string("x-ssl-client-verify"), foldedFieldName("X_SSL_Client.Verify"));
+    CPPUNIT_ASSERT_EQUAL(std::string("x-ssl-client-verify"),
+                         foldedFieldName("X_SSL_Client.Verify"));
     CPPUNIT_ASSERT_EQUAL(std::string("x-forwarded-for"), foldedFieldName("X-Forwarded-For"));
   }
 };

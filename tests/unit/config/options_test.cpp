@@ -60,11 +60,13 @@ class OptionsTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(120), s.number(Id::kCacheHitForMiss));
     CPPUNIT_ASSERT(s.flag(Id::kCacheCdnControl));
     CPPUNIT_ASSERT(!s.flag(Id::kCache));
-    CPPUNIT_ASSERT_EQUAL(std::string("Fleet-Cache-Control"), *s.object<std::string>(Id::kCacheTargetedField));
+    CPPUNIT_ASSERT_EQUAL(std::string("Fleet-Cache-Control"),
+                         *s.object<std::string>(Id::kCacheTargetedField));
     CPPUNIT_ASSERT(s.object<fleet::cache::StatusSet>(Id::kCacheStatuses)->contains(200));
     CPPUNIT_ASSERT(s.object<fleet::offload::TrustedProxies>(Id::kTrustedProxies) == nullptr);
     CPPUNIT_ASSERT_EQUAL(std::string("X-Forwarded-Proto"),
-                         s.object<fleet::offload::HeaderNames>(Id::kForwardTlsHeader)->name(fleet::offload::Fact::kProto));
+                         s.object<fleet::offload::HeaderNames>(Id::kForwardTlsHeader)
+                             ->name(fleet::offload::Fact::kProto));
   }
   void valuesAndRanges() {
     Settings s;
@@ -82,7 +84,8 @@ class OptionsTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kCacheTargetedField, {"off"}, k));
     CPPUNIT_ASSERT_EQUAL(std::string(""), *s.object<std::string>(Id::kCacheTargetedField));
     CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kHashBalanceFactor, {"0"}, k));
-    CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kCacheServers, {"10.0.0.1:11211", "cache2"}, k));
+    CPPUNIT_ASSERT_EQUAL(std::string(""),
+                         apply1(&s, Id::kCacheServers, {"10.0.0.1:11211", "cache2"}, k));
     auto* servers = s.object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);
     CPPUNIT_ASSERT_EQUAL(size_t(2), servers->size());
     CPPUNIT_ASSERT_EQUAL(11211, (*servers)[1].second);
@@ -90,19 +93,39 @@ class OptionsTest : public CppUnit::TestFixture {
   void errorsNameTheDirectiveValueAndWhatIsAccepted() {
     Settings s;
     TestKeeper k;
-    struct Case { Id id; std::vector<std::string> words; std::string message; };
+    struct Case {
+      Id id;
+      std::vector<std::string> words;
+      std::string message;
+    };
     const Case cases[] = {
         {Id::kEwmaDecay, {"10us"}, "FleetEwmaDecay: '10us' is too short; accepted: 1ms or more"},
         {Id::kCacheTimeout, {"0"}, "FleetCacheTimeout: '0' is not valid; accepted: 1ms to 10s"},
-        {Id::kCacheMaxObjectSize, {"huge"}, "FleetCacheMaxObjectSize: 'huge' is not valid; accepted: a size such as 512k, 10M or 1G"},
-        {Id::kHashBalanceFactor, {"50"}, "FleetHashBalanceFactor: '50' is not valid; accepted: 0 (off) or a whole number from 100 to 10000"},
-        {Id::kOutlierMaxPercent, {"101"}, "FleetOutlierMaxPercent: '101' is not valid; accepted: a whole number from 0 to 100"},
-        {Id::kRedirectHttpsExempt, {"healthz"}, "FleetRedirectHTTPSExempt: 'healthz' is not valid; accepted: a path prefix starting with /"},
-        {Id::kCacheStatuses, {"206"}, "FleetCacheStatuses: '206' is not valid; accepted: status codes"},
+        {Id::kCacheMaxObjectSize,
+         {"huge"},
+         "FleetCacheMaxObjectSize: 'huge' is not valid; accepted: a size such as 512k, 10M or 1G"},
+        {Id::kHashBalanceFactor,
+         {"50"},
+         "FleetHashBalanceFactor: '50' is not valid; accepted: 0 (off) or a whole number from 100 "
+         "to 10000"},
+        {Id::kOutlierMaxPercent,
+         {"101"},
+         "FleetOutlierMaxPercent: '101' is not valid; accepted: a whole number from 0 to 100"},
+        {Id::kRedirectHttpsExempt,
+         {"healthz"},
+         "FleetRedirectHTTPSExempt: 'healthz' is not valid; accepted: a path prefix starting with "
+         "/"},
+        {Id::kCacheStatuses,
+         {"206"},
+         "FleetCacheStatuses: '206' is not valid; accepted: status codes"},
         {Id::kHsts, {"includeSubDomains"}, "FleetHSTS includeSubDomains: max-age is missing"},
-        {Id::kCacheServers, {"h:99999"}, "FleetCacheServers: 'h:99999' is not valid; accepted: host:port"},
+        {Id::kCacheServers,
+         {"h:99999"},
+         "FleetCacheServers: 'h:99999' is not valid; accepted: host:port"},
         {Id::kCache, {"maybe"}, "FleetCache: 'maybe' is not valid; accepted: On or Off"},
-        {Id::kForwardTlsHeader, {"client-verfy", "X"}, "FleetForwardTLSHeader: 'client-verfy' is not a TLS fact"},
+        {Id::kForwardTlsHeader,
+         {"client-verfy", "X"},
+         "FleetForwardTLSHeader: 'client-verfy' is not a TLS fact"},
     };
     for (const Case& c : cases) {
       std::string err = apply1(&s, c.id, c.words, k);
@@ -113,18 +136,24 @@ class OptionsTest : public CppUnit::TestFixture {
   void wordCountsAreChecked() {
     Settings s;
     TestKeeper k;
-    CPPUNIT_ASSERT(apply1(&s, Id::kEwmaDecay, {"10", "parsecs"}, k).rfind("FleetEwmaDecay takes one argument", 0) == 0);
-    CPPUNIT_ASSERT(apply1(&s, Id::kForwardTlsHeader, {"proto"}, k).rfind("FleetForwardTLSHeader takes 2 arguments", 0) == 0);
-    CPPUNIT_ASSERT(apply1(&s, Id::kTrustedProxies, {}, k).rfind("FleetTrustedProxies takes one or more", 0) == 0);
+    CPPUNIT_ASSERT(apply1(&s, Id::kEwmaDecay, {"10", "parsecs"}, k)
+                       .rfind("FleetEwmaDecay takes one argument", 0) == 0);
+    CPPUNIT_ASSERT(apply1(&s, Id::kForwardTlsHeader, {"proto"}, k)
+                       .rfind("FleetForwardTLSHeader takes 2 arguments", 0) == 0);
+    CPPUNIT_ASSERT(
+        apply1(&s, Id::kTrustedProxies, {}, k).rfind("FleetTrustedProxies takes one or more", 0) ==
+        0);
   }
   void listsAddWithinASection() {
     Settings s;
     TestKeeper k;
     CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kTrustedProxies, {"10.0.0.0/8"}, k));
-    CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kTrustedProxies, {"192.0.2.1", "2001:db8::/32"}, k));
+    CPPUNIT_ASSERT_EQUAL(std::string(""),
+                         apply1(&s, Id::kTrustedProxies, {"192.0.2.1", "2001:db8::/32"}, k));
     const auto* t = s.object<fleet::offload::TrustedProxies>(Id::kTrustedProxies);
     CPPUNIT_ASSERT(t->trusts("10.1.2.3") && t->trusts("192.0.2.1") && t->trusts("2001:db8::5"));
-    CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kForwardTlsHeader, {"proto", "X-Proto"}, k));
+    CPPUNIT_ASSERT_EQUAL(std::string(""),
+                         apply1(&s, Id::kForwardTlsHeader, {"proto", "X-Proto"}, k));
     CPPUNIT_ASSERT_EQUAL(std::string(""), apply1(&s, Id::kForwardTlsHeader, {"port", "off"}, k));
     const auto* names = s.object<fleet::offload::HeaderNames>(Id::kForwardTlsHeader);
     CPPUNIT_ASSERT_EQUAL(std::string("X-Proto"), names->name(fleet::offload::Fact::kProto));

@@ -68,12 +68,14 @@ class CheckConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(0), c.fastIntervalMicros);
   }
   void badValuesNameParameterValueAndAccepted() {
-    CPPUNIT_ASSERT(err("hcmethod", "PUT").find("hcmethod='PUT' is not valid; accepted: NONE, TCP") == 0);
+    CPPUNIT_ASSERT(
+        err("hcmethod", "PUT").find("hcmethod='PUT' is not valid; accepted: NONE, TCP") == 0);
     CPPUNIT_ASSERT_EQUAL(std::string("hcinterval='50ms' is not valid; accepted: at least 100ms"),
                          err("hcinterval", "50ms"));
     CPPUNIT_ASSERT(err("hcinterval", "soon").find("accepted: a duration") != std::string::npos);
-    CPPUNIT_ASSERT(err("hcuri", std::string(64, 'a').insert(0, "/").c_str()).find("shorter than 64") !=
-                   std::string::npos);
+    CPPUNIT_ASSERT(
+        err("hcuri", std::string(64, 'a').insert(0, "/").c_str()).find("shorter than 64") !=
+        std::string::npos);
     CPPUNIT_ASSERT(err("hcuri", "health").find("starting with /") != std::string::npos);
     CPPUNIT_ASSERT(err("hcpasses", "-1").find("from 0 to 1000") != std::string::npos);
     CPPUNIT_ASSERT(err("hcjitter", "60").find("from 0 to 50") != std::string::npos);
@@ -83,9 +85,10 @@ class CheckConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(err("hcverify", "maybe").find("on or off") != std::string::npos);
     CPPUNIT_ASSERT(err("hcca", "rel.pem").find("absolute path") != std::string::npos);
     // A file that is not there fails the configuration test, naming the path.
-    CPPUNIT_ASSERT_EQUAL(std::string("hcca='/no/such/ca.pem' cannot be read (No such file or directory); "
-                                     "accepted: an absolute path to a readable PEM file"),
-                         err("hcca", "/no/such/ca.pem"));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("hcca='/no/such/ca.pem' cannot be read (No such file or directory); "
+                    "accepted: an absolute path to a readable PEM file"),
+        err("hcca", "/no/such/ca.pem"));
     CPPUNIT_ASSERT(err("hctimeout", "1ms").find("at least 10ms") != std::string::npos);
     CPPUNIT_ASSERT_EQUAL(std::string("unknown health check parameter 'hcfoo'"), err("hcfoo", "1"));
     // A rejected value leaves the setting as it was.

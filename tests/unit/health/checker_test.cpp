@@ -38,7 +38,9 @@ struct Port {
     }
   }
   ~Port() {
-    if (fd >= 0) close(fd);
+    if (fd >= 0) {
+      close(fd);
+    }
   }
 };
 
@@ -95,7 +97,8 @@ class CheckerTest : public CppUnit::TestFixture {
     // Nothing more until the interval has passed.
     CPPUNIT_ASSERT_EQUAL(kSec, c.untilNextDue(clock.nowMicros()));
     clock.advanceMicros(kSec / 2);
-    CPPUNIT_ASSERT_EQUAL(size_t(0), c.tick(clock, 0, rng, [](uint64_t, ProbeResult&) { return false; }));
+    CPPUNIT_ASSERT_EQUAL(size_t(0),
+                         c.tick(clock, 0, rng, [](uint64_t, ProbeResult&) { return false; }));
     clock.advanceMicros(kSec / 2);
     CPPUNIT_ASSERT_EQUAL(size_t(2), collect(c, clock, 2).size());
   }
@@ -138,7 +141,10 @@ class CheckerTest : public CppUnit::TestFixture {
     c.setMembers({}, 0, rng);
     clock.advanceMicros(3 * kSec);  // past its timeout: it ends, and nobody hears about it
     int reported = 0;
-    c.tick(clock, 0, rng, [&](uint64_t, ProbeResult&) { ++reported; return false; });
+    c.tick(clock, 0, rng, [&](uint64_t, ProbeResult&) {
+      ++reported;
+      return false;
+    });
     CPPUNIT_ASSERT_EQUAL(0, reported);
     CPPUNIT_ASSERT_EQUAL(size_t(0), c.running());
     CPPUNIT_ASSERT_EQUAL(size_t(0), c.size());
@@ -163,7 +169,8 @@ class CheckerTest : public CppUnit::TestFixture {
     Checker c(10000);
     c.setMembers({member(1, up.port), member(2, up.port), member(3, up.port)}, 0, rng);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), c.untilNextDue(0));  // 5 ms is within the batch
-    CPPUNIT_ASSERT_EQUAL(size_t(2), c.tick(clock, 0, rng, [](uint64_t, ProbeResult&) { return false; }));
+    CPPUNIT_ASSERT_EQUAL(size_t(2),
+                         c.tick(clock, 0, rng, [](uint64_t, ProbeResult&) { return false; }));
     CPPUNIT_ASSERT_EQUAL(int64_t(20000), c.untilNextDue(0));  // 30 ms less the batch
   }
 };

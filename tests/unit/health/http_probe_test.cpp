@@ -9,7 +9,9 @@ namespace {
 // Feeds a response one byte at a time, as the slowest network would.
 State feedBytewise(ResponseParser& p, const std::string& s) {
   State st = State::kNeedMore;
-  for (char c : s) st = p.feed(&c, 1);
+  for (char c : s) {
+    st = p.feed(&c, 1);
+  }
   return st;
 }
 }  // namespace
@@ -46,8 +48,10 @@ class HttpProbeTest : public CppUnit::TestFixture {
   void requestsFor10And11() {
     ProbeSpec s = parseProbeMethod("GET").value();
     s.uri = "/health";
-    CPPUNIT_ASSERT_EQUAL(std::string("GET /health HTTP/1.0\r\nUser-Agent: mod_fleet health check\r\n"
-                                     "Connection: close\r\n\r\n"), buildRequest(s));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("GET /health HTTP/1.0\r\nUser-Agent: mod_fleet health check\r\n"
+                    "Connection: close\r\n\r\n"),
+        buildRequest(s));
     ProbeSpec o = parseProbeMethod("OPTIONS11").value();
     o.uri = "";
     o.host = "10.0.0.1:8080";
@@ -68,8 +72,9 @@ class HttpProbeTest : public CppUnit::TestFixture {
   }
   void contentLengthBodyBytewise() {
     ResponseParser p(false);
-    CPPUNIT_ASSERT(feedBytewise(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello") ==
-                   State::kDone);
+    CPPUNIT_ASSERT(
+        feedBytewise(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A:  b \r\n\r\nhello") ==
+        State::kDone);
     CPPUNIT_ASSERT_EQUAL(200, p.status());
     CPPUNIT_ASSERT_EQUAL(std::string("hello"), p.body());
     CPPUNIT_ASSERT_EQUAL(std::string("b"), p.header("x-a"));
@@ -77,8 +82,9 @@ class HttpProbeTest : public CppUnit::TestFixture {
   }
   void chunkedBody() {
     ResponseParser p(false);
-    std::string r = "HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5;x=y\r\npedia\r\n"
-                    "0\r\n\r\n";
+    std::string r =
+        "HTTP/1.1 503 Busy\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nwiki\r\n5;x=y\r\npedia\r\n"
+        "0\r\n\r\n";
     CPPUNIT_ASSERT(feedBytewise(p, r) == State::kDone);
     CPPUNIT_ASSERT_EQUAL(503, p.status());
     CPPUNIT_ASSERT_EQUAL(std::string("wikipedia"), p.body());
@@ -105,10 +111,10 @@ class HttpProbeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("0123"), p.body());
   }
   void malformedAnswersAreErrors() {
-    for (std::string bad : {"SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
-                            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
+    for (std::string bad :
+         {"SSH-2.0-OpenSSH\r\n\r\n", "HTTP/1.1 2000 OK\r\n\r\n", "HTTP/1.1 20 OK\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"}) {
       ResponseParser p(false);
       CPPUNIT_ASSERT_MESSAGE(bad, p.feed(bad.data(), bad.size()) == State::kError);
       CPPUNIT_ASSERT(!p.error().empty());
@@ -134,13 +140,17 @@ class HttpProbeTest : public CppUnit::TestFixture {
       return p.reusable();
     };
     CPPUNIT_ASSERT(reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+    CPPUNIT_ASSERT(
+        !reusable("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
     CPPUNIT_ASSERT(reusable("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", true));
-    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(
+        !reusable("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
     CPPUNIT_ASSERT(!reusable("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"));
-    CPPUNIT_ASSERT(reusable("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"));
+    CPPUNIT_ASSERT(
+        reusable("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"));
     CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nok"));  // incomplete
-    CPPUNIT_ASSERT(!reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));  // unasked bytes
+    CPPUNIT_ASSERT(
+        !reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));  // unasked bytes
     CPPUNIT_ASSERT(buildRequest(ProbeSpec{ProbeMethod::kGet, true, "/", "h"}, true)
                        .find("Connection: keep-alive\r\n") != std::string::npos);
   }

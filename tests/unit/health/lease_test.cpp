@@ -35,9 +35,9 @@ class LeaseTest : public CppUnit::TestFixture {
   }
   void staleHeartbeatIsTakenOver() {
     Lease::tryHold(word, a, 10 * kSec, kStale);
-    CPPUNIT_ASSERT(!Lease::tryHold(word, b, 11 * kSec, kStale));       // exactly 1 s: not yet
-    CPPUNIT_ASSERT(Lease::tryHold(word, b, 11 * kSec + 1000, kStale));  // a's child died
-    CPPUNIT_ASSERT(!Lease::tryHold(word, a, 11 * kSec + 2000, kStale)); // a must stop
+    CPPUNIT_ASSERT(!Lease::tryHold(word, b, 11 * kSec, kStale));         // exactly 1 s: not yet
+    CPPUNIT_ASSERT(Lease::tryHold(word, b, 11 * kSec + 1000, kStale));   // a's child died
+    CPPUNIT_ASSERT(!Lease::tryHold(word, a, 11 * kSec + 2000, kStale));  // a must stop
   }
   void releaseHandsOverAtOnce() {
     Lease::tryHold(word, a, 10 * kSec, kStale);
@@ -61,10 +61,14 @@ class LeaseTest : public CppUnit::TestFixture {
     std::vector<std::thread> threads;
     for (uint32_t pid = 1; pid <= 8; ++pid) {
       threads.emplace_back([&, pid] {
-        if (Lease::tryHold(word, LeaseOwner{pid, 1}, 50 * kSec, kStale)) winners++;
+        if (Lease::tryHold(word, LeaseOwner{pid, 1}, 50 * kSec, kStale)) {
+          winners++;
+        }
       });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads) {
+      t.join();
+    }
     CPPUNIT_ASSERT_EQUAL(1, winners.load());
   }
 };

@@ -28,7 +28,9 @@ template <typename T>
 std::string list(const std::vector<T>& v) {
   std::string out;
   for (const T& x : v) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty()) {
+      out += ", ";
+    }
     if constexpr (std::is_arithmetic_v<T>) {
       out += std::to_string(x);
     } else {
@@ -56,7 +58,9 @@ struct FakePort : CheckerPort {
   bool throwOnRefresh = false;
 
   std::vector<CheckTarget> members(int64_t now) override {
-    if (throwOnRefresh) throw std::runtime_error("bad balancer");
+    if (throwOnRefresh) {
+      throw std::runtime_error("bad balancer");
+    }
     refreshedAt.push_back(now);
     return targets;
   }
@@ -91,7 +95,9 @@ struct Harness {
       return;
     }
     clock.advanceMicros(us);
-    if (duringSleep) duringSleep();
+    if (duringSleep) {
+      duringSleep();
+    }
   }
   Harness() {
     control.lease.store(0);
@@ -203,7 +209,9 @@ class OrchestratorTest : public CppUnit::TestFixture {
   }
   void membersAreReReadEverySecond() {
     Harness h;  // no members: each pass sleeps the longest idle time, 100 ms
-    for (int i = 0; i < 25; ++i) h.orch.step();
+    for (int i = 0; i < 25; ++i) {
+      h.orch.step();
+    }
     std::vector<int64_t> want = {50 * kSec, 51 * kSec, 52 * kSec};
     CPPUNIT_ASSERT_EQUAL(list(want), list(h.port.refreshedAt));
     CPPUNIT_ASSERT_EQUAL(list(std::vector<int64_t>(25, 100 * kMs)), list(h.sleeps));

@@ -17,12 +17,14 @@ class PlanTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("app1:8080"), hostHeader({"http", "app1", 8080, "", 0}));
     CPPUNIT_ASSERT_EQUAL(std::string("app1"), hostHeader({"HTTPS", "app1", 443, "", 0}));
     CPPUNIT_ASSERT_EQUAL(std::string("app1:443"), hostHeader({"http", "app1", 443, "", 0}));
-    CPPUNIT_ASSERT_EQUAL(std::string("[2001:db8::7]:8443"), hostHeader({"https", "2001:db8::7", 8443, "", 0}));
+    CPPUNIT_ASSERT_EQUAL(std::string("[2001:db8::7]:8443"),
+                         hostHeader({"https", "2001:db8::7", 8443, "", 0}));
     CPPUNIT_ASSERT(tlsScheme("wss") && tlsScheme("h2") && !tlsScheme("h2c") && !tlsScheme("http"));
   }
   void defaultsFromTheMember() {
     CheckConfig cfg;
-    CheckTarget t = planCheck(7, {"https", "app1", 8443, "", 0}, parseProbeMethod("GET11").value(), cfg);
+    CheckTarget t =
+        planCheck(7, {"https", "app1", 8443, "", 0}, parseProbeMethod("GET11").value(), cfg);
     CPPUNIT_ASSERT_EQUAL(uint64_t(7), t.key);
     CPPUNIT_ASSERT_EQUAL(std::string("/"), t.probe.spec.uri);
     CPPUNIT_ASSERT_EQUAL(std::string("app1:8443"), t.probe.spec.host);
@@ -40,7 +42,8 @@ class PlanTest : public CppUnit::TestFixture {
     applyCheckParam(&cfg, "hcfastinterval", "1s");
     applyCheckParam(&cfg, "hcjitter", "10");
     applyCheckParam(&cfg, "hcreuse", "on");
-    CheckTarget t = planCheck(1, {"http", "10.0.0.5", 8080, "/health", 2000000}, parseProbeMethod("HEAD").value(), cfg);
+    CheckTarget t = planCheck(1, {"http", "10.0.0.5", 8080, "/health", 2000000},
+                              parseProbeMethod("HEAD").value(), cfg);
     CPPUNIT_ASSERT_EQUAL(std::string("/health"), t.probe.spec.uri);
     CPPUNIT_ASSERT_EQUAL(std::string("app.example"), t.probe.spec.host);
     CPPUNIT_ASSERT_EQUAL(std::string("tls.example"), t.probe.sni);

@@ -34,16 +34,22 @@ struct Listener {
     int c = -1;
     for (int i = 0; i < 2000 && c < 0; ++i) {
       c = accept(fd, nullptr, nullptr);
-      if (c < 0) usleep(1000);  // waiting for the engine's connect, not for time to pass
+      if (c < 0) {
+        usleep(1000);  // waiting for the engine's connect, not for time to pass
+      }
     }
     std::string req;
     char buf[4096];
     while (req.find("\r\n\r\n") == std::string::npos) {
       ssize_t n = recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
+      if (n <= 0) {
+        break;
+      }
       req.append(buf, static_cast<size_t>(n));
     }
-    if (!answer.empty()) send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    if (!answer.empty()) {
+      send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    }
     *client = c;
     return req;
   }
@@ -64,7 +70,9 @@ ProbeTarget target(int port, const char* method, const char* uri = "/health") {
 ProbeResult runOne(ProbeEngine& e, int64_t now) {
   for (int i = 0; i < 400; ++i) {
     auto out = e.step(now, 10);
-    if (!out.empty()) return out[0].second;
+    if (!out.empty()) {
+      return out[0].second;
+    }
   }
   ProbeResult none;
   none.reason = "no result";
@@ -80,7 +88,9 @@ ProbeResult checkAnsweredWith(const char* method, const std::string& answer, int
   e.step(start, 0);
   int c;
   std::string req = l.serveOnce(answer, &c);
-  if (request != nullptr) *request = req;
+  if (request != nullptr) {
+    *request = req;
+  }
   ProbeResult r = runOne(e, end);
   close(c);
   return r;
@@ -116,7 +126,8 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     e.start(5, t, 0);
     e.step(0, 0);
     int c;
-    l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n" + std::string(100, 'b'), &c);
+    l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n" + std::string(100, 'b'),
+                &c);
     ProbeResult r = runOne(e, 0);  // the clock stands still: no deadline can end it
     close(c);
     CPPUNIT_ASSERT_EQUAL(size_t(0), e.active());
@@ -129,7 +140,9 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     char buf[4096];
     while (req.find("\r\n\r\n") == std::string::npos) {
       ssize_t n = recv(c, buf, sizeof buf, 0);
-      if (n <= 0) break;
+      if (n <= 0) {
+        break;
+      }
       req.append(buf, static_cast<size_t>(n));
     }
     send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
@@ -158,7 +171,10 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   }
   void tcpFailsWhenRefused() {
     int port;
-    { Listener l; port = l.port; }  // closed again: nothing listens there now
+    {
+      Listener l;
+      port = l.port;
+    }  // closed again: nothing listens there now
     ProbeEngine e;
     e.start(1, target(port, "TCP"), 0);
     ProbeResult r = runOne(e, 0);
@@ -167,8 +183,8 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   }
   void httpPassesOnExpectedStatusAndKeepsTheBody() {
     std::string req;
-    ProbeResult r = checkAnsweredWith("GET11", "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy",
-                                      100, 100 + 1500, &req);
+    ProbeResult r = checkAnsweredWith(
+        "GET11", "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nhealthy", 100, 100 + 1500, &req);
     CPPUNIT_ASSERT(req.rfind("GET /health HTTP/1.1\r\nHost: 127.0.0.1:", 0) == 0);
     CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
     CPPUNIT_ASSERT_EQUAL(200, r.status);
@@ -185,21 +201,27 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     Listener l;  // accepts (through the backlog) but never answers
     ProbeEngine e;
     e.start(9, target(l.port, "GET"), 0);
-    for (int i = 0; i < 20; ++i) CPPUNIT_ASSERT(e.step(2 * kSec - 1, 5).empty());
+    for (int i = 0; i < 20; ++i) {
+      CPPUNIT_ASSERT(e.step(2 * kSec - 1, 5).empty());
+    }
     auto out = e.step(2 * kSec, 0);  // its deadline, in the caller's time
     CPPUNIT_ASSERT_EQUAL(size_t(1), out.size());
     CPPUNIT_ASSERT(!out[0].second.passed);
-    CPPUNIT_ASSERT_EQUAL(std::string("timeout after 2s waiting for the answer"), out[0].second.reason);
+    CPPUNIT_ASSERT_EQUAL(std::string("timeout after 2s waiting for the answer"),
+                         out[0].second.reason);
   }
   void garbageAnswerFails() {
     ProbeResult r = checkAnsweredWith("GET", "SSH-2.0-OpenSSH_9.2\r\n\r\n", 0, 0);
     CPPUNIT_ASSERT(!r.passed);
-    CPPUNIT_ASSERT_MESSAGE(r.reason, r.reason.rfind("bad answer: not an HTTP/1.x status line", 0) == 0);
+    CPPUNIT_ASSERT_MESSAGE(r.reason,
+                           r.reason.rfind("bad answer: not an HTTP/1.x status line", 0) == 0);
   }
   void manyProbesAtOnce() {
     Listener l(1024);  // never accepts: the backlog must hold every connection
     ProbeEngine e;
-    for (size_t i = 0; i < 200; ++i) e.start(i, target(l.port, "TCP"), 0);
+    for (size_t i = 0; i < 200; ++i) {
+      e.start(i, target(l.port, "TCP"), 0);
+    }
     std::vector<bool> seen(200, false);
     size_t done = 0;
     for (int i = 0; i < 400 && done < 200; ++i) {

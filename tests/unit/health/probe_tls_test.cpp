@@ -81,7 +81,9 @@ struct TlsMember {
         std::string req;
         while (req.find("\r\n\r\n") == std::string::npos) {
           int n = SSL_read(ssl, buf, sizeof buf);
-          if (n <= 0) break;
+          if (n <= 0) {
+            break;
+          }
           req.append(buf, static_cast<size_t>(n));
         }
         SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
@@ -114,7 +116,9 @@ ProbeResult check(int port, const char* method, const std::string& sni, bool ver
   e.start(1, t, 0);
   for (int i = 0; i < 500; ++i) {
     auto out = e.step(0, 10);
-    if (!out.empty()) return out[0].second;
+    if (!out.empty()) {
+      return out[0].second;
+    }
   }
   ProbeResult none;
   none.reason = "no result";

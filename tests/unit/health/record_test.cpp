@@ -73,7 +73,9 @@ class RecordTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("ok"), readRecord(*rec).reason);  // no tail of the old one
     // A member's raw bytes: replaced where invalid, never cut inside a character.
     std::string euros;
-    for (int i = 0; i < 20; ++i) euros += "\xE2\x82\xAC";  // 60 bytes of three-byte characters
+    for (int i = 0; i < 20; ++i) {
+      euros += "\xE2\x82\xAC";  // 60 bytes of three-byte characters
+    }
     recordCheck(*rec, result(false, "bad answer: '\xFF" + euros), true, false, 3);
     std::string r = readRecord(*rec).reason;
     CPPUNIT_ASSERT_EQUAL(std::string("bad answer: '\xEF\xBF\xBD"), r.substr(0, 16));

@@ -87,7 +87,9 @@ class ResolveCacheTest : public CppUnit::TestFixture {
     cache.lookup("api", 80, 0, log);
     cache.lookup("web", 80, kSec, log);
     std::string joined;
-    for (const std::string& a : resolver.asked) joined += a + " ";
+    for (const std::string& a : resolver.asked) {
+      joined += a + " ";
+    }
     CPPUNIT_ASSERT_EQUAL(std::string("web:80 web:8080 api:80 "), joined);
     CPPUNIT_ASSERT_EQUAL(size_t(3), cache.size());
   }

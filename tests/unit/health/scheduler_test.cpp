@@ -30,7 +30,9 @@ class SchedulerTest : public CppUnit::TestFixture {
     FastRandom rng(3);
     ScheduleConfig cfg;
     cfg.intervalMicros = kSec;
-    for (uint64_t i = 0; i < 1000; ++i) s.add(i + 1, cfg, 0, rng);
+    for (uint64_t i = 0; i < 1000; ++i) {
+      s.add(i + 1, cfg, 0, rng);
+    }
     // A tenth of the interval later about a tenth of the members are due (tolerance 4 sigma).
     size_t due = s.takeDue(kSec / 10).size();
     CPPUNIT_ASSERT_MESSAGE(std::to_string(due), due > 60 && due < 140);
@@ -104,7 +106,7 @@ class SchedulerTest : public CppUnit::TestFixture {
     s.add(10, cfg, 0, rng);
     s.add(11, cfg, 0, rng);
     CPPUNIT_ASSERT_EQUAL(size_t(2), s.takeDue(0).size());
-    s.remove(10);  // removed from its balancer while its probe runs
+    s.remove(10);                      // removed from its balancer while its probe runs
     s.finished(10, kSec, false, rng);  // the late result is ignored
     CPPUNIT_ASSERT(!s.contains(10));
     CPPUNIT_ASSERT_EQUAL(size_t(1), s.size());

@@ -66,7 +66,9 @@ class CandidatesTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
   }
   void panicKeepsEveryone() {
-    for (int i = 0; i < 3; ++i) in[i].slot->ejectedUntil.store(now + kSec);  // 1 of 4 healthy
+    for (int i = 0; i < 3; ++i) {
+      in[i].slot->ejectedUntil.store(now + kSec);  // 1 of 4 healthy
+    }
     Prepared p = prepareCandidates(in, 4, s, now, out, kept, base);
     CPPUNIT_ASSERT(p.panic);
     CPPUNIT_ASSERT_EQUAL(size_t(4), p.n);
@@ -78,10 +80,12 @@ class CandidatesTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(3), kept[0]);
   }
   void aMembersOwnSlowStartWins() {
-    for (int i = 0; i < 4; ++i) in[i].slot->usableSince.store(now - 5 * kSec);  // back 5 s ago
-    in[0].slot->slowStartMicros.store(20 * kSec);   // its own, longer ramp
-    in[1].slot->slowStartMicros.store(-1);          // slowstart=0: none for it
-    s.health.slowStartMicros = 0;                   // the balancer has none
+    for (int i = 0; i < 4; ++i) {
+      in[i].slot->usableSince.store(now - 5 * kSec);  // back 5 s ago
+    }
+    in[0].slot->slowStartMicros.store(20 * kSec);  // its own, longer ramp
+    in[1].slot->slowStartMicros.store(-1);         // slowstart=0: none for it
+    s.health.slowStartMicros = 0;                  // the balancer has none
     prepareCandidates(in, 4, s, now, out, kept, base);
     CPPUNIT_ASSERT(out[0].weight < 100 / 2);  // a quarter of the way up its 20 s ramp
     CPPUNIT_ASSERT_EQUAL(uint32_t(200), out[1].weight);

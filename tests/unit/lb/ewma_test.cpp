@@ -71,7 +71,9 @@ class EwmaTest : public CppUnit::TestFixture {
     std::vector<std::atomic<uint64_t>> est(4);
     std::vector<int64_t> latency = {1000, 1000, 1000, 1000};
     std::vector<Candidate> c(4);
-    for (int i = 0; i < 4; ++i) c[i] = {100, 0, uint64_t(i + 1), -1};
+    for (int i = 0; i < 4; ++i) {
+      c[i] = {100, 0, uint64_t(i + 1), -1};
+    }
     using Done = std::tuple<int64_t, int, int64_t>;  // finish, member, start
     std::priority_queue<Done, std::vector<Done>, std::greater<Done>> pending;
     const int64_t kTau = 10000000;
@@ -79,19 +81,25 @@ class EwmaTest : public CppUnit::TestFixture {
     for (int k = 0; k < 3200; ++k) {
       int64_t now = k * 100;
       clock.setMicros(now);
-      if (k == 1000) latency[3] = 20000;
+      if (k == 1000) {
+        latency[3] = 20000;
+      }
       while (!pending.empty() && std::get<0>(pending.top()) <= now) {
         auto [finish, m, start] = pending.top();
         pending.pop();
         c[m].inflight--;
         PeakEwma::observe(est[m], double(finish - start), finish, kTau);
       }
-      for (int i = 0; i < 4; ++i) c[i].latencyMicros = PeakEwma::read(est[i].load(), now, kTau);
+      for (int i = 0; i < 4; ++i) {
+        c[i].latencyMicros = PeakEwma::read(est[i].load(), now, kTau);
+      }
       PickContext ctx(rng);
       int m = int(Ewma().pick(c.data(), 4, ctx).index);
       c[m].inflight++;
       pending.push({now + latency[m], m, now});
-      if (k >= 1200 && m == 3) toSlowAfter++;
+      if (k >= 1200 && m == 3) {
+        toSlowAfter++;
+      }
     }
     CPPUNIT_ASSERT_MESSAGE(std::to_string(toSlowAfter), toSlowAfter < 100);  // < 5 % of 2000
   }

@@ -21,7 +21,9 @@ std::vector<std::pair<uint64_t, uint32_t>> members(int n, uint32_t weight = 100)
 
 std::map<uint64_t, size_t> entryCounts(const MaglevTable& t) {
   std::map<uint64_t, size_t> counts;
-  for (size_t p = 0; p < t.size(); ++p) counts[t.at(p)]++;
+  for (size_t p = 0; p < t.size(); ++p) {
+    counts[t.at(p)]++;
+  }
   return counts;
 }
 
@@ -50,7 +52,9 @@ class MaglevTest : public CppUnit::TestFixture {
   }
   void weightedSharesWithinOnePercent() {
     auto m = members(4);
-    for (int i = 0; i < 4; ++i) m[i].second = 100 * (i + 1);  // 1:2:3:4
+    for (int i = 0; i < 4; ++i) {
+      m[i].second = 100 * (i + 1);  // 1:2:3:4
+    }
     MaglevTable t = MaglevTable::build(m, 65537);
     auto counts = entryCounts(t);
     for (int i = 0; i < 4; ++i) {
@@ -67,7 +71,9 @@ class MaglevTest : public CppUnit::TestFixture {
       size_t moved = 0;
       for (uint64_t k = 0; k < 100000; ++k) {
         uint64_t h = hashKey(reinterpret_cast<const char*>(&k), sizeof k);
-        if (before.lookup(h) != after.lookup(h)) moved++;
+        if (before.lookup(h) != after.lookup(h)) {
+          moved++;
+        }
       }
       CPPUNIT_ASSERT_MESSAGE(std::to_string(n) + " members, moved " + std::to_string(moved),
                              double(moved) / 100000 <= 1.2 / n);
@@ -83,7 +89,9 @@ class MaglevTest : public CppUnit::TestFixture {
     for (uint64_t k = 0; k < 20000; ++k) {
       uint64_t h = hashKey(reinterpret_cast<const char*>(&k), sizeof k);
       CPPUNIT_ASSERT_EQUAL(t1.lookup(h), t3.lookup(h));
-      if (t1.lookup(h) == all[2].first) CPPUNIT_ASSERT(t2.lookup(h) != all[2].first);
+      if (t1.lookup(h) == all[2].first) {
+        CPPUNIT_ASSERT(t2.lookup(h) != all[2].first);
+      }
     }
   }
   void orderOfMembersDoesNotMatter() {
@@ -91,7 +99,9 @@ class MaglevTest : public CppUnit::TestFixture {
     MaglevTable a = MaglevTable::build(m, 1009);
     std::reverse(m.begin(), m.end());
     MaglevTable b = MaglevTable::build(m, 1009);
-    for (size_t p = 0; p < a.size(); ++p) CPPUNIT_ASSERT_EQUAL(a.at(p), b.at(p));
+    for (size_t p = 0; p < a.size(); ++p) {
+      CPPUNIT_ASSERT_EQUAL(a.at(p), b.at(p));
+    }
   }
   void tableSizeMustBeAPrimeInRange() {
     CPPUNIT_ASSERT_EQUAL(uint32_t(65537), parseTableSize("65537").value());
@@ -106,7 +116,9 @@ class MaglevTest : public CppUnit::TestFixture {
     auto m = members(3);
     MaglevTable t = MaglevTable::build(m, 1009);
     Candidate c[3];
-    for (int i = 0; i < 3; ++i) c[i] = {100, 0, m[i].first, -1};
+    for (int i = 0; i < 3; ++i) {
+      c[i] = {100, 0, m[i].first, -1};
+    }
     fleet::common::ScriptedRandom rng({});  // maglev draws nothing
     for (uint64_t k = 0; k < 500; ++k) {
       PickContext ctx(rng);
@@ -135,13 +147,17 @@ class MaglevTest : public CppUnit::TestFixture {
       w[i] = m[i].second;
     }
     MaglevTable a = MaglevTable::build(m, 1009), b = MaglevTable::buildFor(c, w, 4, 1009);
-    for (size_t p = 0; p < a.size(); ++p) CPPUNIT_ASSERT_EQUAL(a.at(p), b.at(p));
+    for (size_t p = 0; p < a.size(); ++p) {
+      CPPUNIT_ASSERT_EQUAL(a.at(p), b.at(p));
+    }
   }
   void boundedLoadWalksPastAFullMember() {
     auto m = members(4);
     MaglevTable t = MaglevTable::build(m, 1009);
     Candidate c[4];
-    for (int i = 0; i < 4; ++i) c[i] = {100, 2, m[i].first, -1};
+    for (int i = 0; i < 4; ++i) {
+      c[i] = {100, 2, m[i].first, -1};
+    }
     fleet::common::ScriptedRandom rng({});
     uint64_t key = 42;
     PickContext ctx(rng);

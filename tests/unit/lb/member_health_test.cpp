@@ -41,9 +41,13 @@ class MemberHealthTest : public CppUnit::TestFixture {
   void ejectsAfterConsecutiveFailuresOnly() {
     MemberSlot* s = freshSlot(mem);
     ManualClock clock(100 * kSec);
-    for (int i = 0; i < 4; ++i) CPPUNIT_ASSERT(!recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10));
+    for (int i = 0; i < 4; ++i) {
+      CPPUNIT_ASSERT(!recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10));
+    }
     CPPUNIT_ASSERT(!recordOutcome(*s, false, clock.nowMicros(), cfg, 0, 10));  // streak broken
-    for (int i = 0; i < 4; ++i) CPPUNIT_ASSERT(!recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10));
+    for (int i = 0; i < 4; ++i) {
+      CPPUNIT_ASSERT(!recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10));
+    }
     CPPUNIT_ASSERT(recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10));  // 5th in a row
     CPPUNIT_ASSERT(isEjected(*s, clock.nowMicros()));
     CPPUNIT_ASSERT_EQUAL(uint64_t(9), s->failures.load());
@@ -59,13 +63,17 @@ class MemberHealthTest : public CppUnit::TestFixture {
   void returnsAfterTheEjectionTime() {
     MemberSlot* s = freshSlot(mem);
     ManualClock clock(100 * kSec);
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     clock.advanceMicros(30 * kSec - 1);
     CPPUNIT_ASSERT(isEjected(*s, clock.nowMicros()));
     clock.advanceMicros(1);
     CPPUNIT_ASSERT(!isEjected(*s, clock.nowMicros()));
     // Failing again at once: the second ejection lasts twice as long.
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     clock.advanceMicros(60 * kSec - 1);
     CPPUNIT_ASSERT(isEjected(*s, clock.nowMicros()));
     clock.advanceMicros(1);
@@ -74,29 +82,39 @@ class MemberHealthTest : public CppUnit::TestFixture {
   void healthyTimeForgivesOneEjection() {
     MemberSlot* s = freshSlot(mem);
     ManualClock clock(100 * kSec);
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     CPPUNIT_ASSERT_EQUAL(uint32_t(1), s->ejections.load());
     clock.advanceMicros(30 * kSec + 30 * kSec);  // ejection over, then a healthy base period
     recordOutcome(*s, false, clock.nowMicros(), cfg, 0, 10);
     CPPUNIT_ASSERT_EQUAL(uint32_t(0), s->ejections.load());
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     clock.advanceMicros(30 * kSec);
     CPPUNIT_ASSERT(!isEjected(*s, clock.nowMicros()));  // back to the base time, not doubled
   }
   void maxPercentCapsEjections() {
     MemberSlot* s = freshSlot(mem);
     // 10 % of 10 members = 1 already ejected: no second ejection.
-    for (int i = 0; i < 10; ++i) CPPUNIT_ASSERT(!recordOutcome(*s, true, kSec, cfg, 1, 10));
+    for (int i = 0; i < 10; ++i) {
+      CPPUNIT_ASSERT(!recordOutcome(*s, true, kSec, cfg, 1, 10));
+    }
     CPPUNIT_ASSERT(!isEjected(*s, kSec));
     // With 3 members 10 % rounds to 0, but one member may always be ejected.
     recordOutcome(*s, false, kSec, cfg, 0, 3);  // a fresh streak
-    for (int i = 0; i < 4; ++i) recordOutcome(*s, true, kSec, cfg, 0, 3);
+    for (int i = 0; i < 4; ++i) {
+      recordOutcome(*s, true, kSec, cfg, 0, 3);
+    }
     CPPUNIT_ASSERT(recordOutcome(*s, true, kSec, cfg, 0, 3));
   }
   void zeroConsecutiveNeverEjects() {
     MemberSlot* s = freshSlot(mem);
     cfg.consecutiveFailures = 0;
-    for (int i = 0; i < 100; ++i) CPPUNIT_ASSERT(!recordOutcome(*s, true, kSec, cfg, 0, 10));
+    for (int i = 0; i < 100; ++i) {
+      CPPUNIT_ASSERT(!recordOutcome(*s, true, kSec, cfg, 0, 10));
+    }
     CPPUNIT_ASSERT(!isEjected(*s, kSec));
   }
   void slowStartRampsFromFloorToFull() {
@@ -110,8 +128,8 @@ class MemberHealthTest : public CppUnit::TestFixture {
   }
   void trackUsableMarksTheReturn() {
     MemberSlot* s = freshSlot(mem);
-    CPPUNIT_ASSERT_EQUAL(5 * kSec, trackUsable(*s, true, 5 * kSec));   // first seen: starts now
-    CPPUNIT_ASSERT_EQUAL(5 * kSec, trackUsable(*s, true, 9 * kSec));   // still the same start
+    CPPUNIT_ASSERT_EQUAL(5 * kSec, trackUsable(*s, true, 5 * kSec));  // first seen: starts now
+    CPPUNIT_ASSERT_EQUAL(5 * kSec, trackUsable(*s, true, 9 * kSec));  // still the same start
     CPPUNIT_ASSERT_EQUAL(int64_t(0), trackUsable(*s, false, 10 * kSec));
     CPPUNIT_ASSERT_EQUAL(12 * kSec, trackUsable(*s, true, 12 * kSec));  // back: a new start
   }
@@ -122,8 +140,8 @@ class MemberHealthTest : public CppUnit::TestFixture {
     recordOutcome(*s, true, kSec, cfg, 0, 10);
     CPPUNIT_ASSERT(!mayEject(*s, true, cfg));
     recordOutcome(*s, true, kSec, cfg, 0, 10);
-    CPPUNIT_ASSERT(mayEject(*s, true, cfg));   // this would be the third in a row
-    CPPUNIT_ASSERT(!mayEject(*s, false, cfg)); // a success never ejects
+    CPPUNIT_ASSERT(mayEject(*s, true, cfg));    // this would be the third in a row
+    CPPUNIT_ASSERT(!mayEject(*s, false, cfg));  // a success never ejects
     cfg.consecutiveFailures = 0;
     CPPUNIT_ASSERT(!mayEject(*s, true, cfg));  // detector off
   }
@@ -166,14 +184,18 @@ class MemberHealthTest : public CppUnit::TestFixture {
   void resetEjectionForgivesEverything() {
     MemberSlot* s = freshSlot(mem);
     ManualClock clock(100 * kSec);
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     CPPUNIT_ASSERT(isEjected(*s, clock.nowMicros()));
     resetEjection(*s);
     CPPUNIT_ASSERT(!isEjected(*s, clock.nowMicros()));
     CPPUNIT_ASSERT_EQUAL(0u, s->ejections.load());
     CPPUNIT_ASSERT_EQUAL(0u, s->consecutiveFailures.load());
     // The next streak ejects for the base time again, not a doubled one.
-    for (int i = 0; i < 5; ++i) recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    for (int i = 0; i < 5; ++i) {
+      recordOutcome(*s, true, clock.nowMicros(), cfg, 0, 10);
+    }
     CPPUNIT_ASSERT_EQUAL(clock.nowMicros() + cfg.baseEjectionMicros, s->ejectedUntil.load());
   }
 };

@@ -23,8 +23,10 @@ class MemberTableTest : public CppUnit::TestFixture {
 
  public:
   void keysAreStableDistinctAndNonZero() {
-    CPPUNIT_ASSERT_EQUAL(memberKey("balancer://a", "http://m1"), memberKey("balancer://a", "http://m1"));
-    CPPUNIT_ASSERT(memberKey("balancer://a", "http://m1") != memberKey("balancer://b", "http://m1"));
+    CPPUNIT_ASSERT_EQUAL(memberKey("balancer://a", "http://m1"),
+                         memberKey("balancer://a", "http://m1"));
+    CPPUNIT_ASSERT(memberKey("balancer://a", "http://m1") !=
+                   memberKey("balancer://b", "http://m1"));
     CPPUNIT_ASSERT(memberKey("ab", "c") != memberKey("a", "bc"));
     std::set<uint64_t> keys;
     for (int i = 0; i < 1000; ++i) {
@@ -75,7 +77,9 @@ class MemberTableTest : public CppUnit::TestFixture {
         }
       });
     }
-    for (auto& th : threads) th.join();
+    for (auto& th : threads) {
+      th.join();
+    }
     for (MemberSlot* s : got) {
       CPPUNIT_ASSERT_EQUAL(got[0], s);
     }

@@ -13,8 +13,9 @@ namespace {
 
 // Closed simulation with a fake clock: one request arrives every `gapMicros`; member i answers
 // after latencyMicros[i]; in-flight counts are exactly the requests not yet answered.
-std::vector<double> simulateShares(std::vector<uint32_t> weights, std::vector<int64_t> latencyMicros,
-                                   int requests, int64_t gapMicros, uint64_t seed) {
+std::vector<double> simulateShares(std::vector<uint32_t> weights,
+                                   std::vector<int64_t> latencyMicros, int requests,
+                                   int64_t gapMicros, uint64_t seed) {
   size_t n = weights.size();
   std::vector<Candidate> c(n);
   for (size_t i = 0; i < n; ++i) {
@@ -79,7 +80,9 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
     c[2].inflight = 5;
     c[3].inflight = 3;
     // Equal weights 1: first draw 2 -> member 2; second draw excludes 2: 2 -> member 3.
-    for (Candidate& x : c) x.weight = 1;
+    for (Candidate& x : c) {
+      x.weight = 1;
+    }
     ScriptedRandom rng({2, 2});
     Decision d = pickP2c(c, 4, rng);
     CPPUNIT_ASSERT_EQUAL(size_t(3), d.index);
@@ -140,8 +143,8 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
   }
   void equalMembersShareEqually() {
     // 100 000 picks, 4 equal members: each within 1 percentage point of 25 %.
-    std::vector<double> s = simulateShares({100, 100, 100, 100}, {5000, 5000, 5000, 5000}, 100000,
-                                           100, 11);
+    std::vector<double> s =
+        simulateShares({100, 100, 100, 100}, {5000, 5000, 5000, 5000}, 100000, 100, 11);
     for (double share : s) {
       CPPUNIT_ASSERT_DOUBLES_EQUAL(0.25, share, 0.01);
     }
@@ -154,8 +157,8 @@ class PowerOfTwoTest : public CppUnit::TestFixture {
   }
   void slowMemberGetsLittleTraffic() {
     // One of four members answers 10x slower: it must get under half its fair 25 %.
-    std::vector<double> s = simulateShares({100, 100, 100, 100}, {2000, 2000, 2000, 20000},
-                                           100000, 100, 13);
+    std::vector<double> s =
+        simulateShares({100, 100, 100, 100}, {2000, 2000, 2000, 20000}, 100000, 100, 13);
     CPPUNIT_ASSERT(s[3] < 0.125);
     for (int i = 0; i < 3; ++i) {
       CPPUNIT_ASSERT(s[i] > 0.25);

@@ -50,13 +50,16 @@ class PeakEwmaTest : public CppUnit::TestFixture {
   void readDecaysWithIdleTime() {
     std::atomic<uint64_t> w{0};
     PeakEwma::observe(w, 8000, 0, kTau);
-    CPPUNIT_ASSERT_DOUBLES_EQUAL(8000 * std::exp(-0.5), PeakEwma::read(w.load(), kTau / 2, kTau), 1.0);
-    CPPUNIT_ASSERT_DOUBLES_EQUAL(8000.0, PeakEwma::stored(w.load()), 0.01);  // reading changes nothing
+    CPPUNIT_ASSERT_DOUBLES_EQUAL(8000 * std::exp(-0.5), PeakEwma::read(w.load(), kTau / 2, kTau),
+                                 1.0);
+    CPPUNIT_ASSERT_DOUBLES_EQUAL(8000.0, PeakEwma::stored(w.load()),
+                                 0.01);  // reading changes nothing
   }
   void attemptSamples() {
     CPPUNIT_ASSERT_DOUBLES_EQUAL(3000.0, attemptLatencyMicros(1000, 4000, false, 500000), 0.0);
     CPPUNIT_ASSERT_DOUBLES_EQUAL(500000.0, attemptLatencyMicros(1000, 4000, true, 500000), 0.0);
-    CPPUNIT_ASSERT_DOUBLES_EQUAL(900000.0, attemptLatencyMicros(100000, 1000000, true, 500000), 0.0);
+    CPPUNIT_ASSERT_DOUBLES_EQUAL(900000.0, attemptLatencyMicros(100000, 1000000, true, 500000),
+                                 0.0);
     CPPUNIT_ASSERT_DOUBLES_EQUAL(500000.0, attemptLatencyMicros(0, 4000, true, 500000), 0.0);
     CPPUNIT_ASSERT(attemptLatencyMicros(0, 4000, false, 500000) < 0);  // never sent, not failed
   }

@@ -1,7 +1,6 @@
 #include "shared/lb/persist.h"
 
 #include <cppunit/extensions/HelperMacros.h>
-
 #include <unistd.h>
 
 #include <ctime>
@@ -49,16 +48,17 @@ class PersistTest : public CppUnit::TestFixture {
     MemberTable u = MemberTable::format(b.data(), b.size() * sizeof(MemberSlot));
     CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(u, ""));
     CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(u, "something else\n1 2 3 4\n"));
-    CPPUNIT_ASSERT_EQUAL(size_t(1),
-                         restoreLearned(u, "mod_fleet learned member state v2\n"
-                                           "garbage\n0 1 1 1 0\n5 6 7\n1 2 3 4 5 6\n"
-                                           "3 1 1 1 2\n9 8 0 0 1\n"));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), restoreLearned(u,
+                                                   "mod_fleet learned member state v2\n"
+                                                   "garbage\n0 1 1 1 0\n5 6 7\n1 2 3 4 5 6\n"
+                                                   "3 1 1 1 2\n9 8 0 0 1\n"));
     CPPUNIT_ASSERT(u.find(9) != nullptr);
     CPPUNIT_ASSERT_EQUAL(uint32_t(1), u.find(9)->health.failing.load());
     CPPUNIT_ASSERT_EQUAL(size_t(1), u.used());
     // A file of the earlier format is not misread.
     MemberTable v = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));
-    CPPUNIT_ASSERT_EQUAL(size_t(0), restoreLearned(v, "mod_fleet learned member state v1\n9 8 0 0\n"));
+    CPPUNIT_ASSERT_EQUAL(size_t(0),
+                         restoreLearned(v, "mod_fleet learned member state v1\n9 8 0 0\n"));
   }
   void fileRoundTripWithAgeLimit() {
     MemberTable t = MemberTable::format(a.data(), a.size() * sizeof(MemberSlot));

@@ -38,10 +38,14 @@ class SlotCacheTest : public CppUnit::TestFixture {
     SlotCache c = SlotCache::format(m.data(), m.size() * sizeof(SlotCache::Entry));
     std::vector<int> ids(c.capacity() + 1);
     MemberSlot slot;
-    for (size_t i = 0; i < c.capacity(); ++i) c.insert(&ids[i], &slot);
+    for (size_t i = 0; i < c.capacity(); ++i) {
+      c.insert(&ids[i], &slot);
+    }
     c.insert(&ids.back(), &slot);
     CPPUNIT_ASSERT(c.find(&ids.back()) == nullptr);
-    for (size_t i = 0; i < c.capacity(); ++i) CPPUNIT_ASSERT_EQUAL(&slot, c.find(&ids[i]));
+    for (size_t i = 0; i < c.capacity(); ++i) {
+      CPPUNIT_ASSERT_EQUAL(&slot, c.find(&ids[i]));
+    }
   }
   void concurrentInsertsAllFindable() {
     auto m = mem(200);
@@ -51,11 +55,17 @@ class SlotCacheTest : public CppUnit::TestFixture {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&] {
-        for (int i = 0; i < 200; ++i) c.insert(&ids[i], &slots[i]);
+        for (int i = 0; i < 200; ++i) {
+          c.insert(&ids[i], &slots[i]);
+        }
       });
     }
-    for (auto& th : threads) th.join();
-    for (int i = 0; i < 200; ++i) CPPUNIT_ASSERT_EQUAL(&slots[i], c.find(&ids[i]));
+    for (auto& th : threads) {
+      th.join();
+    }
+    for (int i = 0; i < 200; ++i) {
+      CPPUNIT_ASSERT_EQUAL(&slots[i], c.find(&ids[i]));
+    }
   }
 };
 

@@ -50,7 +50,8 @@ class TraceTest : public CppUnit::TestFixture {
     d.compared[1] = 1;
     d.ncompared = 2;
     CPPUNIT_ASSERT_EQUAL(
-        std::string("ewma a [a inflight=1 weight=100 latency_us=1500 | b inflight=0 weight=100] of 2"),
+        std::string(
+            "ewma a [a inflight=1 weight=100 latency_us=1500 | b inflight=0 weight=100] of 2"),
         describeDecision("ewma", labels, c, 2, d));
   }
   void panicEjectedWalkedAndKey() {

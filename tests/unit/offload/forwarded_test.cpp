@@ -19,8 +19,10 @@ class ForwardedTest : public CppUnit::TestFixture {
   void nodesFollowRfc7239() {
     CPPUNIT_ASSERT_EQUAL(std::string("192.0.2.60"), forwardedNode("192.0.2.60"));
     CPPUNIT_ASSERT_EQUAL(std::string("\"192.0.2.60:4711\""), forwardedNode("192.0.2.60", 4711));
-    CPPUNIT_ASSERT_EQUAL(std::string("\"[2001:db8:cafe::17]\""), forwardedNode("2001:db8:cafe::17"));
-    CPPUNIT_ASSERT_EQUAL(std::string("\"[2001:db8:cafe::17]:4711\""), forwardedNode("2001:db8:cafe::17", 4711));
+    CPPUNIT_ASSERT_EQUAL(std::string("\"[2001:db8:cafe::17]\""),
+                         forwardedNode("2001:db8:cafe::17"));
+    CPPUNIT_ASSERT_EQUAL(std::string("\"[2001:db8:cafe::17]:4711\""),
+                         forwardedNode("2001:db8:cafe::17", 4711));
     // Normalised, so two spellings of one address look the same to the member.
     CPPUNIT_ASSERT_EQUAL(std::string("\"[2001:db8::1]\""), forwardedNode("2001:0db8:0:0:0:0:0:1"));
     CPPUNIT_ASSERT_EQUAL(std::string("unknown"), forwardedNode(""));
@@ -63,7 +65,8 @@ class ForwardedTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(Cidr::parse("0.0.0.0/0").value().contains(*IpAddress::parse("8.8.8.8")));
   }
   void badCidrsSayWhatIsAccepted() {
-    for (const char* bad : {"10.0.0.0/33", "10.0.0/8", "example.com", "10.0.0.0/", "::/129", "1.2.3.4/x", ""}) {
+    for (const char* bad :
+         {"10.0.0.0/33", "10.0.0/8", "example.com", "10.0.0.0/", "::/129", "1.2.3.4/x", ""}) {
       auto r = Cidr::parse(bad);
       CPPUNIT_ASSERT_MESSAGE(bad, !r.isOk());
       CPPUNIT_ASSERT(r.status().message().find("accepted: an IPv4 or IPv6 address or network") !=

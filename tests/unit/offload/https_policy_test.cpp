@@ -19,16 +19,24 @@ class HttpsPolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("max-age=300"), parseHsts({"max-age=300"}).value());
     CPPUNIT_ASSERT_EQUAL(std::string("max-age=31536000; includeSubDomains; preload"),
                          parseHsts({"max-age=31536000", "includesubdomains", "preload"}).value());
-    CPPUNIT_ASSERT_EQUAL(std::string("max-age=0"), parseHsts({"max-age=0"}).value());  // turn it off at clients
+    CPPUNIT_ASSERT_EQUAL(std::string("max-age=0"),
+                         parseHsts({"max-age=0"}).value());  // turn it off at clients
   }
   void hstsErrors() {
     CPPUNIT_ASSERT(parseHsts({}).status().message().find("max-age is missing") == 0);
-    CPPUNIT_ASSERT(parseHsts({"includeSubDomains"}).status().message().find("max-age is missing") == 0);
-    CPPUNIT_ASSERT(parseHsts({"max-age=soon"}).status().message().find("'max-age=soon' is not valid") == 0);
-    CPPUNIT_ASSERT(parseHsts({"max-age=60", "subdomains"}).status().message().find(
-                       "'subdomains' is not valid; accepted: max-age=<seconds> [includeSubDomains] [preload]") == 0);
-    CPPUNIT_ASSERT(parseHsts({"max-age=60", "includeSubDomains", "preload"}).status().message().find(
-                       "preload needs") == 0);
+    CPPUNIT_ASSERT(parseHsts({"includeSubDomains"}).status().message().find("max-age is missing") ==
+                   0);
+    CPPUNIT_ASSERT(
+        parseHsts({"max-age=soon"}).status().message().find("'max-age=soon' is not valid") == 0);
+    CPPUNIT_ASSERT(parseHsts({"max-age=60", "subdomains"})
+                       .status()
+                       .message()
+                       .find("'subdomains' is not valid; accepted: max-age=<seconds> "
+                             "[includeSubDomains] [preload]") == 0);
+    CPPUNIT_ASSERT(parseHsts({"max-age=60", "includeSubDomains", "preload"})
+                       .status()
+                       .message()
+                       .find("preload needs") == 0);
   }
   void redirectCodes() {
     CPPUNIT_ASSERT_EQUAL(308, parseRedirectCode("308").value());
@@ -51,7 +59,8 @@ class HttpsPolicyTest : public CppUnit::TestFixture {
   void untrustworthyHostsFallBack() {
     CPPUNIT_ASSERT_EQUAL(std::string("https://www.example/x"),
                          httpsLocation("evil.example/@attacker", "www.example", 443, "/x"));
-    CPPUNIT_ASSERT_EQUAL(std::string("https://www.example/x"), httpsLocation("", "www.example", 443, "/x"));
+    CPPUNIT_ASSERT_EQUAL(std::string("https://www.example/x"),
+                         httpsLocation("", "www.example", 443, "/x"));
     CPPUNIT_ASSERT_EQUAL(std::string("https://www.example/x"),
                          httpsLocation("[not-ip]", "www.example", 443, "/x"));
   }

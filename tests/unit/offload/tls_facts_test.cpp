@@ -19,7 +19,7 @@ const char kPem[] =
     "AiEAsI0kM2C3f4Sr+Jf8yTjv1pKxWkYgVx7V5OBzG3Xx3FMCIBB2p7kz9Rr3kJ3F\n"
     "YV3m+5mGcGdLz3mNk1m4Xp0QJ1Ok\n"
     "-----END CERTIFICATE-----\n";
-}
+}  // namespace
 
 class TlsFactsTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(TlsFactsTest);
@@ -53,7 +53,8 @@ class TlsFactsTest : public CppUnit::TestFixture {
     HeaderNames h = HeaderNames::defaults();
     fleet::common::Status s = h.set("client-verfy", "X");
     CPPUNIT_ASSERT(!s.isOk());
-    CPPUNIT_ASSERT(s.message().find("'client-verfy' is not a TLS fact; accepted: proto, port") == 0);
+    CPPUNIT_ASSERT(s.message().find("'client-verfy' is not a TLS fact; accepted: proto, port") ==
+                   0);
     s = h.set("proto", "Bad Header");
     CPPUNIT_ASSERT(s.message().find("header name 'Bad Header' is not valid") == 0);
   }
@@ -70,7 +71,7 @@ class TlsFactsTest : public CppUnit::TestFixture {
   void pemDecodesAndEncodesBack() {
     auto der = pemToDer(kPem);
     CPPUNIT_ASSERT(der.isOk());
-    CPPUNIT_ASSERT_EQUAL('\x30', der.value()[0]);  // an ASN.1 SEQUENCE
+    CPPUNIT_ASSERT_EQUAL('\x30', der.value()[0]);           // an ASN.1 SEQUENCE
     CPPUNIT_ASSERT_EQUAL(size_t(309), der.value().size());  // 412 base64 characters, none padding
     std::string seq = byteSequence(der.value());
     CPPUNIT_ASSERT(seq.front() == ':' && seq.back() == ':');
@@ -82,12 +83,14 @@ class TlsFactsTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(":" + body + ":", seq);
   }
   void sha256OfKnownInput() {
-    CPPUNIT_ASSERT_EQUAL(std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-                         sha256Hex("abc"));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        sha256Hex("abc"));
   }
   void notPemIsAnError() {
     CPPUNIT_ASSERT(!pemToDer("").isOk());
-    CPPUNIT_ASSERT(!pemToDer("-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----").isOk());
+    CPPUNIT_ASSERT(
+        !pemToDer("-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----").isOk());
   }
 };
 

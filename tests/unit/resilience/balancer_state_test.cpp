@@ -42,8 +42,10 @@ class BalancerStateTest : public CppUnit::TestFixture {
   void theBudgetCapsRetriesAtAShareOfTheRequests() {
     auto b = zeroed();
     BudgetConfig cfg{20, 0};
-    for (int i = 0; i < 10; ++i) requestStarted(*b);
-    CPPUNIT_ASSERT(tryRetry(*b, cfg, 5000000));   // 20 % of 10 = 2 in flight
+    for (int i = 0; i < 10; ++i) {
+      requestStarted(*b);
+    }
+    CPPUNIT_ASSERT(tryRetry(*b, cfg, 5000000));  // 20 % of 10 = 2 in flight
     CPPUNIT_ASSERT(tryRetry(*b, cfg, 5000000));
     CPPUNIT_ASSERT(!tryRetry(*b, cfg, 5000000));  // a fleet-wide outage does not triple the load
     CPPUNIT_ASSERT_EQUAL(uint64_t(1), b->budgetRefusals.load());
@@ -74,7 +76,8 @@ class BalancerStateTest : public CppUnit::TestFixture {
     b->depth.store(2);
     int64_t waited = -1;
     int sleeps = 0;
-    QueueResult r = waitForSlot(*b, 2, 1000000, clock, [&](int64_t) { ++sleeps; }, [] { return true; }, &waited);
+    QueueResult r = waitForSlot(
+        *b, 2, 1000000, clock, [&](int64_t) { ++sleeps; }, [] { return true; }, &waited);
     CPPUNIT_ASSERT(r == QueueResult::kFull);
     CPPUNIT_ASSERT_EQUAL(0, sleeps);
     CPPUNIT_ASSERT_EQUAL(uint32_t(2), b->depth.load());
@@ -89,19 +92,20 @@ class BalancerStateTest : public CppUnit::TestFixture {
     b->slotDeadline[0].store(10000000);
     int tries = 0;
     int64_t waited = 0;
-    QueueResult r = waitForSlot(*b, 10, 1000000, clock,
-                                [&](int64_t micros) {
-                                  clock.advanceMicros(micros);
-                                  if (clock.nowMicros() == 5000) {  // the earlier one was served and left
-                                    b->slotWord[0].store((0 << 2) | 2);
-                                    b->depth.fetch_sub(1);
-                                  }
-                                },
-                                [&] {
-                                  ++tries;
-                                  return true;
-                                },
-                                &waited);
+    QueueResult r = waitForSlot(
+        *b, 10, 1000000, clock,
+        [&](int64_t micros) {
+          clock.advanceMicros(micros);
+          if (clock.nowMicros() == 5000) {  // the earlier one was served and left
+            b->slotWord[0].store((0 << 2) | 2);
+            b->depth.fetch_sub(1);
+          }
+        },
+        [&] {
+          ++tries;
+          return true;
+        },
+        &waited);
     CPPUNIT_ASSERT(r == QueueResult::kGot);
     CPPUNIT_ASSERT_EQUAL(1, tries);  // it never jumped ahead of the earlier one
     CPPUNIT_ASSERT_EQUAL(int64_t(5000), waited);
@@ -112,8 +116,9 @@ class BalancerStateTest : public CppUnit::TestFixture {
     auto b = zeroed();
     ManualClock clock(0);
     int64_t waited = 0;
-    QueueResult r = waitForSlot(*b, 10, 20000, clock, [&](int64_t m) { clock.advanceMicros(m); },
-                                [] { return false; }, &waited);
+    QueueResult r = waitForSlot(
+        *b, 10, 20000, clock, [&](int64_t m) { clock.advanceMicros(m); }, [] { return false; },
+        &waited);
     CPPUNIT_ASSERT(r == QueueResult::kTimedOut);
     CPPUNIT_ASSERT_EQUAL(int64_t(20000), waited);
     CPPUNIT_ASSERT_EQUAL(uint32_t(0), b->depth.load());
@@ -129,8 +134,9 @@ class BalancerStateTest : public CppUnit::TestFixture {
     b->slotDeadline[0].store(1000);  // its process died long ago
     clock.setMicros(5000000);
     int64_t waited = 0;
-    QueueResult r = waitForSlot(*b, 10, 1000000, clock, [&](int64_t m) { clock.advanceMicros(m); },
-                                [] { return true; }, &waited);
+    QueueResult r = waitForSlot(
+        *b, 10, 1000000, clock, [&](int64_t m) { clock.advanceMicros(m); }, [] { return true; },
+        &waited);
     CPPUNIT_ASSERT(r == QueueResult::kGot);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), waited);
     CPPUNIT_ASSERT_EQUAL(uint32_t(0), b->depth.load());

@@ -21,8 +21,12 @@ class RetryPolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!parseRetry({"0"}).value().enabled());
   }
   void badWordsSayWhatIsAccepted() {
-    CPPUNIT_ASSERT(parseRetry({"11"}).status().message().find("accepted: a number of retries from 0") != std::string::npos);
-    CPPUNIT_ASSERT(parseRetry({"2", "404"}).status().message().find("'404' is not valid; accepted: a status from 500") == 0);
+    CPPUNIT_ASSERT(parseRetry({"11"}).status().message().find(
+                       "accepted: a number of retries from 0") != std::string::npos);
+    CPPUNIT_ASSERT(parseRetry({"2", "404"})
+                       .status()
+                       .message()
+                       .find("'404' is not valid; accepted: a status from 500") == 0);
     CPPUNIT_ASSERT(!parseRetry({}).isOk());
   }
   void onlyReplayableRequests() {
@@ -31,8 +35,8 @@ class RetryPolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(replayable("HEAD", false, p));
     CPPUNIT_ASSERT(replayable("OPTIONS", false, p));
     CPPUNIT_ASSERT(!replayable("POST", false, p));
-    CPPUNIT_ASSERT(!replayable("PUT", false, p));      // not configured
-    CPPUNIT_ASSERT(!replayable("GET", true, p));       // a body that may not be replayed
+    CPPUNIT_ASSERT(!replayable("PUT", false, p));  // not configured
+    CPPUNIT_ASSERT(!replayable("GET", true, p));   // a body that may not be replayed
     p.unsafeIdempotent = true;
     CPPUNIT_ASSERT(replayable("DELETE", false, p));
     CPPUNIT_ASSERT(!replayable("PATCH", false, p));

@@ -33,12 +33,14 @@ class ModelTest : public CppUnit::TestFixture {
     m.elected = 9;
     b.members.push_back(m);
     CPPUNIT_ASSERT_EQUAL(
-        std::string("{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"settings\":\"slow start 30s\",\"members\":"
-                    "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
-                    "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
-                    "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
-                    "\"failures\":0,\"drained\":false,\"disabled\":false,\"slow_start_percent\":null,"
-                    "\"health\":null}]}]}\n"),
+        std::string(
+            "{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"settings\":\"slow "
+            "start 30s\",\"members\":"
+            "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
+            "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
+            "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
+            "\"failures\":0,\"drained\":false,\"disabled\":false,\"slow_start_percent\":null,"
+            "\"health\":null}]}]}\n"),
         renderJson({b}));
   }
   void rendersLatencyAndEjection() {
@@ -75,12 +77,12 @@ class ModelTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(j, j.find("{\"checker\":{\"pid\":4242,\"generation\":3,"
                                      "\"heartbeat_age_us\":0,\"held_for_us\":0,\"members\":1,"
                                      "\"probes\":7,\"takeovers\":2},\"balancers\":") == 0);
-    CPPUNIT_ASSERT_MESSAGE(j, j.find("\"health\":{\"method\":\"GET11\",\"interval_us\":1000000,"
-                                     "\"failing\":true,\"checks\":7,\"last_passed\":false,"
-                                     "\"reason\":\"status 503\",\"status\":503,\"latency_us\":800,"
-                                     "\"checked_ago_us\":250000,\"history\":\"++--\","
-                                     "\"cert_days_left\":null,\"transitions\":1}") !=
-                                  std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(
+        j, j.find("\"health\":{\"method\":\"GET11\",\"interval_us\":1000000,"
+                  "\"failing\":true,\"checks\":7,\"last_passed\":false,"
+                  "\"reason\":\"status 503\",\"status\":503,\"latency_us\":800,"
+                  "\"checked_ago_us\":250000,\"history\":\"++--\","
+                  "\"cert_days_left\":null,\"transitions\":1}") != std::string::npos);
   }
   void rendersCache() {
     CacheView c;
@@ -89,11 +91,14 @@ class ModelTest : public CppUnit::TestFixture {
     c.stores = 2;
     c.servers.push_back({"127.0.0.1:11211", false, 40, 3, 250});
     std::string j = renderJson({}, nullptr, &c);
-    CPPUNIT_ASSERT_EQUAL(std::string("{\"cache\":{\"hits\":9,\"misses\":2,\"stale_served\":0,"
-                                     "\"revalidated\":0,\"coalesced\":0,\"stores\":2,\"store_failures\":0,"
-                                     "\"bytes_stored\":0,\"bytes_served\":0,\"purges\":0,\"uncacheable\":0,\"hit_for_miss\":0,"
-                                     "\"servers\":[{\"name\":\"127.0.0.1:11211\",\"up\":false,\"ops\":40,"
-                                     "\"errors\":3,\"latency_us\":250}]},\"balancers\":[]}\n"), j);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("{\"cache\":{\"hits\":9,\"misses\":2,\"stale_served\":0,"
+                    "\"revalidated\":0,\"coalesced\":0,\"stores\":2,\"store_failures\":0,"
+                    "\"bytes_stored\":0,\"bytes_served\":0,\"purges\":0,\"uncacheable\":0,\"hit_"
+                    "for_miss\":0,"
+                    "\"servers\":[{\"name\":\"127.0.0.1:11211\",\"up\":false,\"ops\":40,"
+                    "\"errors\":3,\"latency_us\":250}]},\"balancers\":[]}\n"),
+        j);
   }
   void emptyIsValid() { CPPUNIT_ASSERT_EQUAL(std::string("{\"balancers\":[]}\n"), renderJson({})); }
 };

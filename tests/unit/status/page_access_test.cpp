@@ -37,21 +37,28 @@ class PageAccessTest : public CppUnit::TestFixture {
   void tokensAreBoundToTheCookieAndScope() {
     std::string t = actionToken("secret", "lb.example", "00112233445566778899aabbccddeeff");
     CPPUNIT_ASSERT_EQUAL(size_t(64), t.size());
-    CPPUNIT_ASSERT(actionTokenMatches("secret", "lb.example", "00112233445566778899aabbccddeeff", t));
-    CPPUNIT_ASSERT(!actionTokenMatches("secret", "lb.example", "ffffffffffffffffffffffffffffffff", t));
-    CPPUNIT_ASSERT(!actionTokenMatches("secret", "other.example", "00112233445566778899aabbccddeeff", t));
-    CPPUNIT_ASSERT(!actionTokenMatches("another", "lb.example", "00112233445566778899aabbccddeeff", t));
-    CPPUNIT_ASSERT(!actionTokenMatches("secret", "lb.example", "", actionToken("secret", "lb.example", "")));
+    CPPUNIT_ASSERT(
+        actionTokenMatches("secret", "lb.example", "00112233445566778899aabbccddeeff", t));
+    CPPUNIT_ASSERT(
+        !actionTokenMatches("secret", "lb.example", "ffffffffffffffffffffffffffffffff", t));
+    CPPUNIT_ASSERT(
+        !actionTokenMatches("secret", "other.example", "00112233445566778899aabbccddeeff", t));
+    CPPUNIT_ASSERT(
+        !actionTokenMatches("another", "lb.example", "00112233445566778899aabbccddeeff", t));
+    CPPUNIT_ASSERT(
+        !actionTokenMatches("secret", "lb.example", "", actionToken("secret", "lb.example", "")));
     CPPUNIT_ASSERT_EQUAL(std::string(""), actionToken("", "lb.example", "x"));
     // HMAC-SHA256(secret, scope "\n" cookie), as Python's hmac module computes it.
-    CPPUNIT_ASSERT_EQUAL(std::string("93f50b88268f11c6d3c79be17a40a48087d05391c6435d0a4f0570d6d7456bcd"), t);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("93f50b88268f11c6d3c79be17a40a48087d05391c6435d0a4f0570d6d7456bcd"), t);
   }
   void cookieIsReadStrictly() {
     const std::string v = "0123456789abcdef0123456789abcdef";
     CPPUNIT_ASSERT_EQUAL(v, tokenCookie("a=1; fleet_csrf=" + v + "; b=2"));
     CPPUNIT_ASSERT_EQUAL(v, tokenCookie("fleet_csrf=" + v));
     CPPUNIT_ASSERT_EQUAL(std::string(""), tokenCookie("fleet_csrf=short"));
-    CPPUNIT_ASSERT_EQUAL(std::string(""), tokenCookie("fleet_csrf=0123456789ABCDEF0123456789ABCDEF"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""),
+                         tokenCookie("fleet_csrf=0123456789ABCDEF0123456789ABCDEF"));
     CPPUNIT_ASSERT_EQUAL(std::string(""), tokenCookie("xfleet_csrf=" + v));
     CPPUNIT_ASSERT_EQUAL(std::string(""), tokenCookie(""));
   }
@@ -60,14 +67,16 @@ class PageAccessTest : public CppUnit::TestFixture {
                          actionRedirect("/fleet-status", "drained http://m1"));
     CPPUNIT_ASSERT_EQUAL(std::string("/fleet-status/%0D%0ASet-Cookie%3A%20x%3D1%3Cb%3E?notice=ok"),
                          actionRedirect("/fleet-status/\r\nSet-Cookie: x=1<b>", "ok"));
-    CPPUNIT_ASSERT_EQUAL(std::string("/%2F%2Fevil.example%2Fx?notice=ok"), actionRedirect("//evil.example/x", "ok"));
+    CPPUNIT_ASSERT_EQUAL(std::string("/%2F%2Fevil.example%2Fx?notice=ok"),
+                         actionRedirect("//evil.example/x", "ok"));
   }
   void queryValuesAreDecoded() {
     CPPUNIT_ASSERT_EQUAL(std::string("json"), queryValue("format=json", "format"));
-    CPPUNIT_ASSERT_EQUAL(std::string("prometheus"), queryValue("a=1&format=prometheus&b", "format"));
+    CPPUNIT_ASSERT_EQUAL(std::string("prometheus"),
+                         queryValue("a=1&format=prometheus&b", "format"));
     CPPUNIT_ASSERT_EQUAL(std::string("last"), queryValue("format=first&format=last", "format"));
     CPPUNIT_ASSERT_EQUAL(std::string("a b/c"), queryValue("q=a+b%2Fc", "q"));
-    CPPUNIT_ASSERT_EQUAL(std::string("100%"), queryValue("q=100%", "q"));      // a lone % stays
+    CPPUNIT_ASSERT_EQUAL(std::string("100%"), queryValue("q=100%", "q"));  // a lone % stays
     CPPUNIT_ASSERT_EQUAL(std::string("%zz"), queryValue("q=%zz", "q"));
     CPPUNIT_ASSERT_EQUAL(std::string("json"), queryValue("for%6Dat=json", "format"));
     CPPUNIT_ASSERT_EQUAL(std::string(""), queryValue("formats=json", "format"));

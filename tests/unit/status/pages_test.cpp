@@ -51,9 +51,13 @@ class PagesTest : public CppUnit::TestFixture {
     o.nonce = "n0nce";
     std::string h = renderHtml(sample(), nullptr, nullptr, o);
     size_t forms = 0, nonces = 0;
-    for (size_t p = h.find("<form"); p != std::string::npos; p = h.find("<form", p + 1)) ++forms;
+    for (size_t p = h.find("<form"); p != std::string::npos; p = h.find("<form", p + 1)) {
+      ++forms;
+    }
     for (size_t p = h.find("name=\"nonce\" value=\"n0nce\""); p != std::string::npos;
-         p = h.find("name=\"nonce\" value=\"n0nce\"", p + 1)) ++nonces;
+         p = h.find("name=\"nonce\" value=\"n0nce\"", p + 1)) {
+      ++nonces;
+    }
     CPPUNIT_ASSERT(forms >= 3);
     CPPUNIT_ASSERT_EQUAL(forms, nonces);
     o.actions = false;
@@ -66,13 +70,20 @@ class PagesTest : public CppUnit::TestFixture {
     std::string p = renderPrometheus(sample(), nullptr, &c);
     CPPUNIT_ASSERT(p.find("# HELP fleet_member_requests_total ") != std::string::npos);
     CPPUNIT_ASSERT(p.find("# TYPE fleet_member_requests_total counter\n") != std::string::npos);
-    CPPUNIT_ASSERT(p.find("fleet_member_requests_total{balancer=\"balancer://web\",member=\"http://10.0.0.7:8080/<script>alert(1)</script>\"} 42.000000\n") != std::string::npos);
-    CPPUNIT_ASSERT(p.find("fleet_member_latency_seconds{balancer=\"balancer://web\",member=\"http://10.0.0.7:8080/<script>alert(1)</script>\"} 0.001500\n") != std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_member_requests_total{balancer=\"balancer://web\",member=\"http://"
+                          "10.0.0.7:8080/<script>alert(1)</script>\"} 42.000000\n") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_member_latency_seconds{balancer=\"balancer://web\",member=\"http:/"
+                          "/10.0.0.7:8080/<script>alert(1)</script>\"} 0.001500\n") !=
+                   std::string::npos);
     CPPUNIT_ASSERT(p.find("fleet_cache_hits_total 7\n") != std::string::npos);
-    CPPUNIT_ASSERT(p.find("fleet_cache_server_up{server=\"127.0.0.1:11211\"} 1\n") != std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_cache_server_up{server=\"127.0.0.1:11211\"} 1\n") !=
+                   std::string::npos);
     CPPUNIT_ASSERT_EQUAL(std::string("a\\\\b\\\"c\\nd"), promLabel("a\\b\"c\nd"));
-    CPPUNIT_ASSERT(p.find("fleet_member_cert_days_left") != std::string::npos);  // family present...
-    CPPUNIT_ASSERT(p.find("fleet_member_cert_days_left{") == std::string::npos);  // ...no unknown sample
+    CPPUNIT_ASSERT(p.find("fleet_member_cert_days_left") !=
+                   std::string::npos);  // family present...
+    CPPUNIT_ASSERT(p.find("fleet_member_cert_days_left{") ==
+                   std::string::npos);  // ...no unknown sample
   }
 };
 
