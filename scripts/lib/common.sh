@@ -6,7 +6,8 @@ FLEET_BUILD=${FLEET_BUILD:-$FLEET_ROOT/build}
 
 # Everything a build, the tests, the demo and the benchmark need, by Debian 12 package name.
 FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemcached-dev
-                libcppunit-dev memcached python3 curl wrk valgrind openssl ca-certificates chromium)
+                libcppunit-dev memcached python3 curl wrk valgrind openssl ca-certificates chromium
+                clang-format clang-tidy)
 
 # Only the benchmark needs these: the peers it compares mod_fleet with.
 FLEET_BENCH_PACKAGES=(haproxy nginx)
