@@ -22,11 +22,9 @@ ResponseFacts ok(const std::string& cc = "") {
 
 class PolicyTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(PolicyTest);
-  CPPUNIT_TEST(ageIsReadStrictly);
   CPPUNIT_TEST(unsafeMethodsInvalidate);
-  CPPUNIT_TEST(cacheControlParsing);
   CPPUNIT_TEST(storability);
-  CPPUNIT_TEST(statusSetsAreConfigurable);
+  CPPUNIT_TEST(configuredStatusesLimitStorability);
   CPPUNIT_TEST(methodOverrideFieldsInEverySpelling);
   CPPUNIT_TEST(freshnessLifetimes);
   CPPUNIT_TEST(ageArithmetic);
@@ -36,26 +34,6 @@ class PolicyTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void cacheControlParsing() {
-    CacheControl c =
-        parseCacheControl("public, max-age=60, s-maxage=\"120\", no-cache=\"Set-Cookie, X-A\"");
-    CPPUNIT_ASSERT(c.isPublic);
-    CPPUNIT_ASSERT_EQUAL(int64_t(60), *c.maxAge);
-    CPPUNIT_ASSERT_EQUAL(int64_t(120), *c.sMaxAge);
-    CPPUNIT_ASSERT(!c.noCache);
-    CPPUNIT_ASSERT_EQUAL(size_t(2), c.noCacheFields.size());
-    CPPUNIT_ASSERT_EQUAL(std::string("set-cookie"), c.noCacheFields[0]);
-    CPPUNIT_ASSERT(parseCacheControl("NO-STORE").noStore);
-    CPPUNIT_ASSERT(parseCacheControl("max-stale").maxStaleAny);
-    CPPUNIT_ASSERT_EQUAL(int64_t(2147483648LL),
-                         *parseCacheControl("max-age=99999999999999").maxAge);
-    // Conflicting or malformed max-age: invalid, treated as stale.
-    CPPUNIT_ASSERT(parseCacheControl("max-age=60, max-age=120").invalidMaxAge);
-    CPPUNIT_ASSERT(!parseCacheControl("max-age=60, max-age=60").invalidMaxAge);
-    CPPUNIT_ASSERT(parseCacheControl("max-age=1h").invalidMaxAge);
-    CPPUNIT_ASSERT_EQUAL(int64_t(30),
-                         *parseCacheControl("stale-while-revalidate=30").staleWhileRevalidate);
-  }
   void storability() {
     struct Case {
       std::string method;
@@ -106,29 +84,16 @@ class PolicyTest : public CppUnit::TestFixture {
                                    whyNotStorable(c.method, r));
     }
   }
-  void statusSetsAreConfigurable() {
-    StatusSet d = StatusSet::defaults();
-    CPPUNIT_ASSERT_EQUAL(std::string("200 203 204 300 301 302 303 307 308 404 410 414 501"),
-                         d.toString());
-    common::Result<StatusSet> more = StatusSet::parse({"default", "400", "500"});
-    CPPUNIT_ASSERT(more.isOk());
-    CPPUNIT_ASSERT(more.value().contains(400) && more.value().contains(500) &&
-                   more.value().contains(200));
-    common::Result<StatusSet> only = StatusSet::parse({"200"});
-    CPPUNIT_ASSERT(only.isOk() && only.value().contains(200) && !only.value().contains(404));
+  void configuredStatusesLimitStorability() {
     Limits l;
-    l.statuses = more.value();
+    l.statuses = StatusSet::parse({"default", "500"}).value();
     ResponseFacts r = ok("max-age=60");
     r.status = 500;
     CPPUNIT_ASSERT_EQUAL(std::string(""), whyNotStorable("GET", r, l));
     r.status = 502;
     CPPUNIT_ASSERT_EQUAL(std::string("status"), whyNotStorable("GET", r, l));
-    for (const char* bad : {"206", "304", "199", "600", "abc", "2OO"}) {
-      common::Result<StatusSet> b = StatusSet::parse({bad});
-      CPPUNIT_ASSERT_MESSAGE(bad, !b.isOk());
-      CPPUNIT_ASSERT(b.status().message().find("accepted: status codes") != std::string::npos);
-    }
-    CPPUNIT_ASSERT(!StatusSet::parse({}).isOk());
+    r.status = 500;
+    CPPUNIT_ASSERT_EQUAL(std::string("status"), whyNotStorable("GET", r, Limits()));
   }
   void methodOverrideFieldsInEverySpelling() {
     for (const char* n :
@@ -192,16 +157,6 @@ class PolicyTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(1), decide(aged, T, T, "", "", T, l).ttl);
     aged.age = kInvalidAge;
     CPPUNIT_ASSERT(decide(aged, T, T, "", "", T, l).verdict == Verdict::kMustRevalidate);
-  }
-  void ageIsReadStrictly() {
-    CPPUNIT_ASSERT_EQUAL(int64_t(0), parseAge(""));
-    CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge("17"));
-    CPPUNIT_ASSERT_EQUAL(int64_t(17), parseAge(" 17 "));
-    for (const char* bad :
-         {"old, 0", "1,2", "-5", "+5", "5s", "1.5", "abc", "99999999999", "2147483648"}) {
-      CPPUNIT_ASSERT_EQUAL_MESSAGE(bad, kInvalidAge, parseAge(bad));
-    }
-    CPPUNIT_ASSERT_EQUAL(int64_t(2147483647), parseAge("2147483647"));
   }
   void unsafeMethodsInvalidate() {
     for (const char* safe : {"GET", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "REPORT", "SEARCH"}) {
