@@ -1,7 +1,9 @@
 // One request's passage through the cache (http_cache.h): the lookup before the member, and the
 // decisions once the member's response begins, including storing it as it streams. The exchange
 // holds the leases it took (the coalescing lease of a miss, a stale-while-revalidate refresh)
-// and gives them back when it ends, whatever happened.
+// and gives them back when it ends, whatever happened. In three files: exchange.cpp (the
+// lookup and the answers it makes), exchange_find.cpp (finding the stored response) and
+// exchange_response.cpp (the member's response, and storing it).
 #pragma once
 
 #include <cstdint>
