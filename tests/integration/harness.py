@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -63,6 +64,17 @@ def wait_port(port, proc=None, timeout=15.0, what="server"):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"{what} did not listen on {port} within {timeout}s")
+
+
+def start_script(script, *args, what, port=None):
+    """Starts one of the Python members beside this file (cache_member.py, tls_member.py, ...)
+    with `args` and its port last; returns (port, process) once it listens."""
+    port = port or free_port()
+    here = os.path.dirname(os.path.abspath(__file__))
+    proc = subprocess.Popen([sys.executable, os.path.join(here, script), *map(str, args), str(port)])
+    _started.append(proc)
+    wait_port(port, proc, what=what)
+    return port, proc
 
 
 def request(port, path, method="GET", headers=None, body=None, timeout=10.0, conn=None):

@@ -4,15 +4,13 @@ misses, two httpd servers sharing the pool, purge by URL and by tag, private and
 responses, memcached dying and coming back, and bad configuration."""
 import hashlib
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import unittest
 
-from harness import (Httpd, Memcached, _started, expect_config_errors, fleet_status, free_port, request, stop_process,
-                     wait_port)
+import memcached_wire
+from harness import (Httpd, Memcached, expect_config_errors, fleet_status, free_port, request,
+                     start_script, stop_process)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 mc = []
@@ -25,10 +23,7 @@ PURGE_REACH = 0.1
 
 
 def start_member(port):
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cache_member.py"), str(port)])
-    _started.append(proc)
-    wait_port(port, proc, what="cache member")
-    return proc
+    return start_script("cache_member.py", what="cache member", port=port)[1]
 
 
 def count(path):
@@ -83,70 +78,6 @@ def tearDownModule():
             stop_process(p)
     for m in mc:
         m.stop()
-
-
-def full_key_storage(full_key):
-    return "fl2:" + hashlib.sha256(full_key.encode()).hexdigest()[:40]
-
-
-def memcached_command(line, server=None):
-    """One text-protocol command sent to every memcached (the test does not re-implement ketama
-    to find the one holding the key); returns each server's answer."""
-    answers = []
-    for m in (server,) if server else mc:
-        with socket.create_connection(("127.0.0.1", m.port), timeout=5) as s:
-            s.sendall(line.encode() + b"\r\n")
-            data = b""
-            while not (data.endswith(b"END\r\n") or data.endswith(b"DELETED\r\n") or
-                       data.endswith(b"NOT_FOUND\r\n")):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            answers.append(data)
-    return answers
-
-
-def memcached_get(key):
-    for data in memcached_command(f"get {key}"):
-        if data.startswith(b"VALUE"):
-            header, rest = data.split(b"\r\n", 1)
-            n = int(header.split()[3])
-            return rest[:n]
-    return None
-
-
-def memcached_delete(key):
-    return any(d.startswith(b"DELETED") for d in memcached_command(f"delete {key}"))
-
-
-def entry_body_id(entry, full_key):
-    """The body id of a stored entry (shared/cache/entry.cpp's layout)."""
-    import struct
-    assert entry[:4] == b"FLC2"
-    pos = 5
-    def u32():
-        nonlocal pos
-        v = struct.unpack_from("<I", entry, pos)[0]
-        pos += 4
-        return v
-    def string():
-        nonlocal pos
-        n = u32()
-        v = entry[pos:pos + n]
-        pos += n
-        return v
-    assert string() == full_key.encode()
-    pos += 4 + 8 + 8 + 8 + 8  # status, request and response times, Age received, stale since
-    for _ in range(u32()):
-        string(), string()
-    for _ in range(u32()):
-        string()
-    for _ in range(u32()):
-        string()
-        pos += 8
-    pos += 8  # body size
-    return struct.unpack_from("<Q", entry, pos)[0]
 
 
 def get(h, path, headers=None, method="GET"):
@@ -228,11 +159,11 @@ class Basics(unittest.TestCase):
         path = "/c/chunky?cc=max-age%3D60&size=2000000"
         _, _, first = get(a, path, headers=SITE)
         full_key = "http://shop.example:80" + path
-        entry = memcached_get(full_key_storage(full_key))
+        ports = [m.port for m in mc]
+        entry = memcached_wire.get(ports, memcached_wire.storage_key(full_key))
         self.assertIsNotNone(entry)
-        body_id = entry_body_id(entry, full_key)
-        chunk = full_key_storage(full_key) + ":" + body_id.to_bytes(8, "little").hex() + ":2"
-        self.assertTrue(memcached_delete(chunk))
+        chunk = memcached_wire.chunk_key(full_key, memcached_wire.entry_body_id(entry, full_key), 2)
+        self.assertTrue(memcached_wire.delete(ports, chunk))
         s, h, body = get(b, path, headers=SITE)  # b has no copy in memory
         self.assertEqual(s, 200)
         self.assertEqual(body, first)  # whole, from the member

@@ -3,17 +3,13 @@ real httpd, a real memcached and a real member: the Age received from upstream, 
 freshening with 304, invalidation by any unsafe method, a member that closes while a stale entry
 is held, targeted cache control, hit-for-miss, byte ranges served from only the chunks they need,
 and soft purge."""
-import hashlib
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import unittest
 
-from harness import Httpd, Memcached, _started, fleet_status, free_port, request, stop_process, wait_port
-from test_cache import entry_body_id
+from harness import (Httpd, Memcached, fleet_status, request, start_script, stop_process)
+import memcached_wire
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = {"Host": "shop.example"}
@@ -24,10 +20,7 @@ MEMBER_PORT = 0
 def setUpModule():
     global mc, member, httpd, MEMBER_PORT
     mc = Memcached()
-    MEMBER_PORT = free_port()
-    member = subprocess.Popen([sys.executable, os.path.join(HERE, "cache_member.py"), str(MEMBER_PORT)])
-    _started.append(member)
-    wait_port(MEMBER_PORT, member, what="cache member")
+    MEMBER_PORT, member = start_script("cache_member.py", what="cache member")
     httpd = Httpd("\n".join([
         f"FleetCacheServers {mc.address}",
         "<Location /r/>\n  FleetCache on\n  FleetCachePurge on\n  FleetCacheLockWait 3s\n</Location>",
@@ -56,16 +49,6 @@ def count(path):
 
 def is_hit(h):
     return h.get("cache-status", "").startswith("fleet; hit")
-
-
-def memcached_delete(key):
-    with socket.create_connection(("127.0.0.1", mc.port), timeout=5) as s:
-        s.sendall(f"delete {key}\r\n".encode())
-        return s.recv(100)
-
-
-def entry_key(full_key):
-    return "fl2:" + hashlib.sha256(full_key.encode()).hexdigest()[:40]
 
 
 class Age(unittest.TestCase):
@@ -229,16 +212,9 @@ class Ranges(unittest.TestCase):
         self.assertTrue(is_hit(h))
         # Take chunk 0 away: the range (in chunk 1) is still served; the whole object is a miss.
         full = "http://shop.example:80" + path
-        with socket.create_connection(("127.0.0.1", mc.port), timeout=5) as sock:
-            sock.sendall(f"get {entry_key(full)}\r\n".encode())
-            data = b""
-            while not data.endswith(b"END\r\n"):
-                data += sock.recv(65536)
-            header, rest = data.split(b"\r\n", 1)
-            entry = rest[:int(header.split()[3])]
-        body_id = entry_body_id(entry, full)
-        chunk0 = entry_key(full) + ":" + body_id.to_bytes(8, "little").hex() + ":0"
-        self.assertIn(b"DELETED", memcached_delete(chunk0))
+        entry = memcached_wire.get([mc.port], memcached_wire.storage_key(full))
+        chunk0 = memcached_wire.chunk_key(full, memcached_wire.entry_body_id(entry, full), 0)
+        self.assertTrue(memcached_wire.delete([mc.port], chunk0))
         s, h, part = get(path, headers={"Range": "bytes=600000-600099"})
         self.assertEqual((s, part), (206, whole[600000:600100]))
         self.assertEqual(count("/r/big"), 1)

@@ -3,10 +3,9 @@ import json
 import os
 import signal
 import subprocess
-import time
 import unittest
 
-from harness import free_port, load, request, wait_port
+from harness import (free_port, load, request, wait_port)
 
 ROOT = os.environ.get("FLEET_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
 

@@ -7,15 +7,14 @@ import re
 import os
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import unittest
 
 from certs import Pki
-from harness import (BalancerManager, Httpd, Member, _started, balancer_section, fleet_status,
-                     free_port, request, stop_process, wait_port)
+from harness import (BalancerManager, Httpd, Member, balancer_section, fleet_status, free_port,
+                     request, start_script, stop_process)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 members = []
@@ -54,12 +53,7 @@ class SilentMember:
 
 
 def start_tls_member(ident, cert, key):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "tls_member.py"), str(port), cert,
-                             key, ident])
-    _started.append(proc)
-    wait_port(port, proc, what=f"tls member {ident}")
-    return port, proc
+    return start_script("tls_member.py", cert, key, ident, what=f"tls member {ident}")
 
 
 def member_health(balancer, url):

@@ -2,11 +2,10 @@
 awareness, consistent hashing across child processes and membership changes, passive outlier
 ejection and return, slow start after a member comes back."""
 import collections
-import os
 import time
 import unittest
 
-from harness import BalancerManager, Httpd, Member, balancer_section, fleet_status, load, request
+from harness import (BalancerManager, Httpd, Member, balancer_section, fleet_status, load, request)
 
 METHODS = ("p2c", "ewma", "maglev")
 members = []

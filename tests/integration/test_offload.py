@@ -7,14 +7,12 @@ import base64
 import hashlib
 import http.client
 import os
-import re
 import ssl
 import subprocess
-import sys
 import unittest
 
 from certs import Pki
-from harness import (Httpd, Member, _started, configtest, expect_config_errors, free_port,
+from harness import (Httpd, Member, configtest, expect_config_errors, free_port, start_script,
                      stop_process, wait_port)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,12 +69,8 @@ def setUpModule():
     EXPIRED = pki.issue("expired", "mallory", client=True, not_after="20210101000000Z")
     STRANGER = other.issue("stranger", "eve", client=True)
     member = Member("echo")
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "tls_member.py"), str(port),
-                             *member_cert, "t1"])
-    _started.append(proc)
-    wait_port(port, proc, what="tls member")
-    tls_member = (port, proc)
+    tls_member = start_script("tls_member.py", *member_cert, "t1", what="tls member")
+    port = tls_member[0]
     TLS_PORT, REDIRECT_PORT = free_port(), free_port()
     m, t = member.url, f"https://127.0.0.1:{port}"
 

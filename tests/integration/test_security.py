@@ -10,21 +10,17 @@ proxy scheme, each tried as an attacker would:
   fail a purge or revive purged entries;
 - a member's invalid UTF-8 must not break the status JSON; an endless health-check body must not
   hold the checker."""
-import hashlib
 import json
 import os
-import socket
-import socketserver
 import ssl
-import subprocess
-import sys
-import threading
 import time
 import http.client
 import unittest
 
 from certs import Pki
-from harness import (Httpd, Member, Memcached, _started, free_port, request, stop_process, wait_port)
+import memcached_wire
+from raw_server import RawServer
+from harness import (Httpd, Member, Memcached, free_port, request, start_script, stop_process)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODULES = Httpd.BASE_MODULES + ["ssl", "socache_shmcb", "proxy_fcgi", "proxy_scgi", "proxy_uwsgi",
@@ -41,57 +37,16 @@ pki = None
 httpd = None
 tier = None
 TLS_PORT = 0
-raw_servers = []
-
-
-def start_python(script, *args, what):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, script), *args, str(port)])
-    _started.append(proc)
-    wait_port(port, proc, what=what)
-    return port, proc
-
-
-class RawServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    """Answers every connection with `answer` bytes, then (stream=True) sends body bytes until the
-    peer closes; counts what it sent."""
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, answer, stream=False):
-        self.answer, self.stream, self.sent, self.connections = answer, stream, 0, 0
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self):
-                with outer.lock:
-                    outer.connections += 1
-                self.request.settimeout(5)
-                try:
-                    self.request.recv(4096)
-                    self.request.sendall(outer.answer)
-                    chunk = b"x" * 16384
-                    while outer.stream:
-                        self.request.sendall(chunk)
-                        with outer.lock:
-                            outer.sent += len(chunk)
-                except OSError:
-                    pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.port = self.server_address[1]
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-        raw_servers.append(self)
+BAD_UTF8 = ENDLESS = None
 
 
 def setUpModule():
     global mc, cache_proc, CACHE_PORT, echo, pki, httpd, tier, TLS_PORT, BAD_UTF8, ENDLESS, CLIENT
     mc = Memcached()
-    CACHE_PORT, cache_proc = start_python("cache_member.py", what="cache member")
+    CACHE_PORT, cache_proc = start_script("cache_member.py", what="cache member")
     echo = Member("echo")
     for scheme in SCHEMES:
-        protos[scheme] = start_python("proto_member.py", scheme, what=f"{scheme} member")
+        protos[scheme] = start_script("proto_member.py", scheme, what=f"{scheme} member")
     pki = Pki()
     server = pki.issue("server", "localhost", san="DNS:localhost,IP:127.0.0.1")
     CLIENT = pki.issue("client", "alice", client=True)
@@ -165,10 +120,9 @@ def tearDownModule():
         stop_process(cache_proc)
     if echo:
         echo.stop()
-    for s in raw_servers:
-        s.stream = False
-        s.shutdown()
-        s.server_close()
+    for s in (BAD_UTF8, ENDLESS):
+        if s:
+            s.close()
     if mc:
         mc.stop()
 
@@ -199,24 +153,6 @@ def seen_by_http_member(body):
             k, v = line.split(":", 1)
             out.setdefault("HTTP_" + k.strip().upper().replace("-", "_"), []).append(v.strip())
     return out
-
-
-def memcached_command(line):
-    with socket.create_connection(("127.0.0.1", mc.port), timeout=5) as s:
-        s.sendall(line.encode() + b"\r\n")
-        data = b""
-        while not data.endswith(b"\r\n") or data.count(b"\r\n") < 1:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if data.endswith((b"END\r\n", b"DELETED\r\n", b"NOT_FOUND\r\n")):
-                break
-        return data
-
-
-def storage_key(prefix, text):
-    return prefix + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 SPOOFS = {
@@ -386,8 +322,8 @@ class Tiers(unittest.TestCase):
             self.assertEqual(s, 200)
         time.sleep(0.2)  # the poller has seen the log
         # memcached loses the hot entry; only the memory tier can still answer.
-        key = storage_key("fl2:", "http://shop.example:80" + hot)
-        self.assertIn(b"DELETED", memcached_command(f"delete {key}"))
+        key = memcached_wire.storage_key("http://shop.example:80" + hot)
+        self.assertTrue(memcached_wire.delete([mc.port], key))
         s, h, _ = get(tier, hot, headers=SITE)
         self.assertIn("hit", h["cache-status"])
         self.assertEqual(count("/c/hot"), 1)
@@ -417,8 +353,8 @@ class SurrogateKeys(unittest.TestCase):
         s, _, _ = get(httpd, "/c/x", method="PURGE", headers=dict(SITE, **{"Surrogate-Key": "sale"}))
         self.assertEqual(s, 200)
         # memcached evicts the counter (either spelling of its key).
-        memcached_command(f"delete {storage_key('fl2:tag:', 'sale')}")
-        memcached_command("delete fl2:tag:sale")
+        memcached_wire.delete([mc.port], memcached_wire.storage_key("sale", prefix="fl2:tag:"))
+        memcached_wire.delete([mc.port], "fl2:tag:sale")
         self.assertIn("fwd=uri-miss", get(httpd, path, headers=SITE)[1]["cache-status"])
 
 

@@ -3,7 +3,6 @@ test did (requests, a killed member, cache hits), Prometheus text accepted by a 
 actions only with the nonce and from the same origin (and their effect in every child), httpd's
 Require in front, the server-status section and ?auto lines, and a real headless Chromium loading
 the page (DOM checked, screenshot kept as an artifact)."""
-import json
 import os
 import re
 import subprocess
@@ -13,7 +12,7 @@ import unittest
 import urllib.parse
 
 import promcheck
-from harness import Httpd, Member, Memcached, balancer_section, fleet_status, load, request
+from harness import (Httpd, Member, Memcached, balancer_section, fleet_status, load, request)
 
 members = []
 mc = None

@@ -1,5 +1,5 @@
 """A minimal HTTPS member for tests: answers every request with 200 and its id, over TLS with the
-certificate it is given. Run as a process: tls_member.py <port> <cert> <key> <id>."""
+certificate it is given. Run as a process: tls_member.py <cert> <key> <id> <port>."""
 import http.server
 import socketserver
 import ssl
@@ -31,7 +31,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    port, cert, key, ident = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    cert, key, ident, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     srv = Server(("127.0.0.1", port), Handler)
     srv.ident = ident
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
