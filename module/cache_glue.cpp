@@ -138,45 +138,6 @@ int act(request_rec* r, std::unique_ptr<CacheExchange> ex, bool quickOnly) {
   return DECLINED;
 }
 
-int lookupHandler(request_rec* r) {
-  return guarded<int>(r->server, "cache lookup", DECLINED, [&] {
-    if (g_child == nullptr || r->prev != nullptr) {
-      return DECLINED;
-    }
-    if (r->main != nullptr) {
-      // The background refresh of a stale-while-revalidate hit: a subrequest whose output goes
-      // nowhere but into the cache.
-      RequestContext* parent = findContext(r->main);
-      if (parent == nullptr || !parent->cache || !parent->cache->owesRefresh()) {
-        return DECLINED;
-      }
-      return act(r, g_child->engine->beginRefresh(*parent->cache), false);
-    }
-    const DirConfig& d = dirConfig(r);
-    if (!d.flag(Id::kCache)) {
-      return DECLINED;
-    }
-    return act(r, beginExchange(r, d), false);
-  });
-}
-
-// FleetCacheQuickHandler on: fresh hits of responses the member marked public are answered
-// before httpd maps and authorizes the request; anything else waits for the normal lookup.
-int quickHandler(request_rec* r, int lookupOnly) {
-  return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
-    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_child->quick ||
-        r->method_number != M_GET) {
-      return DECLINED;
-    }
-    ap_location_walk(r);  // FleetCache is set per <Location>
-    const DirConfig& d = dirConfig(r);
-    if (!d.flag(Id::kCache)) {
-      return DECLINED;
-    }
-    return act(r, beginExchange(r, d), true);
-  });
-}
-
 // The member's response (or httpd's error response) streams through here.
 apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
   request_rec* r = f->r;
@@ -243,17 +204,71 @@ apr_status_t saveFilter(ap_filter_t* f, apr_bucket_brigade* in) {
   return ap_pass_brigade(f->next, in);
 }
 
+apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
+  apr_brigade_cleanup(bb);
+  return APR_SUCCESS;
+}
+
+void reportServer(size_t i, bool down, const std::string& detail) {
+  std::string name = g_child != nullptr && g_child->store ? g_child->store->serverName(i) : "?";
+  if (down) {
+    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00020,
+                "memcached %s failed (%s): its keys are misses, "
+                "retried after the back-off",
+                name.c_str(), detail.c_str());
+  } else {
+    FLEET_LOG_S(APLOG_NOTICE, 0, nullptr, 00021, "memcached %s is %s again", name.c_str(),
+                detail.c_str());
+  }
+}
+
+}  // namespace
+
+int lookupHandler(request_rec* r) {
+  return guarded<int>(r->server, "cache lookup", DECLINED, [&] {
+    if (g_child == nullptr || r->prev != nullptr) {
+      return DECLINED;
+    }
+    if (r->main != nullptr) {
+      // The background refresh of a stale-while-revalidate hit: a subrequest whose output goes
+      // nowhere but into the cache.
+      RequestContext* parent = findContext(r->main);
+      if (parent == nullptr || !parent->cache || !parent->cache->owesRefresh()) {
+        return DECLINED;
+      }
+      return act(r, g_child->engine->beginRefresh(*parent->cache), false);
+    }
+    const DirConfig& d = dirConfig(r);
+    if (!d.flag(Id::kCache)) {
+      return DECLINED;
+    }
+    return act(r, beginExchange(r, d), false);
+  });
+}
+
+// FleetCacheQuickHandler on: fresh hits of responses the member marked public are answered
+// before httpd maps and authorizes the request; anything else waits for the normal lookup.
+int quickHandler(request_rec* r, int lookupOnly) {
+  return guarded<int>(r->server, "cache quick lookup", DECLINED, [&] {
+    if (g_child == nullptr || lookupOnly || r->main != nullptr || !g_child->quick ||
+        r->method_number != M_GET) {
+      return DECLINED;
+    }
+    ap_location_walk(r);  // FleetCache is set per <Location>
+    const DirConfig& d = dirConfig(r);
+    if (!d.flag(Id::kCache)) {
+      return DECLINED;
+    }
+    return act(r, beginExchange(r, d), true);
+  });
+}
+
 // Error responses (a member that is down) pass through the exchange too: stale-if-error.
 void insertErrorFilter(request_rec* r) {
   RequestContext* ctx = findContext(r);
   if (ctx != nullptr && ctx->cache) {
     ap_add_output_filter_handle(g_saveFilter, nullptr, r, r->connection);
   }
-}
-
-apr_status_t sinkFilter(ap_filter_t*, apr_bucket_brigade* bb) {
-  apr_brigade_cleanup(bb);
-  return APR_SUCCESS;
 }
 
 // After the response went out: the stale-while-revalidate refresh this request won, if any.
@@ -282,21 +297,6 @@ int refreshAfterResponse(request_rec* r) {
     return DECLINED;
   });
 }
-
-void reportServer(size_t i, bool down, const std::string& detail) {
-  std::string name = g_child != nullptr && g_child->store ? g_child->store->serverName(i) : "?";
-  if (down) {
-    FLEET_LOG_S(APLOG_WARNING, 0, nullptr, 00020,
-                "memcached %s failed (%s): its keys are misses, "
-                "retried after the back-off",
-                name.c_str(), detail.c_str());
-  } else {
-    FLEET_LOG_S(APLOG_NOTICE, 0, nullptr, 00021, "memcached %s is %s again", name.c_str(),
-                detail.c_str());
-  }
-}
-
-}  // namespace
 
 std::string purgeFromStatusPage(request_rec* r, const std::string& what) {
   return guarded<std::string>(
@@ -379,13 +379,10 @@ void startCache(apr_pool_t* pchild, server_rec* s) {
       apr_pool_cleanup_null);
 }
 
-void registerCacheHooks() {
-  ap_hook_handler(lookupHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
-  ap_hook_quick_handler(quickHandler, nullptr, nullptr, APR_HOOK_FIRST);
-  ap_hook_log_transaction(refreshAfterResponse, nullptr, nullptr, APR_HOOK_LAST);
+void registerCacheFilters() {
+  // Last of all: it only swallows what a replaced response would still have sent.
   g_sinkFilter =
       ap_register_output_filter("FLEET_CACHE_SINK", sinkFilter, nullptr, AP_FTYPE_NETWORK);
-  ap_hook_insert_error_filter(insertErrorFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After content filters such as mod_deflate (which adds its Vary), before the protocol ones.
   g_saveFilter = ap_register_output_filter("FLEET_CACHE_SAVE", saveFilter, nullptr,
                                            static_cast<ap_filter_type>(AP_FTYPE_CONTENT_SET + 5));

@@ -11,7 +11,14 @@
 
 namespace fleet::glue {
 
-void registerCacheHooks();
+// Hooks (registered in mod_fleet.cpp, which says why at each position).
+int quickHandler(request_rec* r, int lookupOnly);  // FleetCacheQuickHandler: public fresh hits
+int lookupHandler(request_rec* r);                 // the lookup; a miss inserts the save filter
+void insertErrorFilter(request_rec* r);            // httpd's own error responses reach the cache
+int refreshAfterResponse(request_rec* r);          // a stale-while-revalidate refresh
+// The save filter (between content and protocol filters) and the sink of a replaced response.
+void registerCacheFilters();
+
 // Names of the configured memcached servers (FleetCacheServers), in the order of
 // CacheShared::servers.
 std::vector<std::string> cacheServerNames(server_rec* s);

@@ -185,6 +185,8 @@ const char* hcFunction(ap_expr_eval_ctx_t* ctx, const void*, const char* arg) {
   return hcBodyVar(ctx, arg);
 }
 
+}  // namespace
+
 int hcExprLookup(ap_expr_lookup_parms* parms) {
   if (parms->type == AP_EXPR_FUNC_VAR && ap_cstr_casecmpn(parms->name, "HC_", 3) == 0) {
     *parms->func = reinterpret_cast<const void*>(&hcBodyVar);
@@ -198,8 +200,6 @@ int hcExprLookup(ap_expr_lookup_parms* parms) {
   }
   return DECLINED;
 }
-
-}  // namespace
 
 health::ProbeSpec healthProbeSpec(int hcmethod) {
   return fromHcMethod(static_cast<hcmethod_t>(hcmethod));
@@ -308,7 +308,7 @@ const char* setHcThreadPoolSize(cmd_parms* cmd, void*, const char* arg) {
       });
 }
 
-void registerHealthHooks(apr_pool_t*) {
+void registerHealthFunctions() {
   // The names mod_proxy and mod_proxy_balancer look up; the types are checked here.
   APR_OPTIONAL_FN_TYPE(set_worker_hc_param)* setParam = setWorkerHcParam;
   APR_OPTIONAL_FN_TYPE(hc_show_exprs)* show = hcShowExprs;
@@ -318,7 +318,6 @@ void registerHealthHooks(apr_pool_t*) {
   apr_dynamic_fn_register("hc_show_exprs", reinterpret_cast<apr_opt_fn_t*>(show));
   apr_dynamic_fn_register("hc_select_exprs", reinterpret_cast<apr_opt_fn_t*>(select));
   apr_dynamic_fn_register("hc_valid_expr", reinterpret_cast<apr_opt_fn_t*>(valid));
-  ap_hook_expr_lookup(hcExprLookup, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 std::string healthConflict() {

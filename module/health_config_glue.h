@@ -15,9 +15,11 @@ namespace fleet::glue {
 // The note holding a checked member's response body while its hcexpr runs (%{HC_BODY}).
 inline constexpr const char* kHcBodyNote = "fleet-hc-body";
 
-// Optional functions and the expression lookup hook; from register_hooks, so mod_proxy and
+// mod_proxy_hcheck's optional functions; from register_hooks, so mod_proxy and
 // mod_proxy_balancer find them at their pre_config.
-void registerHealthHooks(apr_pool_t* p);
+void registerHealthFunctions();
+// expr_lookup: %{HC_BODY} and hc('body') in ProxyHCExpr.
+int hcExprLookup(ap_expr_lookup_parms* parms);
 // "" when health checks can run in this configuration; else why not (mod_proxy_hcheck loaded).
 std::string healthConflict();
 

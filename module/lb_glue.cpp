@@ -298,6 +298,21 @@ apr_status_t noAge(proxy_balancer*, server_rec*) { return APR_SUCCESS; }
 // nothing here also spares httpd's non-atomic lbstatus writes.
 apr_status_t noUpdate(proxy_balancer*, proxy_worker*, server_rec*) { return APR_SUCCESS; }
 
+// The first brigade of a proxied response: the member's headers have arrived.
+apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
+  request_rec* r = f->r;
+  guarded<int>(r->server, "FLEET_TTFB filter", 0, [&] {
+    if (RequestContext* ctx = findContext(r)) {
+      ctx->lb.attempt.firstByte(r->status, HookEnv(r, ctx->lb.balancer).env);
+    }
+    return 0;
+  });
+  ap_remove_output_filter(f);
+  return ap_pass_brigade(f->next, bb);
+}
+
+}  // namespace
+
 // Per attempt, just before the request goes to the member: count it there (covers sticky
 // sessions and failover attempts, which the finder does not see) and start its clock.
 int onProxyFixups(request_rec* r) {
@@ -323,19 +338,6 @@ int onProxyFixups(request_rec* r) {
   });
 }
 
-// The first brigade of a proxied response: the member's headers have arrived.
-apr_status_t ttfbFilter(ap_filter_t* f, apr_bucket_brigade* bb) {
-  request_rec* r = f->r;
-  guarded<int>(r->server, "FLEET_TTFB filter", 0, [&] {
-    if (RequestContext* ctx = findContext(r)) {
-      ctx->lb.attempt.firstByte(r->status, HookEnv(r, ctx->lb.balancer).env);
-    }
-    return 0;
-  });
-  ap_remove_output_filter(f);
-  return ap_pass_brigade(f->next, bb);
-}
-
 // The member has answered (or failed): record how, and it no longer carries this request.
 int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
                        proxy_server_conf*) {
@@ -353,8 +355,6 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
   });
 }
 
-}  // namespace
-
 void registerLbMethods(apr_pool_t* p) {
   for (const std::string& name : methods().names()) {
     auto* m = static_cast<proxy_balancer_method*>(apr_pcalloc(p, sizeof(proxy_balancer_method)));
@@ -368,15 +368,9 @@ void registerLbMethods(apr_pool_t* p) {
   }
 }
 
-void registerProxyHooks() {
-  const ProxyApi& api = proxyApi();
-  static const char* const kBeforeBalancer[] = {"mod_proxy_balancer.c", nullptr};
-  if (api.hookPostRequest != nullptr) {
-    api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
-  }
+void registerTtfbFilter() {
+  // A content filter: it sees the member's first body bytes before any protocol filter.
   g_ttfbFilter = ap_register_output_filter("FLEET_TTFB", ttfbFilter, nullptr, AP_FTYPE_CONTENT_SET);
-  // fixups is an optional hook: registered by name, so it needs no symbol of mod_proxy.
-  APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 void prepareMaglevTables(apr_pool_t* pconf, server_rec* s) {

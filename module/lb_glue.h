@@ -9,8 +9,12 @@ namespace fleet::glue {
 
 // From register_hooks: one PROXY_LBMETHOD provider per core method (names exist before config).
 void registerLbMethods(apr_pool_t* p);
-// From pre_config, once mod_proxy's hook registration functions are resolved.
-void registerProxyHooks();
+// mod_proxy's hooks (registered in mod_fleet.cpp): an attempt at the chosen member begins
+// (proxy fixups; inserts the time-to-first-byte filter) and ends (proxy post_request).
+int onProxyFixups(request_rec* r);
+int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
+                       proxy_server_conf* conf);
+void registerTtfbFilter();
 // From post_config, after createMemberTable: one maglev table entry per configured balancer.
 void prepareMaglevTables(apr_pool_t* pconf, server_rec* s);
 

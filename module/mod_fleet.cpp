@@ -1,4 +1,5 @@
-// The module: hook registration and the lifecycle (pre_config, check_config, post_config).
+// The module: every hook mod_fleet registers, in one place with the reason for its position, and
+// the lifecycle (pre_config, check_config, post_config, child_init).
 // Nothing is started here or in static constructors: httpd loads and unloads the DSO several
 // times during startup and on every restart.
 #include "module/cache_glue.h"
@@ -12,10 +13,32 @@
 #include "module/proxy_api.h"
 #include "module/status_glue.h"
 
+extern "C" {
+#include "mod_status.h"
+}
+
 APLOG_USE_MODULE(fleet);
 
 namespace fleet::glue {
 namespace {
+
+// mod_proxy's hooks, inside its handler, for each attempt at a member (from pre_config, once
+// mod_proxy's hook registration functions are resolved: httpd links no module to another).
+void registerProxyHooks() {
+  const ProxyApi& api = proxyApi();
+  // mod_proxy_balancer has picked the member (through our lbmethod's finder): the attempt
+  // begins and its time to first byte is measured. Optional hook: registered by name.
+  APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // Before every scheme handler (http, fcgi, ajp...): X-Forwarded-* as that scheme needs them.
+  if (api.hookSchemeHandler != nullptr) {
+    api.hookSchemeHandler(beforeSchemeHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+  }
+  // The attempt's outcome, before mod_proxy_balancer's post_request clears its own state.
+  static const char* const kBeforeBalancer[] = {"mod_proxy_balancer.c", nullptr};
+  if (api.hookPostRequest != nullptr) {
+    api.hookPostRequest(onProxyPostRequest, nullptr, kBeforeBalancer, APR_HOOK_FIRST);
+  }
+}
 
 int preConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) {
   return guarded<int>(nullptr, "pre_config", DONE, [] {
@@ -29,7 +52,6 @@ int preConfig(apr_pool_t*, apr_pool_t*, apr_pool_t*) {
     }
     if (resolveProxyApi().missing().empty()) {
       registerProxyHooks();
-      registerOffloadProxyHooks();
     }
     return OK;
   });
@@ -77,19 +99,48 @@ void childInit(apr_pool_t* pchild, server_rec* s) {
 }
 
 void registerHooks(apr_pool_t* p) {
+  // Names and functions other modules look up at their pre_config: the lbmethod providers
+  // mod_proxy_balancer lists, mod_proxy_hcheck's optional functions mod_proxy calls.
   registerLbMethods(p);
-  registerHealthHooks(p);
-  registerOffloadHooks();
-  registerCacheHooks();
+  registerHealthFunctions();
+  registerCacheFilters();
+  registerTtfbFilter();
+
+  // The lifecycle.
   ap_hook_pre_config(preConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   ap_hook_check_config(checkConfig, nullptr, nullptr, APR_HOOK_MIDDLE);
   // After mod_proxy_balancer has sized and attached its own shared memory.
   static const char* const kAfter[] = {"mod_proxy_balancer.c", "mod_proxy.c", nullptr};
   ap_hook_post_config(postConfig, kAfter, nullptr, APR_HOOK_MIDDLE);
-  ap_hook_handler(statusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
-  registerStatusHooks();
   // After mod_proxy_balancer has created each balancer's thread mutex in this child.
   ap_hook_child_init(childInit, kAfter, nullptr, APR_HOOK_MIDDLE);
+
+  // One request, in the order httpd runs these hooks (the proxy's own are in registerProxyHooks).
+  // 1. Before the URL is mapped or access checked: only FleetCacheQuickHandler's fresh hits of
+  //    public responses are served here (anything else declines for the normal lookup).
+  ap_hook_quick_handler(quickHandler, nullptr, nullptr, APR_HOOK_FIRST);
+  // 2. First of header_parser: plain HTTP goes to HTTPS before anything else reads the request
+  //    (after <Location> merging, so a section can turn the redirect off).
+  ap_hook_header_parser(redirectToHttps, nullptr, nullptr, APR_HOOK_FIRST);
+  // 3. Last of fixups: mod_rewrite's per-directory [P] rules set proxyreq in their own fixups;
+  //    the client's copies of forwarded facts go before any scheme handler copies the headers.
+  ap_hook_fixups(forwardClientFacts, nullptr, nullptr, APR_HOOK_LAST);
+  // 4. Filters: Strict-Transport-Security on every HTTPS answer, errors included; httpd's own
+  //    error responses pass the cache too (a 404 it makes may be stored).
+  ap_hook_insert_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_insert_error_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
+  ap_hook_insert_error_filter(insertErrorFilter, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // 5. Handlers: the cache before mod_proxy's handler (a hit never reaches it); the status page
+  //    only for SetHandler fleet-status.
+  ap_hook_handler(lookupHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
+  ap_hook_handler(statusHandler, nullptr, nullptr, APR_HOOK_MIDDLE);
+  // 6. Last of log_transaction: a stale-while-revalidate refresh after the client has its answer.
+  ap_hook_log_transaction(refreshAfterResponse, nullptr, nullptr, APR_HOOK_LAST);
+
+  // Beside requests: %{HC_BODY} in ProxyHCExpr; mod_fleet's section of /server-status (an
+  // optional hook: nothing happens when mod_status is not loaded).
+  ap_hook_expr_lookup(hcExprLookup, nullptr, nullptr, APR_HOOK_MIDDLE);
+  APR_OPTIONAL_HOOK(ap, status_hook, serverStatusSection, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace

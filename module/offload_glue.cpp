@@ -50,6 +50,8 @@ bool proxyAddsHeaders(request_rec* r) {
   return pd == nullptr || pd->add_forwarded_headers;
 }
 
+}  // namespace
+
 // Core fixups, last, for every proxied request whatever its scheme (http, fcgi, scgi, uwsgi,
 // ajp, h2, ws): the client's copies of what mod_fleet tells members are removed, then mod_fleet's
 // values set, before any scheme handler copies the headers.
@@ -159,22 +161,6 @@ void addHsts(request_rec* r) {
     }
     return 0;
   });
-}
-
-}  // namespace
-
-void registerOffloadHooks() {
-  // Last among fixups: mod_rewrite's per-directory [P] rules set proxyreq in their fixups.
-  ap_hook_fixups(forwardClientFacts, nullptr, nullptr, APR_HOOK_LAST);
-  ap_hook_header_parser(redirectToHttps, nullptr, nullptr, APR_HOOK_FIRST);
-  ap_hook_insert_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
-  ap_hook_insert_error_filter(addHsts, nullptr, nullptr, APR_HOOK_MIDDLE);
-}
-
-void registerOffloadProxyHooks() {
-  if (proxyApi().hookSchemeHandler != nullptr) {
-    proxyApi().hookSchemeHandler(beforeSchemeHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
-  }
 }
 
 }  // namespace fleet::glue

@@ -346,7 +346,7 @@ int statusHandler(request_rec* r) {
   });
 }
 
-namespace {
+namespace {}  // namespace
 
 int serverStatusSection(request_rec* r, int flags) {
   return guarded<int>(r->server, "server-status section", OK, [&] {
@@ -386,13 +386,6 @@ int serverStatusSection(request_rec* r, int flags) {
     ap_rwrite(tables.data(), static_cast<int>(tables.size()), r);
     return OK;
   });
-}
-
-}  // namespace
-
-void registerStatusHooks() {
-  // mod_status's hook is optional: registered by name, nothing needed when it is not loaded.
-  APR_OPTIONAL_HOOK(ap, status_hook, serverStatusSection, nullptr, nullptr, APR_HOOK_MIDDLE);
 }
 
 }  // namespace fleet::glue

@@ -8,7 +8,7 @@ namespace fleet::glue {
 
 int statusHandler(request_rec* r);
 // mod_status's hook: mod_fleet's section of /server-status (and key: value lines for ?auto).
-void registerStatusHooks();
+int serverStatusSection(request_rec* r, int flags);
 // The per-server CSRF nonce of the status page's forms (post_config, before children fork).
 void prepareStatusSecret(apr_pool_t* pconf);
 
