@@ -99,19 +99,10 @@ const char* setWorkerHcParam(apr_pool_t* p, server_rec* s, proxy_worker* w, cons
         if (w == nullptr || tmpl != nullptr) {
           return "Bad call to set_worker_hc_param()";
         }
-        // mod_proxy hands every BalancerMember key it does not know here: mod_fleet's own
-        // per-member balancing option too.
-        if (ap_cstr_casecmp(key, "slowstart") == 0) {
-          common::Result<int64_t> d = common::parseDurationMicros(val);
-          if (!d.isOk()) {
-            return apr_psprintf(
-                p,
-                "slowstart='%s' is not valid; accepted: a duration such as 30s, or 0 "
-                "(no slow start for this member)",
-                val);
-          }
-          setMemberSlowStart(w, d.value(), p);
-          return nullptr;
+        // mod_fleet's own member parameters first (slowstart=, maxconn=, trytimeout=).
+        const char* own = setMemberParam(w, key, val, p);
+        if (own != kNotMemberParam) {
+          return own;
         }
         if (g_memberChecks == nullptr) {
           g_memberChecks = new std::unordered_map<const proxy_worker*, health::CheckConfig>();

@@ -10,6 +10,7 @@
 #include "module/guard.h"
 #include "module/health_config_glue.h"
 #include "module/proxy_api.h"
+#include "shared/lb/member_options.h"
 #include "shared/lb/persist.h"
 #include "shared/lb/slot_cache.h"
 
@@ -28,8 +29,9 @@ pid_t g_parentPid = 0;
 // member, and the very pointer httpd puts into BALANCER_WORKER_NAME.
 lb::SlotCache* g_cache = nullptr;
 bool g_table_full_logged = false;
-std::unordered_map<const proxy_worker*, int64_t>* g_memberSlowStart = nullptr;
+std::unordered_map<const proxy_worker*, lb::MemberOptions>* g_memberOptions = nullptr;
 bool g_anyMemberSlowStart = false;
+bool g_anyMemberMaxConn = false;
 
 // Learned state older than this is not restored (the members may have changed meanwhile).
 constexpr int64_t kPersistMaxAgeSeconds = 3600;
@@ -69,25 +71,41 @@ apr_status_t forgetTable(void*) {
   return APR_SUCCESS;
 }
 
-apr_status_t forgetMemberSlowStart(void*) {
-  delete g_memberSlowStart;
-  g_memberSlowStart = nullptr;
+apr_status_t forgetMemberOptions(void*) {
+  delete g_memberOptions;
+  g_memberOptions = nullptr;
   g_anyMemberSlowStart = false;
+  g_anyMemberMaxConn = false;
   return APR_SUCCESS;
 }
 
 }  // namespace
 
-void setMemberSlowStart(const proxy_worker* worker, int64_t micros, apr_pool_t* pconf) {
-  if (g_memberSlowStart == nullptr) {
-    g_memberSlowStart = new std::unordered_map<const proxy_worker*, int64_t>();
-    apr_pool_cleanup_register(pconf, nullptr, forgetMemberSlowStart, apr_pool_cleanup_null);
+const char* setMemberParam(proxy_worker* worker, const char* key, const char* value,
+                           apr_pool_t* pconf) {
+  if (g_memberOptions == nullptr) {
+    g_memberOptions = new std::unordered_map<const proxy_worker*, lb::MemberOptions>();
+    apr_pool_cleanup_register(pconf, nullptr, forgetMemberOptions, apr_pool_cleanup_null);
   }
-  (*g_memberSlowStart)[worker] = micros > 0 ? micros : -1;
-  g_anyMemberSlowStart = true;
+  lb::MemberOptions& o = (*g_memberOptions)[worker];
+  common::Result<bool> mine = lb::applyMemberParam(&o, key, value);
+  if (!mine.isOk()) {
+    return apr_pstrdup(pconf, mine.status().message().c_str());
+  }
+  if (!mine.value()) {
+    return kNotMemberParam;
+  }
+  g_anyMemberSlowStart = g_anyMemberSlowStart || o.slowStartMicros != 0;
+  g_anyMemberMaxConn = g_anyMemberMaxConn || o.maxConn > 0;
+  if (o.tryTimeoutMicros > 0) {  // the member's socket timeout, for every attempt at it
+    worker->s->timeout = o.tryTimeoutMicros;
+    worker->s->timeout_set = 1;
+  }
+  return nullptr;
 }
 
 bool anyMemberSlowStart() { return g_anyMemberSlowStart; }
+bool anyMemberMaxConn() { return g_anyMemberMaxConn; }
 
 void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& fn) {
   const ProxyApi& api = proxyApi();
@@ -147,14 +165,15 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
       if (w[j]->s != nullptr) {
         if (lb::MemberSlot* slot = slotFor(b, w[j])) {
           slot->wasUsable.store(1, std::memory_order_relaxed);  // configured: no slow start
-          int64_t own = 0;
-          if (g_memberSlowStart != nullptr) {
-            auto it = g_memberSlowStart->find(w[j]);
-            if (it != g_memberSlowStart->end()) {
+          lb::MemberOptions own;
+          if (g_memberOptions != nullptr) {
+            auto it = g_memberOptions->find(w[j]);
+            if (it != g_memberOptions->end()) {
               own = it->second;
             }
           }
-          slot->slowStartMicros.store(own, std::memory_order_relaxed);
+          slot->slowStartMicros.store(own.slowStartMicros, std::memory_order_relaxed);
+          slot->maxConn.store(own.maxConn, std::memory_order_relaxed);
           // The health checker's verdict from the last generation: a member that was failing
           // its checks stays out until it passes them again (httpd's own shared state is
           // created afresh on a restart unless BalancerPersist is on). Parent, one thread.

@@ -23,11 +23,16 @@ cache::CacheShared* cacheShared();
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker);
 // The same from names as httpd puts them in BALANCER_NAME / BALANCER_WORKER_NAME.
 lb::MemberSlot* slotForName(const char* balancer, const char* member);
-// BalancerMember slowstart=<duration> (0 = none for this member), recorded while the
-// configuration is read and put into the member's slot at post_config.
-void setMemberSlowStart(const proxy_worker* worker, int64_t micros, apr_pool_t* pconf);
+// mod_fleet's BalancerMember parameters (slowstart=, maxconn=, trytimeout=; shared/lb's
+// member_options), recorded while the configuration is read and put into the member's slot at
+// post_config: nullptr when applied, an error message, or kNotMemberParam for another key.
+inline const char* const kNotMemberParam = "not a mod_fleet member parameter";
+const char* setMemberParam(proxy_worker* worker, const char* key, const char* value,
+                           apr_pool_t* pconf);
 // Whether any member has its own slow start (the finder then watches members come back).
 bool anyMemberSlowStart();
+// Whether any member has maxconn= (requests are then reserved against member limits).
+bool anyMemberMaxConn();
 // Every balancer of every virtual host that has its shared state.
 void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& fn);
 

@@ -8,6 +8,12 @@ namespace fleet::lb {
 Ejection Attempt::picked(MemberSlot* slot, const char* member, const LoadBalancer* previousMethod,
                          const AttemptEnv& env) {
   Ejection e;
+  if (reserved_ && countsFor(member)) {  // the pick the reservation was made for
+    reserved_ = false;
+    sampled_ = false;
+    sentAt_ = 0;
+    return e;
+  }
   if (slot_ != nullptr) {
     if (previousMethod != nullptr) {
       e = failedAttempt(env);
@@ -17,6 +23,30 @@ Ejection Attempt::picked(MemberSlot* slot, const char* member, const LoadBalance
   sampled_ = false;
   sentAt_ = 0;
   countOn(slot, member);
+  return e;
+}
+
+bool Attempt::reserve(MemberSlot* slot, const char* member) {
+  if (countsFor(member)) {
+    return true;
+  }
+  release();
+  if (slot == nullptr) {
+    return true;
+  }
+  countOn(slot, member);
+  reserved_ = slot_ != nullptr;
+  return reserved_;
+}
+
+Ejection Attempt::failedNow(const LoadBalancer* method, const AttemptEnv& env) {
+  Ejection e;
+  if (slot_ != nullptr && method != nullptr) {
+    e = failedAttempt(env);
+  }
+  release();
+  sampled_ = false;
+  sentAt_ = 0;
   return e;
 }
 
@@ -73,7 +103,10 @@ void Attempt::countOn(MemberSlot* slot, const char* member) {
     return;
   }
   release();
-  slot->inflight.fetch_add(1, std::memory_order_relaxed);
+  // Within the member's maxconn= limit, across every child: at the limit nothing is counted.
+  if (!tryReserveSlot(*slot)) {
+    return;
+  }
   slot->requests.fetch_add(1, std::memory_order_relaxed);
   slot_ = slot;
   member_ = member;

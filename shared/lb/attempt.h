@@ -51,6 +51,16 @@ class Attempt {
   Ejection picked(MemberSlot* slot, const char* member, const LoadBalancer* previousMethod,
                   const AttemptEnv& env);
 
+  // Counts the request on `member` ahead of sending it, only if the member is below its maxconn=
+  // limit (the slot's maxConn; 0 = none): false, and nothing counted, when it is at its limit. A
+  // count held on another member is given back first (not recorded as a failure). The finder's
+  // next pick of this member keeps the reservation. slot nullptr: nothing to count, true.
+  bool reserve(MemberSlot* slot, const char* member);
+
+  // The current attempt failed and the request goes to another member: the failure is recorded
+  // (when `method` is ours) and the count given back.
+  Ejection failedNow(const LoadBalancer* method, const AttemptEnv& env);
+
   // Whether the request is counted on `member` already (sent() would move nothing).
   bool countsFor(const char* member) const { return slot_ != nullptr && member_ == member; }
 
@@ -76,6 +86,7 @@ class Attempt {
       slot_ = nullptr;
       member_ = nullptr;
     }
+    reserved_ = false;
   }
 
   // The balancer's settings for this request: read from it on first use only.
@@ -101,6 +112,7 @@ class Attempt {
   int64_t sentAt_ = 0;            // when the current attempt went out; 0 = not timed
   bool sampled_ = false;          // the current attempt's latency is recorded
   bool watching_ = false;         // the caller watches for the first byte
+  bool reserved_ = false;         // counted by reserve(), not sent yet
   std::optional<AttemptSettings> settings_;
 };
 

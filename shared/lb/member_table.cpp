@@ -23,6 +23,21 @@ size_t capacityFor(size_t bytes) { return tableCapacityIn(bytes, sizeof(MemberSl
 
 }  // namespace
 
+bool tryReserveSlot(MemberSlot& s) {
+  int64_t limit = s.maxConn.load(std::memory_order_relaxed);
+  if (limit <= 0) {
+    s.inflight.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+  int64_t now = s.inflight.load(std::memory_order_relaxed);
+  while (now < limit) {
+    if (s.inflight.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 uint64_t memberKey(std::string_view balancer, std::string_view member) {
   // Length-prefixing keeps ("ab","c") and ("a","bc") apart.
   uint64_t h = fnv1a(kFnvOffset, std::to_string(balancer.size()));

@@ -25,13 +25,18 @@ struct alignas(64) MemberSlot {
   std::atomic<uint32_t> ejections;  // recent ejections: each doubles the next one's length
   std::atomic<uint32_t> wasUsable;  // as the last finder saw it (slow start edge detection)
   std::atomic<int64_t>
-      slowStartMicros;          // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
-  health::HealthRecord health;  // what the active health checker saw
+      slowStartMicros;           // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
+  std::atomic<int64_t> maxConn;  // BalancerMember maxconn=: in-flight limit, 0 = none
+  health::HealthRecord health;   // what the active health checker saw
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free,
               "shared memory needs address-free atomics");
 static_assert(std::atomic<int64_t>::is_always_lock_free,
               "shared memory needs address-free atomics");
+
+// Counts one more request in flight on the member unless that would pass its maxconn= limit
+// (across processes: a CAS on the shared counter); false, and nothing counted, at the limit.
+bool tryReserveSlot(MemberSlot& s);
 
 // A stable, never-zero key for a member of a balancer, from their names.
 uint64_t memberKey(std::string_view balancer, std::string_view member);

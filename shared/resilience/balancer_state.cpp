@@ -123,20 +123,6 @@ bool tryRetry(BalancerState& b, const BudgetConfig& cfg, int64_t now) {
 
 void retryEnded(BalancerState& b) { b.retriesActive.fetch_sub(1, std::memory_order_relaxed); }
 
-bool tryReserve(std::atomic<int64_t>& inflight, int64_t limit) {
-  if (limit <= 0) {
-    inflight.fetch_add(1, std::memory_order_relaxed);
-    return true;
-  }
-  int64_t now = inflight.load(std::memory_order_relaxed);
-  while (now < limit) {
-    if (inflight.compare_exchange_weak(now, now + 1, std::memory_order_acq_rel)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 QueueResult waitForSlot(BalancerState& b, uint32_t maxLength, int64_t timeoutMicros,
                         const common::Clock& clock, const std::function<void(int64_t)>& sleep,
                         const std::function<bool()>& reserve, int64_t* waitedMicros) {

@@ -64,10 +64,6 @@ void requestEnded(BalancerState& b);
 bool tryRetry(BalancerState& b, const BudgetConfig& cfg, int64_t nowMicros);
 void retryEnded(BalancerState& b);
 
-// Reserves one of `limit` slots on a member's in-flight counter (across processes): false when
-// the member is at its limit. limit 0 = no limit (always reserved).
-bool tryReserve(std::atomic<int64_t>& inflight, int64_t limit);
-
 enum class QueueResult { kGot, kFull, kTimedOut };
 
 // The queue: a request that found every eligible member at its limit waits here, in arrival order

@@ -75,6 +75,10 @@ class AttemptTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(outcomeIgnoredWhenTheMethodIsNotOurs);
   CPPUNIT_TEST(plainSuccessSparesTheClockAndTheSettings);
   CPPUNIT_TEST(noSlotCountsNothing);
+  CPPUNIT_TEST(pickAtTheLimitCountsNothing);
+  CPPUNIT_TEST(reservationIsKeptByTheNextPick);
+  CPPUNIT_TEST(reservationElsewhereReleasesWithoutAFailure);
+  CPPUNIT_TEST(failedNowRecordsOnceAndTheNextPickDoesNotAgain);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> mem = std::vector<MemberSlot>(16);
@@ -300,6 +304,59 @@ class AttemptTest : public CppUnit::TestFixture {
     at.firstByte(503, env);
     CPPUNIT_ASSERT(!at.finished(503, &ewma, env).happened);
     CPPUNIT_ASSERT_EQUAL(uint64_t(0), a->requests.load());
+  }
+  void pickAtTheLimitCountsNothing() {
+    a->maxConn.store(1);
+    Attempt first, second;
+    first.picked(a, kA, nullptr, env);
+    second.picked(a, kA, nullptr, env);  // another request while the first is in flight
+    CPPUNIT_ASSERT(first.countsFor(kA));
+    CPPUNIT_ASSERT(!second.countsFor(kA));
+    CPPUNIT_ASSERT_EQUAL(int64_t(1), a->inflight.load());
+    CPPUNIT_ASSERT(!second.reserve(a, kA));  // still at the limit
+    first.finished(200, &p2c, env);
+    CPPUNIT_ASSERT(second.reserve(a, kA));  // the slot it freed
+    CPPUNIT_ASSERT_EQUAL(int64_t(1), a->inflight.load());
+  }
+  void reservationIsKeptByTheNextPick() {
+    b->maxConn.store(2);
+    Attempt at;
+    CPPUNIT_ASSERT(at.reserve(b, kB));
+    CPPUNIT_ASSERT(at.countsFor(kB));
+    at.picked(b, kB, &p2c, env);  // the finder picks the reserved member: no failure, no recount
+    CPPUNIT_ASSERT_EQUAL(int64_t(1), b->inflight.load());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), b->requests.load());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), b->failures.load());
+    at.picked(a, kA, &p2c, env);  // a later pick elsewhere is a failover again
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), b->failures.load());
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), b->inflight.load());
+  }
+  void reservationElsewhereReleasesWithoutAFailure() {
+    Attempt at;
+    at.picked(a, kA, nullptr, env);
+    CPPUNIT_ASSERT(at.reserve(b, kB));  // the queue found room on b instead
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), a->inflight.load());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), a->failures.load());
+    CPPUNIT_ASSERT_EQUAL(int64_t(1), b->inflight.load());
+    CPPUNIT_ASSERT(at.reserve(nullptr, "http://unslotted"));  // no slot: nothing to count
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), b->inflight.load());
+  }
+  void failedNowRecordsOnceAndTheNextPickDoesNotAgain() {
+    Attempt at;
+    at.picked(a, kA, nullptr, env);
+    at.sent(nullptr, kA, &p2c, env);
+    at.failedNow(&p2c, env);  // the retry loop: a timed out
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), a->failures.load());
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), a->inflight.load());
+    at.picked(b, kB, &p2c, env);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), a->failures.load());
+    at.finished(200, &p2c, env);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), b->failures.load());
+    Attempt stock;  // a balancer whose method is not ours: nothing learnt, the count given back
+    stock.picked(a, kA, nullptr, env);
+    stock.failedNow(nullptr, env);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), a->failures.load());
+    CPPUNIT_ASSERT_EQUAL(int64_t(0), a->inflight.load());
   }
 };
 

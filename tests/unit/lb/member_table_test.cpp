@@ -15,6 +15,7 @@ class MemberTableTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(fullTableReturnsNull);
   CPPUNIT_TEST(concurrentClaimsOfOneKeyAgree);
   CPPUNIT_TEST(attachSeesWhatFormatWrote);
+  CPPUNIT_TEST(reservationsNeverExceedTheMemberLimit);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> buffer(size_t members) {
@@ -93,6 +94,20 @@ class MemberTableTest : public CppUnit::TestFixture {
     a.findOrClaim(5)->requests.store(77);
     MemberTable b = MemberTable::attach(mem.data(), bytes);
     CPPUNIT_ASSERT_EQUAL(uint64_t(77), b.find(5)->requests.load());
+  }
+  void reservationsNeverExceedTheMemberLimit() {
+    std::vector<MemberSlot> mem(8);
+    MemberTable t = MemberTable::format(mem.data(), mem.size() * sizeof(MemberSlot));
+    MemberSlot* s = t.findOrClaim(11);
+    CPPUNIT_ASSERT(tryReserveSlot(*s));  // no limit: always
+    CPPUNIT_ASSERT(tryReserveSlot(*s));
+    s->maxConn.store(3);
+    CPPUNIT_ASSERT(tryReserveSlot(*s));
+    CPPUNIT_ASSERT(!tryReserveSlot(*s));  // 3 in flight: at the limit
+    CPPUNIT_ASSERT_EQUAL(int64_t(3), s->inflight.load());
+    s->inflight.fetch_sub(1);
+    CPPUNIT_ASSERT(tryReserveSlot(*s));
+    CPPUNIT_ASSERT_EQUAL(int64_t(3), s->inflight.load());
   }
 };
 

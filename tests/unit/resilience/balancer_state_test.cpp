@@ -22,7 +22,6 @@ class BalancerStateTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(tableFindsWhatItClaimed);
   CPPUNIT_TEST(theBudgetCapsRetriesAtAShareOfTheRequests);
   CPPUNIT_TEST(theFloorAllowsAFewRetriesEachSecond);
-  CPPUNIT_TEST(reservationsNeverExceedTheLimit);
   CPPUNIT_TEST(aFullQueueRefusesAtOnce);
   CPPUNIT_TEST(waitersAreServedInArrivalOrder);
   CPPUNIT_TEST(aWaiterGivesUpAtItsTimeout);
@@ -61,14 +60,6 @@ class BalancerStateTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(tryRetry(*b, cfg, 1500000));
     CPPUNIT_ASSERT(!tryRetry(*b, cfg, 1900000));
     CPPUNIT_ASSERT(tryRetry(*b, cfg, 2000000));  // a new second
-  }
-  void reservationsNeverExceedTheLimit() {
-    std::atomic<int64_t> inflight{0};
-    CPPUNIT_ASSERT(tryReserve(inflight, 2));
-    CPPUNIT_ASSERT(tryReserve(inflight, 2));
-    CPPUNIT_ASSERT(!tryReserve(inflight, 2));
-    CPPUNIT_ASSERT_EQUAL(int64_t(2), inflight.load());
-    CPPUNIT_ASSERT(tryReserve(inflight, 0));  // no limit
   }
   void aFullQueueRefusesAtOnce() {
     auto b = zeroed();
