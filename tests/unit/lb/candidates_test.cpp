@@ -21,6 +21,11 @@ class CandidatesTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(aMembersOwnSlowStartWins);
   CPPUNIT_TEST(latencyOnlyWhenWanted);
   CPPUNIT_TEST(memberWithoutSlotStillCounts);
+  CPPUNIT_TEST(membersAtTheirLimitAreLeftOut);
+  CPPUNIT_TEST(allAtTheirLimitAreKeptToQueue);
+  CPPUNIT_TEST(aSlowMemberIsLeftOutButProbed);
+  CPPUNIT_TEST(outliersStayWhenThePanicThresholdNeedsThem);
+  CPPUNIT_TEST(outliersNeedTheSettingAndLatency);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<MemberSlot> mem = std::vector<MemberSlot>(32);
@@ -121,6 +126,78 @@ class CandidatesTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(4), p.n);
     CPPUNIT_ASSERT_EQUAL(uint64_t(99), out[3].id);
     CPPUNIT_ASSERT_EQUAL(int64_t(0), out[3].inflight);
+  }
+  void membersAtTheirLimitAreLeftOut() {
+    in[2].slot->maxConn.store(2);  // inflight 2: at the limit
+    in[3].slot->maxConn.store(5);  // inflight 3: below
+    Prepared p = prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT_EQUAL(size_t(3), p.n);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), p.atLimitSkipped);
+    CPPUNIT_ASSERT(!p.allAtLimit);
+    CPPUNIT_ASSERT_EQUAL(size_t(3), kept[2]);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(400), base[2]);
+  }
+  void allAtTheirLimitAreKeptToQueue() {
+    for (int i = 0; i < 4; ++i) {
+      in[i].slot->maxConn.store(i == 0 ? 0 : i);  // member 0 has no limit...
+    }
+    Prepared some = prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), some.n);  // ...so only it is offered
+    in[0].slot->maxConn.store(1);
+    in[0].slot->inflight.store(1);
+    Prepared all = prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT(all.allAtLimit);
+    CPPUNIT_ASSERT_EQUAL(size_t(4), all.n);
+  }
+  void setLatencies(std::initializer_list<double> ms) {
+    int i = 0;
+    for (double v : ms) {
+      in[i].slot->latency.store(v < 0 ? 0 : PeakEwma::pack(v * 1000, now));
+      ++i;
+    }
+  }
+  void aSlowMemberIsLeftOutButProbed() {
+    s.wantLatency = true;
+    s.outlier.factor = 2;
+    setLatencies({5, 6, 30, 5});  // member 2: 30 ms against a median of 5 ms
+    s.probeDraw = 999999;
+    Prepared p = prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT_EQUAL(size_t(3), p.n);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), p.slowSkipped);
+    CPPUNIT_ASSERT(!p.probe);
+    for (size_t i = 0; i < p.n; ++i) {
+      CPPUNIT_ASSERT(kept[i] != 2);
+    }
+    s.probeDraw = 499;  // below the default 500 per million: this request probes it
+    Prepared probe = prepareCandidates(in, 4, s, now, out, kept, base);
+    CPPUNIT_ASSERT(probe.probe);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), probe.n);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), kept[0]);
+    setLatencies({5, 6, 9, 5});  // within 2x of the others: no outlier
+    s.probeDraw = 999999;
+    CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
+  }
+  void outliersStayWhenThePanicThresholdNeedsThem() {
+    s.wantLatency = true;
+    s.outlier.factor = 2;
+    s.probeDraw = 999999;
+    setLatencies({5, 40, 30, 5});  // two slow of four: half would be left
+    s.health.panicPercent = 60;
+    CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
+    s.health.panicPercent = 50;
+    CPPUNIT_ASSERT_EQUAL(size_t(2), prepareCandidates(in, 4, s, now, out, kept, base).n);
+  }
+  void outliersNeedTheSettingAndLatency() {
+    setLatencies({5, 6, 30, 5});
+    s.probeDraw = 999999;
+    s.wantLatency = true;  // but FleetLatencyOutlier off
+    CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
+    s.outlier.factor = 2;
+    s.wantLatency = false;  // a method that reads no latency (p2c)
+    CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
+    s.wantLatency = true;
+    setLatencies({-1, -1, 30, -1});  // one sample only: nothing to compare with
+    CPPUNIT_ASSERT_EQUAL(size_t(4), prepareCandidates(in, 4, s, now, out, kept, base).n);
   }
 };
 
