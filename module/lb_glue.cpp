@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -58,6 +59,10 @@ class RequestBalancer final : public lb::BalancerView {
     s.health = cfg.health();
     s.ewmaTauMicros = cfg.number(config::Id::kEwmaDecay);
     s.penaltyMicros = cfg.number(config::Id::kEwmaPenalty);
+    if (const auto* o = cfg.object<lb::LatencyOutlier>(config::Id::kLatencyOutlier)) {
+      s.outlierFactor = o->factor;
+      s.outlierProbePpm = o->probePpm;
+    }
     return s;
   }
   size_t members() const override {
@@ -112,10 +117,17 @@ struct Collector {
   proxy_worker** items;
   int n;
   int cap;
+  const std::vector<proxy_worker*>* tried;  // members this request failed on (FleetRetry)
 };
 
 int collectCandidate(proxy_worker* current, proxy_worker* /*prev_best*/, void* baton) {
   auto* c = static_cast<Collector*>(baton);
+  // A retry goes to a member not tried yet: leaving the tried ones out lets httpd's loop fall
+  // through to standbys and the next lbset as for any member in error.
+  if (c->tried != nullptr &&
+      std::find(c->tried->begin(), c->tried->end(), current) != c->tried->end()) {
+    return 0;
+  }
   if (c->n < c->cap) {
     c->items[c->n++] = current;
   }
@@ -209,12 +221,25 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     Room<lb::Candidate> candsRoom;
     Room<size_t> keptRoom;
     Room<uint32_t> baseRoom;
-    Collector c{itemsRoom.take(cap, r->pool), 0, cap};
+    RequestContext& rc = contextOf(r);
+    Collector c{itemsRoom.take(cap, r->pool), 0, cap,
+                rc.resilience.tried.empty() ? nullptr : &rc.resilience.tried};
     if (api.getBestWorker(balancer, r, collectCandidate, &c) == nullptr || c.n == 0) {
       return nullptr;
     }
     const DirConfig& cfg = dirConfig(r);
-    Balancing& st = contextOf(r).lb;
+    Balancing& st = rc.lb;
+    if (st.attempt.reserved()) {  // the queue reserved a member for this request: that one
+      for (int i = 0; i < c.n; ++i) {
+        if (st.attempt.countsFor(c.items[i]->s->name_ex)) {
+          HookEnv he(r, st.balancer);
+          st.attempt.picked(slotFor(balancer, c.items[i]), c.items[i]->s->name_ex,
+                            fleetMethod(st.balancer), he.env);
+          st.balancer = balancer;
+          return c.items[i];
+        }
+      }
+    }
     HookEnv he(r, st.balancer);  // the balancer of the attempt before, if any
     const lb::AttemptSettings& as = st.attempt.settings(he.view);
     int64_t now = he.clock.nowMicros();
@@ -238,6 +263,15 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     settings.health = as.health;
     settings.ewmaTauMicros = as.ewmaTauMicros;
     settings.wantLatency = method->usesLatency();
+    settings.outlier.factor = as.outlierFactor;
+    settings.outlier.probePpm = as.outlierProbePpm;
+    if (t_random_state == 0) {
+      t_random_state = freshSeed();
+    }
+    common::FastRandom rng(t_random_state);
+    if (settings.wantLatency && settings.outlier.factor > 0) {
+      settings.probeDraw = static_cast<uint32_t>(rng.below(1000000));
+    }
     lb::Candidate* cands = candsRoom.take(c.n, r->pool);
     size_t* kept = keptRoom.take(c.n, r->pool);
     uint32_t* base = baseRoom.take(c.n, r->pool);
@@ -247,10 +281,6 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     for (size_t i = 0; i < n; ++i) {  // compact the members alongside their candidates
       c.items[i] = c.items[kept[i]];
     }
-    if (t_random_state == 0) {
-      t_random_state = freshSeed();
-    }
-    common::FastRandom rng(t_random_state);
     lb::PickContext ctx(rng);
     std::shared_ptr<const lb::MaglevTable> table;
     const char* hashedKey = nullptr;
@@ -354,6 +384,25 @@ int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_r
     return DECLINED;
   });
 }
+
+bool reserveMember(request_rec* r, proxy_balancer* b, proxy_worker* w) {
+  return contextOf(r).lb.attempt.reserve(slotFor(b, w), w->s->name_ex);
+}
+
+bool countedOn(request_rec* r, proxy_worker* w) {
+  RequestContext* ctx = findContext(r);
+  return ctx != nullptr && ctx->lb.attempt.countsFor(w->s->name_ex);
+}
+
+void attemptFailed(request_rec* r, proxy_balancer* b) {
+  RequestContext& ctx = contextOf(r);
+  lb::Ejection e = ctx.lb.attempt.failedNow(fleetMethod(b), HookEnv(r, b).env);
+  if (e.happened) {
+    logEjection(r->server, b, e, e.member);
+  }
+}
+
+bool usesFleetMethod(proxy_balancer* b) { return fleetMethod(b) != nullptr; }
 
 void registerLbMethods(apr_pool_t* p) {
   for (const std::string& name : methods().names()) {

@@ -15,6 +15,16 @@ int onProxyFixups(request_rec* r);
 int onProxyPostRequest(proxy_worker* worker, proxy_balancer* balancer, request_rec* r,
                        proxy_server_conf* conf);
 void registerTtfbFilter();
+
+// The request's attempt, for the retry loop (resilience_glue): counts the request on `w` within
+// its maxconn= limit (false, nothing counted, at the limit); whether it is counted on `w`; the
+// current attempt failed and the request goes elsewhere (recorded for outlier ejection).
+bool reserveMember(request_rec* r, proxy_balancer* b, proxy_worker* w);
+bool countedOn(request_rec* r, proxy_worker* w);
+void attemptFailed(request_rec* r, proxy_balancer* b);
+// Whether the balancer balances with one of mod_fleet's methods now (its finder sees retries
+// and reservations; a stock method's does not).
+bool usesFleetMethod(proxy_balancer* b);
 // From post_config, after createMemberTable: one maglev table entry per configured balancer.
 void prepareMaglevTables(apr_pool_t* pconf, server_rec* s);
 

@@ -22,6 +22,7 @@ namespace {
 lb::MemberTable* g_table = nullptr;
 health::CheckerControl* g_control = nullptr;
 cache::CacheShared* g_cacheShared = nullptr;
+resilience::BalancerTable* g_balancers = nullptr;
 const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
 pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
@@ -66,6 +67,7 @@ apr_status_t forgetTable(void*) {
   g_table = nullptr;
   g_control = nullptr;
   g_cacheShared = nullptr;
+  g_balancers = nullptr;
   g_cache = nullptr;
   g_table_full_logged = false;
   return APR_SUCCESS;
@@ -124,16 +126,18 @@ void forEachBalancer(server_rec* s, const std::function<void(proxy_balancer*)>& 
 }
 
 apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
-  size_t members = 0;
+  size_t members = 0, balancers = 0;
   forEachBalancer(s, [&](proxy_balancer* b) {
     members += static_cast<size_t>(b->max_workers > 0 ? b->max_workers : b->workers->nelts);
+    ++balancers;
   });
   if (members < 64) {
     members = 64;
   }
   constexpr size_t kCheckerBytes = (sizeof(health::CheckerControl) + 63) / 64 * 64;
   constexpr size_t kControlBytes = kCheckerBytes + (sizeof(cache::CacheShared) + 63) / 64 * 64;
-  size_t bytes = kControlBytes + lb::MemberTable::bytesFor(members);
+  size_t balancerBytes = resilience::BalancerTable::bytesFor(balancers);
+  size_t bytes = kControlBytes + balancerBytes + lb::MemberTable::bytesFor(members);
   apr_shm_t* shm = nullptr;
   apr_status_t rv = apr_shm_create(&shm, bytes, nullptr, pconf);
   if (rv != APR_SUCCESS) {
@@ -147,8 +151,16 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   std::memset(base, 0, kControlBytes);
   g_control = reinterpret_cast<health::CheckerControl*>(base);
   g_cacheShared = reinterpret_cast<cache::CacheShared*>(base + kCheckerBytes);
+  // The balancers' retry budgets and queues, zeroed (their tickets and counters start at 0).
+  std::memset(base + kControlBytes, 0, balancerBytes);
+  g_balancers =
+      new (apr_palloc(pconf, sizeof(resilience::BalancerTable))) resilience::BalancerTable(
+          resilience::BalancerTable::format(base + kControlBytes, balancerBytes));
+  forEachBalancer(
+      s, [](proxy_balancer* b) { g_balancers->findOrClaim(resilience::balancerKey(b->s->name)); });
+  size_t tableOffset = kControlBytes + balancerBytes;
   g_table = new (apr_palloc(pconf, sizeof(lb::MemberTable))) lb::MemberTable(
-      lb::MemberTable::format(base + kControlBytes, apr_shm_size_get(shm) - kControlBytes));
+      lb::MemberTable::format(base + tableOffset, apr_shm_size_get(shm) - tableOffset));
   size_t cache_bytes = lb::SlotCache::bytesFor(members);
   g_cache = new (apr_palloc(pconf, sizeof(lb::SlotCache)))
       lb::SlotCache(lb::SlotCache::format(apr_palloc(pconf, cache_bytes), cache_bytes));
@@ -197,6 +209,12 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
 lb::MemberTable* memberTable() { return g_table; }
 health::CheckerControl* checkerControl() { return g_control; }
 cache::CacheShared* cacheShared() { return g_cacheShared; }
+
+resilience::BalancerState* balancerState(proxy_balancer* b) {
+  return g_balancers != nullptr && b != nullptr && b->s != nullptr
+             ? g_balancers->find(resilience::balancerKey(b->s->name))
+             : nullptr;
+}
 
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (g_table == nullptr) {

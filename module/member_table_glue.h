@@ -7,6 +7,7 @@
 #include "module/httpd_includes.h"
 #include "shared/cache/store.h"
 #include "shared/lb/member_table.h"
+#include "shared/resilience/balancer_state.h"
 
 namespace fleet::glue {
 
@@ -19,6 +20,8 @@ lb::MemberTable* memberTable();
 health::CheckerControl* checkerControl();
 // The cache's counters and memcached server states, in the same shared memory.
 cache::CacheShared* cacheShared();
+// A balancer's retry budget and queue, shared by every child; nullptr before post_config.
+resilience::BalancerState* balancerState(proxy_balancer* b);
 // The slot of a balancer member, claimed on first use; nullptr if the table is full.
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker);
 // The same from names as httpd puts them in BALANCER_NAME / BALANCER_WORKER_NAME.

@@ -11,6 +11,7 @@
 #include "module/member_table_glue.h"
 #include "module/offload_glue.h"
 #include "module/proxy_api.h"
+#include "module/resilience_glue.h"
 #include "module/status_glue.h"
 
 extern "C" {
@@ -29,10 +30,16 @@ void registerProxyHooks() {
   // mod_proxy_balancer has picked the member (through our lbmethod's finder): the attempt
   // begins and its time to first byte is measured. Optional hook: registered by name.
   APR_OPTIONAL_HOOK(proxy, fixups, onProxyFixups, nullptr, nullptr, APR_HOOK_MIDDLE);
-  // Before every scheme handler (http, fcgi, ajp...): X-Forwarded-* as that scheme needs them.
+  // First of the scheme handlers: a balancer with FleetRetry, maxconn= members or
+  // FleetProxyStatus has its attempts run (and retried) by mod_fleet, which calls the scheme
+  // handlers again for each; then, before every scheme handler (http, fcgi, ajp...), the
+  // X-Forwarded-* headers as that scheme needs them.
   if (api.hookSchemeHandler != nullptr) {
+    api.hookSchemeHandler(resilientSchemeHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
     api.hookSchemeHandler(beforeSchemeHandler, nullptr, nullptr, APR_HOOK_REALLY_FIRST);
   }
+  // After the attempts: the balancer had no usable member (Proxy-Status).
+  APR_OPTIONAL_HOOK(proxy, request_status, onRequestStatus, nullptr, nullptr, APR_HOOK_MIDDLE);
   // The attempt's outcome, before mod_proxy_balancer's post_request clears its own state.
   static const char* const kBeforeBalancer[] = {"mod_proxy_balancer.c", nullptr};
   if (api.hookPostRequest != nullptr) {
@@ -105,6 +112,7 @@ void registerHooks(apr_pool_t* p) {
   registerHealthFunctions();
   registerCacheFilters();
   registerTtfbFilter();
+  registerHoldBackFilter();
 
   // The lifecycle.
   ap_hook_pre_config(preConfig, nullptr, nullptr, APR_HOOK_MIDDLE);

@@ -32,6 +32,11 @@ std::string ProxyApi::missing() const {
     if (syncBalancer == nullptr) {
       add("mod_proxy lacks ap_proxy_sync_balancer");
     }
+    if (preRequest == nullptr || initializeWorker == nullptr || runSchemeHandler == nullptr ||
+        getBalancer == nullptr) {
+      add("mod_proxy lacks ap_proxy_pre_request, ap_proxy_initialize_worker, "
+          "proxy_run_scheme_handler or ap_proxy_get_balancer");
+    }
   }
   if (balancer == nullptr) {
     add("mod_proxy_balancer is not loaded (add: LoadModule proxy_balancer_module "
@@ -52,6 +57,10 @@ const ProxyApi& resolveProxyApi() {
         lookup<decltype(g_api.hookSchemeHandler)>("proxy_hook_scheme_handler");
     g_api.parseWstatus = lookup<decltype(g_api.parseWstatus)>("ap_proxy_parse_wstatus");
     g_api.syncBalancer = lookup<decltype(g_api.syncBalancer)>("ap_proxy_sync_balancer");
+    g_api.preRequest = lookup<decltype(g_api.preRequest)>("ap_proxy_pre_request");
+    g_api.initializeWorker = lookup<decltype(g_api.initializeWorker)>("ap_proxy_initialize_worker");
+    g_api.runSchemeHandler = lookup<decltype(g_api.runSchemeHandler)>("proxy_run_scheme_handler");
+    g_api.getBalancer = lookup<decltype(g_api.getBalancer)>("ap_proxy_get_balancer");
     g_api.getBestWorker = APR_RETRIEVE_OPTIONAL_FN(proxy_balancer_get_best_worker);
   }
   return g_api;

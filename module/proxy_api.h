@@ -14,6 +14,11 @@ struct ProxyApi {
   decltype(&proxy_hook_scheme_handler) hookSchemeHandler = nullptr;
   decltype(&ap_proxy_parse_wstatus) parseWstatus = nullptr;
   decltype(&ap_proxy_sync_balancer) syncBalancer = nullptr;
+  // The retry loop's: pick a member again, set it up, run the scheme handlers for it.
+  decltype(&ap_proxy_pre_request) preRequest = nullptr;
+  decltype(&ap_proxy_initialize_worker) initializeWorker = nullptr;
+  decltype(&proxy_run_scheme_handler) runSchemeHandler = nullptr;
+  decltype(&ap_proxy_get_balancer) getBalancer = nullptr;
   APR_OPTIONAL_FN_TYPE(proxy_balancer_get_best_worker) * getBestWorker = nullptr;
   module* proxy = nullptr;
   module* balancer = nullptr;

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "module/httpd_includes.h"
 #include "shared/cache/exchange.h"
 #include "shared/lb/attempt.h"
 #include "shared/offload/forward_plan.h"
+#include "shared/resilience/retry_loop.h"
 
 namespace fleet::glue {
 
@@ -25,6 +27,19 @@ struct RequestContext {
   std::unique_ptr<cache::CacheExchange> cache;
   // Forwarded facts (offload_glue): what the member is told, planned in fixups.
   std::optional<offload::ForwardPlan> forward;
+  // Request-level resilience (resilience_glue): the retry loop over the balancer's members, the
+  // members this request failed on, and the hold-back filter's view of the current attempt.
+  struct Resilience {
+    std::optional<resilience::RetryLoop> loop;
+    std::vector<proxy_worker*> tried;
+    bool inside = false;       // the loop is running a scheme handler (do not wrap it again)
+    bool filterAdded = false;  // the hold-back filter is in the chain
+    bool decided = false;      // this attempt's answer has been looked at
+    bool holding = false;      // this attempt's answer is being dropped for a retry
+    bool passed = false;       // some of this attempt's answer went on to the client
+    proxy_balancer* balancer = nullptr;  // of the current attempt
+    proxy_worker* current = nullptr;     // the member of the current attempt
+  } resilience;
 };
 
 // This request's context, created on first use.

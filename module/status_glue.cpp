@@ -82,6 +82,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     const DirConfig* section = sectionConfig(conf, b);
     lb::HealthConfig hc = section != nullptr ? section->health() : DirConfig().health();
     bv.settings = status::describeSettings(hc);
+    if (const resilience::BalancerState* rs = balancerState(b)) {
+      bv.resilience = status::readBalancerState(*rs);
+    }
     auto** workers = reinterpret_cast<proxy_worker**>(b->workers->elts);
     for (int j = 0; j < b->workers->nelts; ++j) {
       proxy_worker* w = workers[j];
@@ -354,8 +357,11 @@ int serverStatusSection(request_rec* r, int flags) {
     if (flags & AP_STATUS_SHORT) {
       for (const status::BalancerView& b : balancers) {
         std::string shortName(status::shortBalancerName(b.name));
-        ap_rprintf(r, "FleetBalancer.%s: method=%s members=%d\n", shortName.c_str(),
-                   b.lbmethod.c_str(), static_cast<int>(b.members.size()));
+        ap_rprintf(r,
+                   "FleetBalancer.%s: method=%s members=%d retries=%" APR_UINT64_T_FMT
+                   " queue_depth=%u\n",
+                   shortName.c_str(), b.lbmethod.c_str(), static_cast<int>(b.members.size()),
+                   b.resilience.retries, b.resilience.queueDepth);
         for (size_t i = 0; i < b.members.size(); ++i) {
           const status::MemberView& m = b.members[i];
           std::string id = m.route.empty() ? std::to_string(i) : m.route;

@@ -8,6 +8,8 @@
 #include "shared/offload/forwarded.h"
 #include "shared/offload/https_policy.h"
 #include "shared/offload/tls_facts.h"
+#include "shared/resilience/retry_policy.h"
+#include "shared/resilience/settings.h"
 
 namespace fleet::config::parsers {
 namespace {
@@ -249,6 +251,56 @@ common::Result<Value> cacheServers(const Option&, const std::vector<std::string>
     return plain(s.status().message());
   }
   return objectValue(k, std::make_shared<std::vector<std::pair<std::string, int>>>(s.value()));
+}
+
+common::Result<Value> retry(const Option&, const std::vector<std::string>& w, const Value&,
+                            Keeper& k) {
+  common::Result<resilience::RetryPolicy> p = resilience::parseRetry(w);
+  if (!p.isOk()) {
+    return plain(p.status().message());
+  }
+  if (!p.value().enabled()) {
+    return Value();  // 0: off, as if unset
+  }
+  return objectValue(k, std::make_shared<resilience::RetryPolicy>(p.value()));
+}
+
+common::Result<Value> retryBudget(const Option&, const std::vector<std::string>& w, const Value&,
+                                  Keeper& k) {
+  common::Result<resilience::BudgetConfig> b = resilience::parseBudget(w);
+  if (!b.isOk()) {
+    return plain(b.status().message());
+  }
+  return objectValue(k, std::make_shared<resilience::BudgetConfig>(b.value()));
+}
+
+common::Result<Value> queue(const Option&, const std::vector<std::string>& w, const Value&,
+                            Keeper& k) {
+  common::Result<resilience::QueueConfig> q = resilience::parseQueue(w);
+  if (!q.isOk()) {
+    return plain(q.status().message());
+  }
+  if (q.value().length == 0) {
+    return Value();
+  }
+  return objectValue(k, std::make_shared<resilience::QueueConfig>(q.value()));
+}
+
+common::Result<Value> latencyOutlier(const Option&, const std::vector<std::string>& w, const Value&,
+                                     Keeper& k) {
+  common::Result<lb::LatencyOutlier> o = resilience::parseLatencyOutlier(w);
+  if (!o.isOk()) {
+    return plain(o.status().message());
+  }
+  if (o.value().factor <= 0) {
+    return Value();
+  }
+  return objectValue(k, std::make_shared<lb::LatencyOutlier>(o.value()));
+}
+
+const void* defaultBudget() {
+  static const resilience::BudgetConfig kDefaults;
+  return &kDefaults;
 }
 
 const void* defaultTlsHeaders() {

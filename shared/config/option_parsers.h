@@ -42,9 +42,19 @@ common::Result<Value> headerNameOrOff(const Option& o, const std::vector<std::st
 common::Result<Value> cacheServers(const Option& o, const std::vector<std::string>& w, const Value&,
                                    Keeper&);
 
+common::Result<Value> retry(const Option& o, const std::vector<std::string>& w, const Value&,
+                            Keeper&);
+common::Result<Value> retryBudget(const Option& o, const std::vector<std::string>& w, const Value&,
+                                  Keeper&);
+common::Result<Value> queue(const Option& o, const std::vector<std::string>& w, const Value&,
+                            Keeper&);
+common::Result<Value> latencyOutlier(const Option& o, const std::vector<std::string>& w,
+                                     const Value&, Keeper&);
+
 // The default objects.
 const void* defaultTlsHeaders();
 const void* defaultStatuses();
 const void* defaultTargetedField();
+const void* defaultBudget();
 
 }  // namespace fleet::config::parsers

@@ -121,6 +121,21 @@ const std::vector<Option>& table() {
        nullptr},
       {Id::kCacheRetry, "FleetCacheRetry", Where::kMainServer, 1, 1, "5s", 5 * kS, 100 * kMs, 0,
        p::duration, "how long a failed memcached server is skipped, e.g. 5s (default)", nullptr},
+      {Id::kRetry, "FleetRetry", Where::kAnywhere, 1, kAny, "0 (off)", 0, 0, 0, p::retry,
+       "FleetRetry <retries> [<status>...] [put-delete]: idempotent requests to other members",
+       nullptr},
+      {Id::kRetryBudget, "FleetRetryBudget", Where::kAnywhere, 1, 2, "20 3", 0, 0, 0,
+       p::retryBudget,
+       "retries in flight at most this percent of requests in flight, or N; default 20 3",
+       p::defaultBudget},
+      {Id::kQueue, "FleetQueue", Where::kAnywhere, 1, 2, "off", 0, 0, 0, p::queue,
+       "FleetQueue <length> <timeout>: wait for a member below its maxconn=; off = 503 at once",
+       nullptr},
+      {Id::kProxyStatus, "FleetProxyStatus", Where::kAnywhere, 1, 1, "Off", 0, 0, 0, p::onOff,
+       "On adds Proxy-Status (RFC 9209) to answers made because of a member problem", nullptr},
+      {Id::kLatencyOutlier, "FleetLatencyOutlier", Where::kAnywhere, 1, 2, "off", 0, 0, 0,
+       p::latencyOutlier,
+       "ewma: <factor> [<probe %>]: rest members slower than factor x the others' median", nullptr},
   };
   return kTable;
 }

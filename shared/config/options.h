@@ -56,6 +56,11 @@ enum class Id : uint8_t {
   kCacheLocalSize,
   kCacheTimeout,
   kCacheRetry,
+  kRetry,
+  kRetryBudget,
+  kQueue,
+  kProxyStatus,
+  kLatencyOutlier,
   kCount
 };
 constexpr size_t kOptionCount = static_cast<size_t>(Id::kCount);

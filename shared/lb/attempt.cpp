@@ -15,7 +15,7 @@ Ejection Attempt::picked(MemberSlot* slot, const char* member, const LoadBalance
     return e;
   }
   if (slot_ != nullptr) {
-    if (previousMethod != nullptr) {
+    if (previousMethod != nullptr && !reserved_) {  // a reservation elsewhere failed nothing
       e = failedAttempt(env);
     }
     release();

@@ -98,6 +98,8 @@ class Attempt {
   }
 
   const MemberSlot* counted() const { return slot_; }
+  // Counted by reserve() on member() and not picked or sent yet.
+  bool reserved() const { return reserved_; }
   const char* member() const { return member_; }
 
  private:

@@ -16,6 +16,8 @@ struct AttemptSettings {
   HealthConfig health;
   int64_t ewmaTauMicros = PeakEwma::kDefaultTauMicros;  // FleetEwmaDecay
   int64_t penaltyMicros = kDefaultPenaltyMicros;        // FleetEwmaPenalty: least for a failure
+  double outlierFactor = 0;                             // FleetLatencyOutlier; 0 = off
+  uint32_t outlierProbePpm = 0;
 };
 
 class BalancerView {

@@ -25,9 +25,11 @@ struct alignas(64) MemberSlot {
   std::atomic<uint32_t> ejections;  // recent ejections: each doubles the next one's length
   std::atomic<uint32_t> wasUsable;  // as the last finder saw it (slow start edge detection)
   std::atomic<int64_t>
-      slowStartMicros;           // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
-  std::atomic<int64_t> maxConn;  // BalancerMember maxconn=: in-flight limit, 0 = none
-  health::HealthRecord health;   // what the active health checker saw
+      slowStartMicros;            // BalancerMember slowstart=: 0 = the balancer's FleetSlowStart
+  std::atomic<int64_t> maxConn;   // BalancerMember maxconn=: in-flight limit, 0 = none
+  std::atomic<uint64_t> retries;  // requests sent on to another member after it failed
+  std::atomic<uint64_t> retryRefusals;  // ... that the retry budget kept from another member
+  health::HealthRecord health;          // what the active health checker saw
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free,
               "shared memory needs address-free atomics");

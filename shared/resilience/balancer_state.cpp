@@ -100,23 +100,16 @@ BalancerState* BalancerTable::find(uint64_t key) const {
 void requestStarted(BalancerState& b) { b.active.fetch_add(1, std::memory_order_relaxed); }
 void requestEnded(BalancerState& b) { b.active.fetch_sub(1, std::memory_order_relaxed); }
 
-bool tryRetry(BalancerState& b, const BudgetConfig& cfg, int64_t now) {
-  int64_t second = now / 1000000;
-  int64_t seen = b.windowSecond.load(std::memory_order_acquire);
-  if (seen != second &&
-      b.windowSecond.compare_exchange_strong(seen, second, std::memory_order_acq_rel)) {
-    b.windowRetries.store(0, std::memory_order_release);
-  }
+bool tryRetry(BalancerState& b, const BudgetConfig& cfg) {
   int64_t active = b.active.load(std::memory_order_relaxed);
-  int64_t allowed = active * static_cast<int64_t>(cfg.percent) / 100;
-  bool byPercent = b.retriesActive.load(std::memory_order_relaxed) < allowed;
-  bool byFloor = b.windowRetries.load(std::memory_order_relaxed) < cfg.minPerSecond;
-  if (!byPercent && !byFloor) {
+  int64_t allowed = std::max<int64_t>(active * static_cast<int64_t>(cfg.percent) / 100,
+                                      static_cast<int64_t>(cfg.minConcurrent));
+  // Counted first, so two processes racing for the last place cannot both take it.
+  if (b.retriesActive.fetch_add(1, std::memory_order_acq_rel) >= allowed) {
+    b.retriesActive.fetch_sub(1, std::memory_order_acq_rel);
     b.budgetRefusals.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  b.windowRetries.fetch_add(1, std::memory_order_relaxed);
-  b.retriesActive.fetch_add(1, std::memory_order_relaxed);
   b.retries.fetch_add(1, std::memory_order_relaxed);
   return true;
 }

@@ -20,10 +20,8 @@ constexpr size_t kQueueSlots = 1024;  // the longest queue FleetQueue accepts
 struct alignas(64) BalancerState {
   std::atomic<uint64_t> key;  // 0 = free; else balancerKey(name)
   // Retry budget.
-  std::atomic<int64_t> active;          // requests going through the balancer now
-  std::atomic<int64_t> retriesActive;   // retries in flight now
-  std::atomic<int64_t> windowSecond;    // the second windowRetries counts in (monotonic)
-  std::atomic<uint32_t> windowRetries;  // retries started in that second
+  std::atomic<int64_t> active;         // requests going through the balancer now
+  std::atomic<int64_t> retriesActive;  // retries in flight now
   std::atomic<uint64_t> retries, budgetRefusals;
   // The queue: tickets in arrival order; slot[t % kQueueSlots] says what ticket t is doing.
   std::atomic<uint64_t> nextTicket, head;
@@ -49,11 +47,11 @@ class BalancerTable {
   size_t capacity_;
 };
 
-// FleetRetryBudget <percent> [<min per second>]: retries in flight may be at most percent of the
-// requests in flight, but minPerSecond retries a second are always allowed.
+// FleetRetryBudget <percent> [<min concurrent>] (Envoy's retry budget): retries in flight may be at
+// most percent of the requests in flight, but minConcurrent retries in flight are always allowed.
 struct BudgetConfig {
   uint32_t percent = 20;
-  uint32_t minPerSecond = 3;
+  uint32_t minConcurrent = 3;
 };
 
 // Counts a request in (and out) of the balancer.
@@ -61,7 +59,7 @@ void requestStarted(BalancerState& b);
 void requestEnded(BalancerState& b);
 // A retry may start now (counted, and counted in flight until retryEnded); false: the budget is
 // spent (counted as a refusal).
-bool tryRetry(BalancerState& b, const BudgetConfig& cfg, int64_t nowMicros);
+bool tryRetry(BalancerState& b, const BudgetConfig& cfg);
 void retryEnded(BalancerState& b);
 
 enum class QueueResult { kGot, kFull, kTimedOut };

@@ -30,6 +30,8 @@ const char* errorToken(ProxyError e) {
       return "connection_timeout";
     case ProxyError::kResponseTimeout:
       return "http_response_timeout";
+    case ProxyError::kConnectionTerminated:
+      return "connection_terminated";
     case ProxyError::kDestinationUnavailable:
       return "destination_unavailable";
     case ProxyError::kConnectionLimit:

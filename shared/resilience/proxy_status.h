@@ -13,6 +13,7 @@ enum class ProxyError {
   kConnectionRefused,       // connection_refused
   kConnectionTimeout,       // connection_timeout
   kResponseTimeout,         // http_response_timeout (trytimeout=, or the member's own timeout)
+  kConnectionTerminated,    // connection_terminated: the member closed or broke the connection
   kDestinationUnavailable,  // destination_unavailable: no usable member
   kConnectionLimit,  // connection_limit_reached: every member at maxconn=, the queue full or too
                      // slow

@@ -87,6 +87,15 @@ std::string renderCache(const CacheView& c) {
   return out + "]}";
 }
 
+// The balancer's resilience counters, as fields of its object.
+std::string renderResilience(const ResilienceView& v) {
+  auto n = [](uint64_t x) { return std::to_string(x); };
+  return "\"active\":" + std::to_string(v.active) + ",\"retries\":" + n(v.retries) +
+         ",\"retry_budget_refusals\":" + n(v.budgetRefusals) +
+         ",\"queue_depth\":" + n(v.queueDepth) + ",\"queued\":" + n(v.queued) +
+         ",\"queue_full\":" + n(v.queueFull) + ",\"queue_timeouts\":" + n(v.queueTimeouts);
+}
+
 }  // namespace
 
 std::string renderJson(const std::vector<BalancerView>& balancers, const CheckerView* checker,
@@ -103,7 +112,8 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
     const BalancerView& b = balancers[i];
     out += (i ? "," : "");
     out += "{\"name\":" + jsonString(b.name) + ",\"lbmethod\":" + jsonString(b.lbmethod) +
-           ",\"settings\":" + jsonString(b.settings) + ",\"members\":[";
+           ",\"settings\":" + jsonString(b.settings) + "," + renderResilience(b.resilience) +
+           ",\"members\":[";
     for (size_t j = 0; j < b.members.size(); ++j) {
       const MemberView& m = b.members[j];
       out += (j ? "," : "");
@@ -122,6 +132,9 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
              ",\"drained\":" + (m.drained ? "true" : "false") +
              ",\"disabled\":" + (m.disabled ? "true" : "false") + ",\"slow_start_percent\":" +
              (m.slowStartPercent < 0 ? std::string("null") : std::to_string(m.slowStartPercent)) +
+             ",\"max_conn\":" + std::to_string(m.maxConn) +
+             ",\"retries\":" + std::to_string(m.retries) +
+             ",\"retry_budget_refusals\":" + std::to_string(m.retryRefusals) +
              ",\"health\":" + renderHealth(m.health) + "}";
     }
     out += "]}";

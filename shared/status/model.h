@@ -37,11 +37,23 @@ struct MemberView {
   double latencyMicros = -1;  // stored peak-EWMA estimate; negative = no sample
   bool ejected = false;       // passive outlier ejection in force
   int64_t ejectedForMicros = 0;
-  uint32_t ejections = 0;     // recent ejections (each doubles the next one)
-  uint64_t failures = 0;      // error answers ever
-  int slowStartPercent = -1;  // effective weight as a percent of full while ramping; -1 = not
+  uint32_t ejections = 0;      // recent ejections (each doubles the next one)
+  uint64_t failures = 0;       // error answers ever
+  int slowStartPercent = -1;   // effective weight as a percent of full while ramping; -1 = not
+  int64_t maxConn = 0;         // maxconn=; 0 = no limit
+  uint64_t retries = 0;        // requests sent on to another member after it failed them
+  uint64_t retryRefusals = 0;  // ... kept from another member by the retry budget
   bool drained = false, disabled = false, hcFailed = false;
   HealthView health;
+};
+
+// Request-level resilience of one balancer, all children: FleetRetry's budget and the queue of
+// requests waiting for a member below its maxconn=.
+struct ResilienceView {
+  int64_t active = 0;  // requests in flight through the retry loop
+  uint64_t retries = 0, budgetRefusals = 0;
+  uint32_t queueDepth = 0;
+  uint64_t queued = 0, queueFull = 0, queueTimeouts = 0;
 };
 
 struct BalancerView {
@@ -49,6 +61,7 @@ struct BalancerView {
   std::string lbmethod;
   std::vector<MemberView> members;
   std::string settings;  // e.g. "slow start 30s, outlier 5 in a row, panic 50%"
+  ResilienceView resilience;
 };
 
 // The health checker: which child holds the lease (pid 0 = none), since when, and its counters.

@@ -23,6 +23,21 @@ void readMemberSlot(const lb::MemberSlot& slot, const lb::HealthConfig& balancer
   mv->ejections = relaxed(slot.ejections);
   mv->failures = relaxed(slot.failures);
   mv->slowStartPercent = lb::slowStartPercent(slot, balancer.slowStartMicros, mv->usable, now);
+  mv->maxConn = relaxed(slot.maxConn);
+  mv->retries = relaxed(slot.retries);
+  mv->retryRefusals = relaxed(slot.retryRefusals);
+}
+
+ResilienceView readBalancerState(const resilience::BalancerState& b) {
+  ResilienceView v;
+  v.active = relaxed(b.active);
+  v.retries = relaxed(b.retries);
+  v.budgetRefusals = relaxed(b.budgetRefusals);
+  v.queueDepth = relaxed(b.depth);
+  v.queued = relaxed(b.queued);
+  v.queueFull = relaxed(b.queueFull);
+  v.queueTimeouts = relaxed(b.queueTimeouts);
+  return v;
 }
 
 void readHealthRecord(const lb::MemberSlot& slot, int64_t wallNow, HealthView* h) {

@@ -12,6 +12,7 @@
 #include "shared/health/record.h"
 #include "shared/lb/member_health.h"
 #include "shared/lb/member_table.h"
+#include "shared/resilience/balancer_state.h"
 #include "shared/status/model.h"
 
 namespace fleet::status {
@@ -20,6 +21,9 @@ namespace fleet::status {
 // `balancer` are the member's balancer's settings; `now` is the steady clock of the slots.
 void readMemberSlot(const lb::MemberSlot& slot, const lb::HealthConfig& balancer, int64_t now,
                     MemberView* mv);
+
+// A balancer's retry budget and queue counters.
+ResilienceView readBalancerState(const resilience::BalancerState& b);
 
 // The last checks of a checked member, from its slot's health record; `wallNow` in unix micros.
 void readHealthRecord(const lb::MemberSlot& slot, int64_t wallNow, HealthView* h);

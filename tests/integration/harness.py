@@ -135,7 +135,7 @@ def balancer_section(name, method, member_lines, directives=(), proxyset=""):
 
 
 class Member:
-    """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats."""
+    """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats, /__peak."""
 
     def __init__(self, ident, delay_ms=0, body_bytes=64, header=None):
         self.id = ident
@@ -162,6 +162,10 @@ class Member:
 
     def served(self):
         return int(self.control("/__stats"))
+
+    def peak(self):
+        """The most requests it had in progress at once (delayed answers pending)."""
+        return int(self.control("/__peak"))
 
     def stop(self):
         stop_process(self.proc)

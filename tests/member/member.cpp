@@ -7,6 +7,7 @@
 //   /__delay?ms=N     delay every later answer by N ms
 //   /__fail?status=N  answer every later request with status N (0 = stop failing)
 //   /__stats          the number of non-control requests answered
+//   /__peak           the most delayed answers pending at once (requests in progress)
 //   /__reset          count := 0, delay := start value, fail := 0
 // /__echo answers with the request head it received (for header tests).
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +59,7 @@ Options g_opt;
 long g_delay_ms = 0;
 int g_fail_status = 0;
 uint64_t g_served = 0;
+size_t g_peak = 0;
 std::map<int, Conn> g_conns;
 std::map<int, uint64_t> g_generation;  // fd reuse guard for delayed answers
 uint64_t g_next_generation = 1;
@@ -160,8 +163,11 @@ bool handleInput(int fd) {
       c.out += response(200, "fail " + std::to_string(g_fail_status) + "\n", close_after);
     } else if (target.rfind("/__stats", 0) == 0) {
       c.out += response(200, std::to_string(g_served) + "\n", close_after);
+    } else if (target.rfind("/__peak", 0) == 0) {
+      c.out += response(200, std::to_string(g_peak) + "\n", close_after);
     } else if (target.rfind("/__reset", 0) == 0) {
       g_served = 0;
+      g_peak = 0;
       g_delay_ms = g_opt.delay_ms;
       g_fail_status = 0;
       c.out += response(200, "reset\n", close_after);
@@ -183,6 +189,7 @@ bool handleInput(int fd) {
       if (g_delay_ms > 0) {
         c.pending++;
         g_timers.push({nowMs() + g_delay_ms, fd, g_generation[fd], std::move(r), close_after});
+        g_peak = std::max(g_peak, g_timers.size());
         if (close_after) {
           return true;
         }

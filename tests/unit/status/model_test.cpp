@@ -21,7 +21,7 @@ class ModelTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("\"x\xEF\xBF\xBDy\xC3\xA9\""), jsonString("x\xFFy\xC3\xA9"));
   }
   void rendersBalancersAndMembers() {
-    BalancerView b{"balancer://web", "p2c", {}, "slow start 30s"};
+    BalancerView b{"balancer://web", "p2c", {}, "slow start 30s", {}};
     MemberView m;
     m.name = "http://127.0.0.1:1";
     m.route = "r1";
@@ -31,15 +31,27 @@ class ModelTest : public CppUnit::TestFixture {
     m.inflight = 3;
     m.requests = 10;
     m.elected = 9;
+    m.maxConn = 50;
+    m.retries = 4;
+    m.retryRefusals = 1;
     b.members.push_back(m);
+    b.resilience.active = 2;
+    b.resilience.retries = 7;
+    b.resilience.budgetRefusals = 3;
+    b.resilience.queueDepth = 1;
+    b.resilience.queued = 11;
+    b.resilience.queueFull = 5;
+    b.resilience.queueTimeouts = 6;
     CPPUNIT_ASSERT_EQUAL(
         std::string(
             "{\"balancers\":[{\"name\":\"balancer://web\",\"lbmethod\":\"p2c\",\"settings\":\"slow "
-            "start 30s\",\"members\":"
+            "start 30s\",\"active\":2,\"retries\":7,\"retry_budget_refusals\":3,"
+            "\"queue_depth\":1,\"queued\":11,\"queue_full\":5,\"queue_timeouts\":6,\"members\":"
             "[{\"name\":\"http://127.0.0.1:1\",\"route\":\"r1\",\"flags\":\"Ok\",\"usable\":"
             "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
             "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
             "\"failures\":0,\"drained\":false,\"disabled\":false,\"slow_start_percent\":null,"
+            "\"max_conn\":50,\"retries\":4,\"retry_budget_refusals\":1,"
             "\"health\":null}]}]}\n"),
         renderJson({b}));
   }
@@ -50,7 +62,7 @@ class ModelTest : public CppUnit::TestFixture {
     m.ejectedForMicros = 30000000;
     m.ejections = 1;
     m.failures = 5;
-    std::string j = renderJson({{"b", "ewma", {m}, ""}});
+    std::string j = renderJson({{"b", "ewma", {m}, "", {}}});
     CPPUNIT_ASSERT(j.find("\"latency_us\":1234,\"ejected\":true,\"ejected_for_us\":30000000,"
                           "\"ejections\":1,\"failures\":5") != std::string::npos);
   }
@@ -73,7 +85,7 @@ class ModelTest : public CppUnit::TestFixture {
     c.members = 1;
     c.probes = 7;
     c.takeovers = 2;
-    std::string j = renderJson({{"b", "p2c", {m}, ""}}, &c);
+    std::string j = renderJson({{"b", "p2c", {m}, "", {}}}, &c);
     CPPUNIT_ASSERT_MESSAGE(j, j.find("{\"checker\":{\"pid\":4242,\"generation\":3,"
                                      "\"heartbeat_age_us\":0,\"held_for_us\":0,\"members\":1,"
                                      "\"probes\":7,\"takeovers\":2},\"balancers\":") == 0);

@@ -21,7 +21,7 @@ std::vector<BalancerView> sample() {
   m.health.reason = "status <503>";
   m.health.history = "++-";
   m.hcFailed = true;
-  return {{"balancer://web", "p2c", {m}, "slow start 30s"}};
+  return {{"balancer://web", "p2c", {m}, "slow start 30s", {}}};
 }
 }  // namespace
 
@@ -30,6 +30,7 @@ class PagesTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(everythingPrintedIsEscaped);
   CPPUNIT_TEST(formsCarryTheNonce);
   CPPUNIT_TEST(prometheusFamiliesAndLabels);
+  CPPUNIT_TEST(resilienceCountersInEveryFormat);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -84,6 +85,31 @@ class PagesTest : public CppUnit::TestFixture {
                    std::string::npos);  // family present...
     CPPUNIT_ASSERT(p.find("fleet_member_cert_days_left{") ==
                    std::string::npos);  // ...no unknown sample
+  }
+  void resilienceCountersInEveryFormat() {
+    std::vector<BalancerView> b = sample();
+    b[0].resilience.retries = 12;
+    b[0].resilience.queueDepth = 3;
+    b[0].resilience.queueTimeouts = 2;
+    b[0].members[0].retries = 5;
+    b[0].members[0].maxConn = 40;
+    std::string p = renderPrometheus(b, nullptr, nullptr);
+    CPPUNIT_ASSERT(p.find("# TYPE fleet_balancer_retries_total counter\n"
+                          "fleet_balancer_retries_total{balancer=\"balancer://web\"} 12\n") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_balancer_queue_depth{balancer=\"balancer://web\"} 3\n") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_balancer_queue_timeouts_total{balancer=\"balancer://web\"} 2\n") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(p.find("fleet_member_retries_total{balancer=\"balancer://web\"") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(p.find("} 40.000000\n") != std::string::npos);  // fleet_member_max_conn
+    PageOptions o;
+    std::string h = renderHtml(b, nullptr, nullptr, o);
+    CPPUNIT_ASSERT(h.find("12 retries, 0 refused by the retry budget; queue: 3 waiting now") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(renderHtml(sample(), nullptr, nullptr, o).find("retries, ") ==
+                   std::string::npos);  // nothing to say: no line
   }
 };
 
