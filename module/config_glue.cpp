@@ -86,6 +86,23 @@ void noteCacheLocation(cmd_parms* cmd) {
   g_cacheLocations->push_back(cmd->path != nullptr ? cmd->path : "the server configuration");
 }
 
+// Whether FleetRetry or FleetProxyStatus is on anywhere in this configuration (the scheme
+// handler wrapper then looks at each balanced request; else it costs one load).
+bool g_resilienceAnywhere = false;
+
+void noteResilience(cmd_parms* cmd) {
+  if (!g_resilienceAnywhere) {
+    g_resilienceAnywhere = true;
+    apr_pool_cleanup_register(
+        cmd->pool, nullptr,
+        [](void*) -> apr_status_t {
+          g_resilienceAnywhere = false;
+          return APR_SUCCESS;
+        },
+        apr_pool_cleanup_null);
+  }
+}
+
 // FleetHashKey is an ap_expr: only httpd can parse it.
 const char* parseHashKey(cmd_parms* cmd, DirConfig* d, const std::vector<std::string>& words) {
   const char* err = nullptr;
@@ -130,6 +147,10 @@ const char* applyWords(cmd_parms* cmd, void* dir, std::vector<std::string> words
   }
   if (o.id == Id::kCache && d->s.flag(Id::kCache)) {
     noteCacheLocation(cmd);
+  }
+  if ((o.id == Id::kRetry && d->s.object<void>(Id::kRetry) != nullptr) ||
+      (o.id == Id::kProxyStatus && d->s.flag(Id::kProxyStatus))) {
+    noteResilience(cmd);
   }
   return nullptr;
 }
@@ -201,6 +222,8 @@ struct CommandTable {
 const CommandTable kBuild;
 
 }  // namespace
+
+bool resilienceAnywhere() { return g_resilienceAnywhere; }
 
 command_rec kCommands[config::kOptionCount + kOtherCommands + 1];
 

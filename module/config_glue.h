@@ -43,6 +43,9 @@ const DirConfig& serverSettings(server_rec* mainServer);
 // FleetCacheServers); "" when the configuration holds together, else what is wrong.
 std::string crossCheck(server_rec* mainServer);
 
+// Whether FleetRetry or FleetProxyStatus is set anywhere (maxconn= is anyMemberMaxConn()).
+bool resilienceAnywhere();
+
 extern command_rec kCommands[];
 
 }  // namespace fleet::glue

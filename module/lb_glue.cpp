@@ -265,6 +265,7 @@ proxy_worker* findBest(proxy_balancer* balancer, request_rec* r) {
     settings.wantLatency = method->usesLatency();
     settings.outlier.factor = as.outlierFactor;
     settings.outlier.probePpm = as.outlierProbePpm;
+    settings.memberLimits = anyMemberMaxConn();
     if (t_random_state == 0) {
       t_random_state = freshSeed();
     }

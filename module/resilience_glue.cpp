@@ -74,14 +74,16 @@ void tellProxyStatus(request_rec* r, bool header, resilience::ProxyError e, cons
   }
 }
 
-// The member's answer as the next attempt must not see it: its status, headers and notes.
-void forgetAttempt(request_rec* r, apr_table_t* headersBefore) {
+// The member's answer as the next attempt must not see it: its status, headers and notes. (Nothing
+// else puts response headers in headers_out before the handler: mod_headers and mod_fleet's own
+// fields go in at filter time or into err_headers_out.)
+void forgetAttempt(request_rec* r) {
   r->status = HTTP_OK;
   r->status_line = nullptr;
   r->content_type = nullptr;
   r->content_encoding = nullptr;
   r->clength = 0;
-  r->headers_out = apr_table_copy(r->pool, headersBefore);
+  apr_table_clear(r->headers_out);
   for (const char* note :
        {"proxy_timedout", "error-notes", "verbose-error-to", "proxy-error-override"}) {
     apr_table_unset(r->notes, note);
@@ -173,7 +175,6 @@ int waitForMember(request_rec* r, proxy_server_conf* conf, proxy_balancer** bala
 int runAttempts(request_rec* r, proxy_server_conf* conf, proxy_balancer* balancer,
                 proxy_worker* worker, char* url, Resilience& rs) {
   const ProxyApi& api = proxyApi();
-  apr_table_t* headersBefore = apr_table_copy(r->pool, r->headers_out);
   for (;;) {
     if (anyMemberMaxConn() && !countedOn(r, worker) && !reserveMember(r, balancer, worker)) {
       int st = waitForMember(r, conf, &balancer, &worker, &url, rs);
@@ -213,7 +214,7 @@ int runAttempts(request_rec* r, proxy_server_conf* conf, proxy_balancer* balance
                 end.heldBack ? apr_psprintf(r->pool, "status %d", r->status)
                              : (end.timedOut ? "timeout" : apr_psprintf(r->pool, "%d", status)));
     rs.tried.push_back(worker);
-    forgetAttempt(r, headersBefore);
+    forgetAttempt(r);
     char* again = balancerUrl(r, balancer->s->name);
     proxy_worker* next = nullptr;
     if (api.preRequest(&next, &balancer, r, conf, &again) != OK || next == nullptr) {
@@ -230,13 +231,16 @@ int runAttempts(request_rec* r, proxy_server_conf* conf, proxy_balancer* balance
 int resilientSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_conf* conf, char* url,
                            const char* proxyName, apr_port_t) {
   return guarded<int>(r->server, "resilient scheme handler", DECLINED, [&] {
-    const char* name = proxyName == nullptr && worker != nullptr ? balancerName(r) : nullptr;
-    if (name == nullptr) {
-      return DECLINED;
+    if (!resilienceAnywhere() && !anyMemberMaxConn()) {
+      return DECLINED;  // nothing configured: one load per attempt
     }
     RequestContext* found = findContext(r);
     if (found != nullptr && found->resilience.inside) {
       return DECLINED;  // our own loop's call: the real scheme handler's turn
+    }
+    const char* name = proxyName == nullptr && worker != nullptr ? balancerName(r) : nullptr;
+    if (name == nullptr) {
+      return DECLINED;
     }
     const DirConfig& d = dirConfig(r);
     const auto* policy = d.object<resilience::RetryPolicy>(Id::kRetry);
@@ -244,8 +248,11 @@ int resilientSchemeHandler(request_rec* r, proxy_worker* worker, proxy_server_co
     if (policy == nullptr && !header && !anyMemberMaxConn()) {
       return DECLINED;
     }
-    proxy_balancer* balancer =
-        name != nullptr ? proxyApi().getBalancer(r->pool, conf, name, 1) : nullptr;
+    // Our finder noted the balancer; a stock method's request looks it up by name.
+    proxy_balancer* balancer = found != nullptr && found->lb.balancer != nullptr &&
+                                       std::strcmp(found->lb.balancer->s->name, name) == 0
+                                   ? found->lb.balancer
+                                   : proxyApi().getBalancer(r->pool, conf, name, 1);
     if (balancer == nullptr) {
       return DECLINED;
     }

@@ -28,7 +28,7 @@ REPORT_LUA = os.environ.get("REPORT_LUA", os.path.join(ROOT, "..", "shared", "be
 def balancer(name, method, members, extra=""):
     lines = [f"<Proxy balancer://{name}>"]
     lines += [f"  BalancerMember {m.url} enablereuse=on keepalive=on" for m in members]
-    lines += [f"  ProxySet lbmethod={method}"]
+    lines += [f"  ProxySet lbmethod={method}"] + ([f"  {extra}"] if extra else [])
     if method == "maglev":  # wrk comes from one address: hash its connections' ports instead
         lines += ['  FleetHashKey "%{REMOTE_PORT}"']
     lines += ["</Proxy>", f"ProxyPass /{name}/ balancer://{name}/"]
@@ -159,6 +159,11 @@ def instructions_mode():
                 ("byrequests, mod_fleet loaded", body("br"), "/br/", True),
                 ("p2c", body("p2c"), "/p2c/", True), ("ewma", body("ewma"), "/ewma/", True),
                 ("maglev", body("maglev"), "/maglev/", True)]
+        if not os.environ.get("INSTRUCTIONS_BASE_ONLY"):  # an older module lacks the directives
+            idle = "FleetRetry 2 502 503 504\n  FleetRetryBudget 20 3\n  FleetQueue 100 5s"
+            rows.append(("p2c, FleetRetry + FleetQueue + maxconn= set, idle",
+                         balancer("p2c", "p2c", fast, idle).replace("keepalive=on", "keepalive=on maxconn=1000"),
+                         "/p2c/", True))
         results = [(name, instructions_per_request(b, path, fleet)) for name, b, path, fleet in rows]
     finally:
         for m in fast:
@@ -183,6 +188,9 @@ def main():
     if "--tls" in sys.argv:
         import bench_tls
         return bench_tls.main()
+    if "--resilience" in sys.argv:
+        import bench_resilience
+        return bench_resilience.main()
     os.sched_setaffinity(0, {0})  # servers started from here inherit CPU 0
     fast = [Member(f"b{i}") for i in range(1, 5)]
     slow = fast[:3] + [Member("s4", delay_ms=SLOW_MS)]
@@ -191,12 +199,14 @@ def main():
     fleet = Httpd("\n".join([balancer("br", "byrequests", fast), balancer("p2c", "p2c", fast),
                              balancer("ewma", "ewma", fast), balancer("maglev", "maglev", fast),
                              balancer("brslow", "byrequests", slow), balancer("bbslow", "bybusyness", slow),
-                             balancer("p2cslow", "p2c", slow), balancer("ewmaslow", "ewma", slow)]),
+                             balancer("p2cslow", "p2c", slow), balancer("ewmaslow", "ewma", slow),
+                             balancer("ewmaout", "ewma", slow, "FleetLatencyOutlier 2")]),
                   **common).start()
     scenarios = [("stock-byrequests", stock, "/br/"), ("byrequests", fleet, "/br/"), ("p2c", fleet, "/p2c/"),
                  ("ewma", fleet, "/ewma/"), ("maglev", fleet, "/maglev/"),
                  ("slow:byrequests", fleet, "/brslow/"), ("slow:bybusyness", fleet, "/bbslow/"),
-                 ("slow:p2c", fleet, "/p2cslow/"), ("slow:ewma", fleet, "/ewmaslow/")]
+                 ("slow:p2c", fleet, "/p2cslow/"), ("slow:ewma", fleet, "/ewmaslow/"),
+                 ("slow:ewma+outlier", fleet, "/ewmaout/")]
     peers = []
     for kind, algo in (("haproxy", "leastconn"), ("nginx", "least_conn")):
         if shutil.which(kind) or os.path.exists(f"/usr/sbin/{kind}"):
@@ -241,7 +251,7 @@ def main():
     print(f"| scenario | req/s (median) | p50 ms | p99 ms | errors | share to slow member |")
     print("|---|---|---|---|---|---|")
     for name, _, _ in scenarios:
-        share = f"{med(name, 'slow'):.1%}" if name.startswith("slow") else "-"
+        share = f"{med(name, 'slow'):.2%}" if name.startswith("slow") else "-"
         print(f"| {name} | {med(name, 'rps'):.0f} | {med(name, 'p50'):.2f} | {med(name, 'p99'):.2f} | "
               f"{sum(r['errors'] for r in results[name])} | {share} |")
     print()
@@ -254,10 +264,14 @@ def main():
     print(f"slow pool p99, ewma / byrequests:       {ratio('slow:ewma', 'slow:byrequests', 'p99'):.3f}  (target <= 0.33)")
     print(f"slow pool p99, ewma / bybusyness:       {ratio('slow:ewma', 'slow:bybusyness', 'p99'):.3f}")
     print(f"slow pool req/s, p2c / byrequests:      {ratio('slow:p2c', 'slow:byrequests', 'rps'):.3f}")
+    print(f"slow member's share, ewma:              {med('slow:ewma', 'slow'):.3%}")
+    print(f"slow member's share, ewma + FleetLatencyOutlier 2: {med('slow:ewma+outlier', 'slow'):.3%}  (target <= 0.1 %)")
+    print(f"slow pool req/s, ewma+outlier / ewma:   {ratio('slow:ewma+outlier', 'slow:ewma', 'rps'):.3f}")
     for peer in ("haproxy-leastconn", "nginx-least_conn"):
         if f"slow:{peer}" in results:
             print(f"{'slow pool p99, ewma / ' + peer + ':':40s}{ratio('slow:ewma', 'slow:' + peer, 'p99'):.3f}")
             print(f"{'req/s, ' + peer + ' / byrequests:':40s}{ratio(peer, 'byrequests', 'rps'):.3f}")
+            print(f"{'slow member' + chr(39) + 's share, ' + peer + ':':40s}{med('slow:' + peer, 'slow'):.3%}")
 
 
 if __name__ == "__main__":

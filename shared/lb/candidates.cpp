@@ -113,7 +113,7 @@ Prepared prepareCandidates(const MemberInput* in, size_t count, const CandidateS
   }
   // Members at their maxconn= limit, unless all are (the request then waits in the queue).
   size_t full = 0;
-  for (size_t i = 0; i < p.n; ++i) {
+  for (size_t i = 0; s.memberLimits && i < p.n; ++i) {
     full += atLimit(in[kept[i]].slot) ? 1 : 0;
   }
   if (full == p.n && full > 0) {

@@ -31,8 +31,9 @@ struct CandidateSettings {
   HealthConfig health;
   int64_t ewmaTauMicros = 10000000;
   bool wantLatency = false;
-  LatencyOutlier outlier;  // applies when wantLatency
-  uint32_t probeDraw = 0;  // a uniform draw in [0, 1000000) for the outliers' probe share
+  LatencyOutlier outlier;    // applies when wantLatency
+  bool memberLimits = true;  // some member may have maxconn= (false spares the scan)
+  uint32_t probeDraw = 0;    // a uniform draw in [0, 1000000) for the outliers' probe share
 };
 
 struct Prepared {
