@@ -10,7 +10,7 @@ import threading
 import time
 import unittest
 
-from harness import Httpd, Member, fleet_status, free_port, load, request
+from harness import Httpd, Member, expect_config_errors, fleet_status, free_port, load, request
 
 METHODS = ("p2c", "ewma", "maglev", "byrequests")
 
@@ -217,6 +217,34 @@ class ProxyStatus(unittest.TestCase):
         status, headers, _ = get("/frozen/x")
         self.assertEqual(status, 200)
         self.assertNotIn("proxy-status", headers)
+
+
+class Configuration(unittest.TestCase):
+    def test_bad_values_name_the_directive_and_what_is_accepted(self):
+        def section(*lines, params=""):
+            return ["<Proxy balancer://c>", f"  BalancerMember http://127.0.0.1:1 {params}",
+                    *[f"  {line}" for line in lines], "</Proxy>"]
+        expect_config_errors(self, [
+            (section("FleetRetry 11"), "FleetRetry: '11' is not valid; accepted: a number of retries"),
+            (section("FleetRetry 2 404"), "FleetRetry: '404' is not valid; accepted: a status from 500"),
+            (section("FleetRetryBudget 120"), "FleetRetryBudget: '120' is not valid; accepted: a percent"),
+            (section("FleetQueue 100"), "FleetQueue: takes a length and a timeout"),
+            (section("FleetQueue 5000 1s"), "FleetQueue: '5000' is not valid; accepted: a queue length"),
+            (section("FleetQueue 10 never"), "FleetQueue: 'never' is not valid; accepted: a timeout"),
+            (section("FleetProxyStatus maybe"), "FleetProxyStatus must be On or Off"),
+            (section("FleetLatencyOutlier 0.5"), "FleetLatencyOutlier: '0.5' is not valid; accepted: a factor"),
+            (section(params="maxconn=-1"), "maxconn='-1' is not valid; accepted: a whole number"),
+            (section(params="trytimeout=fast"), "trytimeout='fast' is not valid; accepted: a duration"),
+        ])
+
+    def test_good_values_pass(self):
+        rc, out = Httpd("\n".join([
+            "<Proxy balancer://c>", "  BalancerMember http://127.0.0.1:1 maxconn=10 trytimeout=250ms",
+            "  ProxySet lbmethod=ewma", "  FleetRetry 3 502 503 504 put-delete", "  FleetRetryBudget 25 5",
+            "  FleetQueue 50 2s", "  FleetProxyStatus On", "  FleetLatencyOutlier 2.5 0.1", "</Proxy>",
+            "<Proxy balancer://d>", "  BalancerMember http://127.0.0.1:2", "  FleetRetry 0",
+            "  FleetQueue off", "  FleetLatencyOutlier off", "</Proxy>"])).configtest()
+        self.assertEqual((0, "Syntax OK"), (rc, out))
 
 
 if __name__ == "__main__":
