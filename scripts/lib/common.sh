@@ -7,6 +7,7 @@ FLEET_BUILD=${FLEET_BUILD:-$FLEET_ROOT/build}
 # Everything a build, the tests, the demo and the benchmark need, by Debian 12 package name.
 FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemcached-dev
                 libcppunit-dev memcached python3 curl wrk valgrind openssl ca-certificates chromium
+                libc-ares-dev dnsmasq-base
                 clang-format clang-tidy)
 
 # Only the benchmark needs these: the peers it compares mod_fleet with.
