@@ -208,33 +208,26 @@ Plan reconcile(const std::vector<Target>& unsorted, const std::string& scheme,
     }
     const MemberState& m = *it->second;
     if (!m.enabled || m.draining) {
-      plan.actions.push_back({Action::Kind::kEnable, url, "", t.loadfactor, t.lbset});
+      plan.actions.push_back({Action::Kind::kEnable, url, t.loadfactor, t.lbset});
     } else if (m.loadfactor != t.loadfactor || m.lbset != t.lbset) {
-      plan.actions.push_back({Action::Kind::kUpdate, url, "", t.loadfactor, t.lbset});
+      plan.actions.push_back({Action::Kind::kUpdate, url, t.loadfactor, t.lbset});
     }
   }
-  std::vector<const MemberState*> reusable;
   for (const MemberState& m : current) {
     if (wanted.count(m.url) != 0) {
       continue;
     }
     if (m.enabled && !m.draining) {
-      plan.actions.push_back({Action::Kind::kDrain, m.url, "", m.loadfactor, m.lbset});
+      plan.actions.push_back({Action::Kind::kDrain, m.url, m.loadfactor, m.lbset});
     } else if (m.enabled && m.inflight == 0) {
-      plan.actions.push_back({Action::Kind::kDisable, m.url, "", m.loadfactor, m.lbset});
-    } else if (!m.enabled && m.inflight == 0) {
-      reusable.push_back(&m);
+      plan.actions.push_back({Action::Kind::kDisable, m.url, m.loadfactor, m.lbset});
     }
   }
-  size_t members = current.size(), added = 0, reused = 0;
+  size_t added = 0;
   for (const auto& [url, t] : missing) {
-    if (members + added < slots && added < freeGrowth) {
-      plan.actions.push_back({Action::Kind::kAdd, url, "", t->loadfactor, t->lbset});
+    if (current.size() + added < slots && added < freeGrowth) {
+      plan.actions.push_back({Action::Kind::kAdd, url, t->loadfactor, t->lbset});
       ++added;
-    } else if (reused < reusable.size()) {
-      plan.actions.push_back(
-          {Action::Kind::kRename, url, reusable[reused]->url, t->loadfactor, t->lbset});
-      ++reused;
     } else {
       plan.noRoom.push_back(url);
     }

@@ -3,7 +3,10 @@
 // hot-standby lbsets), when to ask again (the records' TTL within FleetResolverTTL's bounds, early
 // when told), how long a failing name keeps its last good answer (FleetResolverHold), and how a
 // balancer's discovered members are brought to the answer without disrupting requests: new
-// addresses added (or an idle slot renamed), vanished ones drained, then disabled once idle.
+// addresses added in free growth slots, vanished ones drained, then disabled once idle, and an
+// address that comes back enabled again in its own slot. (A slot is never given to another
+// address: every child keeps its own copy of a worker's identity, which httpd has no way to
+// change under it.)
 // Pure logic with an injected clock; the glue applies the actions to httpd's workers.
 #pragma once
 
@@ -106,21 +109,19 @@ struct MemberState {
 struct Action {
   enum class Kind {
     kAdd,      // a new worker in a free growth slot: url, loadfactor, lbset
-    kRename,   // an idle disabled member (from) becomes url
     kEnable,   // url back in service (clear drain and disabled) with loadfactor, lbset
     kUpdate,   // url's loadfactor or lbset changed
     kDrain,    // url left DNS: no new requests
-    kDisable,  // url drained and idle: out, its slot free for reuse
+    kDisable,  // url drained and idle: out (its slot waits for the address to come back)
   } kind;
   std::string url;
-  std::string from;  // kRename
   uint32_t loadfactor = 1;
   uint32_t lbset = 0;
 };
 
 struct Plan {
   std::vector<Action> actions;
-  std::vector<std::string> noRoom;  // targets left out: every slot busy (log them)
+  std::vector<std::string> noRoom;  // targets left out: no free slot (log them)
 };
 
 // Brings `current` (this line's members) to `targets`. At most `slots` members; `freeGrowth`

@@ -53,13 +53,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc=None, timeout=15.0, what="server"):
+def wait_port(port, proc=None, timeout=15.0, what="server", host="127.0.0.1"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
@@ -77,11 +77,12 @@ def start_script(script, *args, what, port=None):
     return port, proc
 
 
-def request(port, path, method="GET", headers=None, body=None, timeout=10.0, conn=None):
+def request(port, path, method="GET", headers=None, body=None, timeout=10.0, conn=None,
+            host="127.0.0.1"):
     """One HTTP request; returns (status, headers dict lower-cased, body bytes)."""
     own = conn is None
     if own:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
@@ -137,23 +138,24 @@ def balancer_section(name, method, member_lines, directives=(), proxyset=""):
 class Member:
     """A fleet_member process: answers with X-Member: <id>; /__delay, /__fail, /__stats, /__peak."""
 
-    def __init__(self, ident, delay_ms=0, body_bytes=64, header=None):
+    def __init__(self, ident, delay_ms=0, body_bytes=64, header=None, host="127.0.0.1", port=None):
         self.id = ident
-        self.port = free_port()
+        self.host = host
+        self.port = port or free_port()
         cmd = [MEMBER, "--port", str(self.port), "--id", ident, "--delay-ms", str(delay_ms),
-               "--body-bytes", str(body_bytes)]
+               "--body-bytes", str(body_bytes), "--bind", host]
         if header:
             cmd += ["--header", header]
         self.proc = subprocess.Popen(cmd)
         _started.append(self.proc)
-        wait_port(self.port, self.proc, what=f"member {ident}")
+        wait_port(self.port, self.proc, what=f"member {ident}", host=host)
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def control(self, path):
-        status, _, body = request(self.port, path)
+        status, _, body = request(self.port, path, host=self.host)
         assert status == 200, (path, status)
         return body.decode()
 

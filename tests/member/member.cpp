@@ -2,6 +2,7 @@
 // keep-alive, answers every request after an optional delay without blocking other requests.
 //
 //   fleet_member --port 18001 --id m1 [--delay-ms 20] [--body-bytes 64] [--header "K: v"]
+//                [--bind 127.0.0.2]   (default 127.0.0.1: members on 127.0.0.x stand in for hosts)
 //
 // Every answer carries "X-Member: <id>". Control paths (never delayed, never failed):
 //   /__delay?ms=N     delay every later answer by N ms
@@ -37,6 +38,7 @@ struct Options {
   long delay_ms = 0;
   size_t body_bytes = 64;
   std::string header;  // one extra response header, e.g. "Cache-Control: max-age=600"
+  std::string bind = "127.0.0.1";
 };
 
 struct Conn {
@@ -211,7 +213,10 @@ int listenOn(int port) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, g_opt.bind.c_str(), &a.sin_addr) != 1) {
+    std::fprintf(stderr, "--bind %s is not an IPv4 address\n", g_opt.bind.c_str());
+    std::exit(2);
+  }
   if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(s, 1024) != 0) {
     std::perror("bind/listen");
     std::exit(2);
@@ -234,6 +239,8 @@ int main(int argc, char** argv) {
       g_opt.body_bytes = static_cast<size_t>(std::atol(argv[i + 1]));
     } else if (k == "--header") {
       g_opt.header = argv[i + 1];
+    } else if (k == "--bind") {
+      g_opt.bind = argv[i + 1];
     } else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
