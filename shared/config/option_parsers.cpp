@@ -3,6 +3,8 @@
 #include "shared/cache/policy.h"
 #include "shared/cache/store.h"
 #include "shared/common/parse.h"
+#include "shared/dns/ares_resolver.h"
+#include "shared/dns/discovery.h"
 #include "shared/lb/maglev.h"
 #include "shared/offload/forward_plan.h"
 #include "shared/offload/forwarded.h"
@@ -296,6 +298,49 @@ common::Result<Value> latencyOutlier(const Option&, const std::vector<std::strin
     return Value();
   }
   return objectValue(k, std::make_shared<lb::LatencyOutlier>(o.value()));
+}
+
+common::Result<Value> discover(const Option&, const std::vector<std::string>& w,
+                               const Value& current, Keeper& k) {
+  common::Result<dns::DiscoverSpec> d = dns::parseDiscover(w);
+  if (!d.isOk()) {
+    return plain(d.status().message());
+  }
+  auto list = copyOf<std::vector<dns::DiscoverSpec>>(current);
+  list->push_back(d.value());
+  return objectValue(k, std::move(list));
+}
+
+common::Result<Value> resolvers(const Option&, const std::vector<std::string>& w, const Value&,
+                                Keeper& k) {
+  auto list = std::make_shared<std::vector<std::string>>();
+  for (const std::string& word : w) {
+    std::string host;
+    int port = 0;
+    if (!dns::parseServer(word, &host, &port)) {
+      return invalid(word, "a DNS server address: ip, ip:port or [ipv6]:port");
+    }
+    list->push_back(word);
+  }
+  return objectValue(k, std::move(list));
+}
+
+common::Result<Value> resolverTtl(const Option&, const std::vector<std::string>& w, const Value&,
+                                  Keeper& k) {
+  common::Result<int64_t> lo = common::parseDurationMicros(w[0]);
+  if (!lo.isOk() || lo.value() < 100000) {
+    return invalid(w[0], "a minimum of 100ms or more, such as 1s");
+  }
+  common::Result<int64_t> hi = common::parseDurationMicros(w[1]);
+  if (!hi.isOk() || hi.value() < lo.value() || hi.value() > 86400LL * 1000000) {
+    return invalid(w[1], "a maximum from the minimum to 1d, such as 5m");
+  }
+  return objectValue(k, std::make_shared<dns::TtlBounds>(dns::TtlBounds{lo.value(), hi.value()}));
+}
+
+const void* defaultResolverTtl() {
+  static const dns::TtlBounds kDefaults;
+  return &kDefaults;
 }
 
 const void* defaultBudget() {

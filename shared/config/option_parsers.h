@@ -51,10 +51,18 @@ common::Result<Value> queue(const Option& o, const std::vector<std::string>& w, 
 common::Result<Value> latencyOutlier(const Option& o, const std::vector<std::string>& w,
                                      const Value&, Keeper&);
 
+common::Result<Value> discover(const Option& o, const std::vector<std::string>& w, const Value&,
+                               Keeper&);
+common::Result<Value> resolvers(const Option& o, const std::vector<std::string>& w, const Value&,
+                                Keeper&);
+common::Result<Value> resolverTtl(const Option& o, const std::vector<std::string>& w, const Value&,
+                                  Keeper&);
+
 // The default objects.
 const void* defaultTlsHeaders();
 const void* defaultStatuses();
 const void* defaultTargetedField();
 const void* defaultBudget();
+const void* defaultResolverTtl();
 
 }  // namespace fleet::config::parsers

@@ -136,6 +136,17 @@ const std::vector<Option>& table() {
       {Id::kLatencyOutlier, "FleetLatencyOutlier", Where::kAnywhere, 1, 2, "off", 0, 0, 0,
        p::latencyOutlier,
        "ewma: <factor> [<probe %>]: rest members slower than factor x the others' median", nullptr},
+      {Id::kDiscover, "FleetDiscover", Where::kAnywhere, 3, 4, "none", 0, 0, 0, p::discover,
+       "in <Proxy balancer://...>: dns <name> <scheme>://<port> | srv <_svc._proto.name> <scheme>",
+       nullptr},
+      {Id::kResolver, "FleetResolver", Where::kMainServer, 1, kAny, "/etc/resolv.conf", 0, 0, 0,
+       p::resolvers, "DNS servers for FleetDiscover and health checks: <ip[:port]>...", nullptr},
+      {Id::kResolverTtl, "FleetResolverTTL", Where::kMainServer, 2, 2, "1s 5m", 0, 0, 0,
+       p::resolverTtl, "FleetResolverTTL <min> <max>: bounds on how long a DNS answer is used",
+       p::defaultResolverTtl},
+      {Id::kResolverHold, "FleetResolverHold", Where::kMainServer, 1, 1, "30s", 30 * kS, 0, 0,
+       p::duration, "how long a failing name keeps its last members before they are drained",
+       nullptr},
   };
   return kTable;
 }

@@ -61,6 +61,10 @@ enum class Id : uint8_t {
   kQueue,
   kProxyStatus,
   kLatencyOutlier,
+  kDiscover,
+  kResolver,
+  kResolverTtl,
+  kResolverHold,
   kCount
 };
 constexpr size_t kOptionCount = static_cast<size_t>(Id::kCount);
