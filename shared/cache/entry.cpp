@@ -11,6 +11,9 @@ namespace {
 
 constexpr char kEntryMagic[4] = {'F', 'L', 'C', '2'};
 constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
+// Stored times are wall-clock seconds within the HTTP-date range (1970 to 9999-12-31T23:59:59Z):
+// a value beyond it was not written by a clock, and would overflow the age arithmetic.
+constexpr uint64_t kMaxTime = 253402300799ULL;
 
 void put64(std::string* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) {
@@ -134,6 +137,9 @@ common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expec
   }
   if (e.key != expectedKey) {
     return corrupt("stored under another key");
+  }
+  if (rq > kMaxTime || rs > kMaxTime || staleSince > kMaxTime) {
+    return corrupt("time out of range");
   }
   if (n > 1000) {
     return corrupt("too many headers");

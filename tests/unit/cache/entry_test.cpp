@@ -9,6 +9,7 @@ class EntryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(entryRoundTrip);
   CPPUNIT_TEST(truncatedOrForeignEntriesAreRejected);
   CPPUNIT_TEST(chunksBelongToOneVersion);
+  CPPUNIT_TEST(timesOutsideTheHttpDateRangeAreRejected);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -41,6 +42,25 @@ class EntryTest : public CppUnit::TestFixture {
     big.chunkCount = 3;
     big.bodyId = 77;
     CPPUNIT_ASSERT(decodeEntry(encodeEntry(big), "k").isOk());
+  }
+  // Found by tests/fuzz/cache_entry: an entry another writer stored with a time of -1 or 2^63-1
+  // made currentAge() and the hit-for-miss expiry overflow (signed overflow, a negative Age).
+  void timesOutsideTheHttpDateRangeAreRejected() {
+    Entry e;
+    e.key = "k";
+    e.requestTime = 0;
+    e.responseTime = 253402300799;  // Fri, 31 Dec 9999 23:59:59 GMT
+    e.staleSince = 253402300799;
+    CPPUNIT_ASSERT(decodeEntry(encodeEntry(e), "k").isOk());
+    for (int64_t bad : {int64_t{-1}, int64_t{253402300800}, INT64_MAX, INT64_MIN}) {
+      for (int field = 0; field < 3; ++field) {
+        Entry b = e;
+        (field == 0 ? b.requestTime : field == 1 ? b.responseTime : b.staleSince) = bad;
+        auto d = decodeEntry(encodeEntry(b), "k");
+        CPPUNIT_ASSERT(!d.isOk());
+        CPPUNIT_ASSERT(d.status().message().find("time out of range") != std::string::npos);
+      }
+    }
   }
   void truncatedOrForeignEntriesAreRejected() {
     Entry e;
