@@ -8,7 +8,7 @@ FLEET_BUILD=${FLEET_BUILD:-$FLEET_ROOT/build}
 FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemcached-dev
                 libcppunit-dev memcached python3 curl wrk valgrind openssl ca-certificates chromium
                 libc-ares-dev dnsmasq-base
-                clang-format clang-tidy)
+                clang-format clang-tidy dpkg-dev)
 
 # Only the benchmark needs these: the peers it compares mod_fleet with.
 FLEET_BENCH_PACKAGES=(haproxy nginx)
