@@ -1,10 +1,14 @@
 """Integration harness: real httpd (Debian's apache2, event MPM) with the built mod_fleet, real
 member servers and memcached, all on free loopback ports, started and stopped by PID.
 
-Environment (set by ctest): FLEET_MODULE (mod_fleet.so), FLEET_MEMBER (fleet_member binary).
+Environment (set by ctest): FLEET_MODULE (mod_fleet.so), FLEET_MEMBER (fleet_member binary);
+FLEET_SANITIZE (the -fsanitize= value of a -DFLEET_SANITIZE build): httpd runs with the sanitizer
+runtime preloaded, httpd and the members write sanitizer reports into their own directory, and
+stopping them raises SanitizerReport if there is one (copied to $FLEET_ARTIFACTS/sanitizer/).
 """
 import atexit
 import collections
+import glob
 import http.client
 import os
 import re
@@ -23,19 +27,97 @@ LIBEXEC = subprocess.run(["apxs", "-q", "LIBEXECDIR"], capture_output=True, text
                          check=True).stdout.strip()
 MODULE = os.environ.get("FLEET_MODULE", "")
 MEMBER = os.environ.get("FLEET_MEMBER", "")
+SANITIZE = os.environ.get("FLEET_SANITIZE", "")
+# Waits on our own processes are this much longer in a sanitized build (ASan: ~2-3x slower).
+SLOW = 3.0 if SANITIZE else 1.0
 
 _started = []  # every process this harness started, stopped at exit whatever happens
+_report_dirs = {}  # sanitizer report directory -> what writes there, until it is removed
+# Names the reports copied to $FLEET_ARTIFACTS/sanitizer after the test module that ran.
+_RUN_NAME = next((a for a in sys.argv if a.startswith("test_")), "harness")
 
 
 def _stop_all():
     for proc in list(_started):
         stop_process(proc)
+    # Reports nobody checked (a test that never stopped its httpd) still fail the run.
+    leftover = []
+    for log_dir, what in list(_report_dirs.items()):
+        try:
+            check_sanitizer_reports(log_dir, what)
+        except SanitizerReport as e:
+            leftover.append(str(e))
+    if leftover:
+        print("\n".join(leftover), file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(1)
 
 
 atexit.register(_stop_all)
 
 
-def stop_process(proc, grace=5.0):
+class SanitizerReport(AssertionError):
+    """A sanitizer wrote a report: a memory error or undefined behaviour in our code."""
+
+
+def _sanitizer_runtime():
+    """LD_PRELOAD value for a program that dlopens our sanitized code without being built with
+    it (Debian's apache2): ASan must come first in the initial library list."""
+    names = (["libasan.so"] if "address" in SANITIZE else []) + \
+        (["libubsan.so"] if "undefined" in SANITIZE else [])
+    paths = []
+    for name in names:
+        path = subprocess.run(["gcc", f"-print-file-name={name}"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        if not os.path.isabs(path):
+            raise RuntimeError(f"gcc does not know {name}: install g++ (FLEET_SANITIZE={SANITIZE})")
+        paths.append(os.path.realpath(path))
+    return " ".join(paths)
+
+
+def sanitizer_env(log_dir, what, leaks):
+    """The environment for a process linking our sanitized code, its reports going to
+    log_dir/{asan,ubsan}.<pid>. UBSan does not halt: inside httpd a report must be seen, not abort
+    the server mid-test; the report file fails the test when the process is stopped."""
+    env = dict(os.environ)
+    if not SANITIZE:
+        return env
+    os.makedirs(log_dir, exist_ok=True)
+    os.chmod(log_dir, 0o1777)  # httpd's children write as www-data
+    _report_dirs[log_dir] = what
+    supp = os.environ.get("FLEET_SANITIZE_SUPPRESSIONS",
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                       "sanitize"))
+    env["ASAN_OPTIONS"] = ":".join([
+        f"log_path={log_dir}/asan", f"detect_leaks={1 if leaks else 0}",
+        "detect_stack_use_after_return=1", "check_initialization_order=1", "strict_init_order=1"])
+    env["UBSAN_OPTIONS"] = f"log_path={log_dir}/ubsan:print_stacktrace=1:halt_on_error=0"
+    env["LSAN_OPTIONS"] = f"suppressions={supp}/lsan.supp:print_suppressions=0"
+    return env
+
+
+def check_sanitizer_reports(log_dir, what):
+    """Raises SanitizerReport with every report in log_dir (copied to $FLEET_ARTIFACTS/sanitizer/
+    first), then forgets them so one report fails once."""
+    reports = sorted(glob.glob(os.path.join(log_dir, "*san.*")))
+    if not reports:
+        return
+    texts = []
+    artifacts = os.environ.get("FLEET_ARTIFACTS")
+    for path in reports:
+        with open(path, errors="replace") as f:
+            texts.append(f"--- {what}: {os.path.basename(path)} ---\n{f.read()}")
+        if artifacts:
+            dest = os.path.join(artifacts, "sanitizer")
+            os.makedirs(dest, exist_ok=True)
+            shutil.copy(path, os.path.join(dest, f"{_RUN_NAME}-{what}-{os.path.basename(path)}"))
+        os.unlink(path)
+    text = "\n".join(texts)
+    print(text, file=sys.stderr, flush=True)
+    raise SanitizerReport(f"{len(reports)} sanitizer report(s) from {what}:\n{text[:20000]}")
+
+
+def stop_process(proc, grace=5.0 * SLOW):
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -53,7 +135,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc=None, timeout=15.0, what="server", host="127.0.0.1"):
+def wait_port(port, proc=None, timeout=None, what="server", host="127.0.0.1"):
+    timeout = timeout or 15.0 * SLOW
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -146,7 +229,9 @@ class Member:
                "--body-bytes", str(body_bytes), "--bind", host]
         if header:
             cmd += ["--header", header]
-        self.proc = subprocess.Popen(cmd)
+        self.sanitizer_dir = tempfile.mkdtemp(prefix="fleet-member-") if SANITIZE else None
+        env = sanitizer_env(self.sanitizer_dir, f"member-{ident}", leaks=True) if SANITIZE else None
+        self.proc = subprocess.Popen(cmd, env=env)
         _started.append(self.proc)
         wait_port(self.port, self.proc, what=f"member {ident}", host=host)
 
@@ -171,6 +256,13 @@ class Member:
 
     def stop(self):
         stop_process(self.proc)
+        if self.sanitizer_dir:
+            try:
+                check_sanitizer_reports(self.sanitizer_dir, f"member-{self.id}")
+            finally:
+                shutil.rmtree(self.sanitizer_dir, ignore_errors=True)
+                _report_dirs.pop(self.sanitizer_dir, None)
+                self.sanitizer_dir = None
 
 
 class Httpd:
@@ -188,6 +280,13 @@ class Httpd:
         os.makedirs(os.path.join(self.dir, "htdocs"))
         self.port = free_port()
         self.proc = None
+        # Sanitizer reports of the parent, the children and apache2 -t; detect_leaks=0: httpd
+        # exits without freeing its pools, so LeakSanitizer would report all of them.
+        self.sanitizer_dir = os.path.join(self.dir, "sanitizer")
+        self.name = "httpd-" + os.path.basename(self.dir)[len("fleet-httpd-"):]
+        self.env = sanitizer_env(self.sanitizer_dir, self.name, leaks=False)
+        if SANITIZE:
+            self.env["LD_PRELOAD"] = _sanitizer_runtime()
         mods = self.BASE_MODULES if modules is None else modules
         lines = [f"LoadModule {m}_module {LIBEXEC}/mod_{m}.so" for m in mods]
         fleet = f"LoadModule fleet_module {MODULE}"
@@ -220,13 +319,13 @@ class Httpd:
 
     def configtest(self):
         r = subprocess.run([APACHE, "-d", self.dir, "-f", self.conf, "-t"], capture_output=True,
-                           text=True)
+                           text=True, env=self.env)
         return r.returncode, (r.stdout + r.stderr).strip()
 
     def start(self):
         with open(os.path.join(self.dir, "stderr.log"), "w") as err:
             self.proc = subprocess.Popen([APACHE, "-d", self.dir, "-f", self.conf, "-DFOREGROUND"],
-                                         stdout=subprocess.DEVNULL, stderr=err)
+                                         stdout=subprocess.DEVNULL, stderr=err, env=self.env)
         _started.append(self.proc)
         try:
             wait_port(self.port, self.proc, what="httpd")
@@ -253,10 +352,15 @@ class Httpd:
     def stop(self):
         if self.proc is not None:
             stop_process(self.proc)
+        if SANITIZE:
+            check_sanitizer_reports(self.sanitizer_dir, self.name)
 
     def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            _report_dirs.pop(self.sanitizer_dir, None)
 
 
 class BalancerManager:
