@@ -1,5 +1,6 @@
 #include "module/config_glue.h"
 
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "module/guard.h"
 #include "module/health_config_glue.h"
+#include "module/proxy_api.h"
 #include "shared/config/messages.h"
 #include "shared/lb/maglev.h"
 #include "shared/lb/peak_ewma.h"
@@ -86,6 +88,27 @@ void noteCacheLocation(cmd_parms* cmd) {
   g_cacheLocations->push_back(cmd->path != nullptr ? cmd->path : "the server configuration");
 }
 
+// Where FleetDiscover was written outside a <Proxy balancer://...> section, for crossCheck.
+std::vector<std::string>* g_misplacedDiscover = nullptr;
+
+void noteDiscoverLocation(cmd_parms* cmd) {
+  if (cmd->path != nullptr && std::strncmp(cmd->path, "balancer://", 11) == 0) {
+    return;
+  }
+  if (g_misplacedDiscover == nullptr) {
+    g_misplacedDiscover = new std::vector<std::string>();
+    apr_pool_cleanup_register(
+        cmd->pool, nullptr,
+        [](void*) -> apr_status_t {
+          delete g_misplacedDiscover;
+          g_misplacedDiscover = nullptr;
+          return APR_SUCCESS;
+        },
+        apr_pool_cleanup_null);
+  }
+  g_misplacedDiscover->push_back(cmd->path != nullptr ? cmd->path : "the server configuration");
+}
+
 // Whether FleetRetry or FleetProxyStatus is on anywhere in this configuration (the scheme
 // handler wrapper then looks at each balanced request; else it costs one load).
 bool g_resilienceAnywhere = false;
@@ -147,6 +170,9 @@ const char* applyWords(cmd_parms* cmd, void* dir, std::vector<std::string> words
   }
   if (o.id == Id::kCache && d->s.flag(Id::kCache)) {
     noteCacheLocation(cmd);
+  }
+  if (o.id == Id::kDiscover) {
+    noteDiscoverLocation(cmd);
   }
   if ((o.id == Id::kRetry && d->s.object<void>(Id::kRetry) != nullptr) ||
       (o.id == Id::kProxyStatus && d->s.flag(Id::kProxyStatus))) {
@@ -225,6 +251,21 @@ const CommandTable kBuild;
 
 bool resilienceAnywhere() { return g_resilienceAnywhere; }
 
+const DirConfig* balancerSection(proxy_server_conf* conf, proxy_balancer* b) {
+  ap_conf_vector_t* vec = b->section_config;
+  if (vec == nullptr && conf->sec_proxy != nullptr && proxyApi().proxy != nullptr) {
+    auto** sections = reinterpret_cast<ap_conf_vector_t**>(conf->sec_proxy->elts);
+    for (int i = 0; i < conf->sec_proxy->nelts && vec == nullptr; ++i) {
+      auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(sections[i], proxyApi().proxy));
+      if (pd != nullptr && pd->p != nullptr && ap_cstr_casecmp(pd->p, b->s->name) == 0) {
+        vec = sections[i];
+      }
+    }
+  }
+  return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module))
+                        : nullptr;
+}
+
 command_rec kCommands[config::kOptionCount + kOtherCommands + 1];
 
 lb::HealthConfig DirConfig::health() const {
@@ -285,6 +326,10 @@ const DirConfig& serverSettings(server_rec* s) {
 }
 
 std::string crossCheck(server_rec* s) {
+  if (g_misplacedDiscover != nullptr && !g_misplacedDiscover->empty()) {
+    return "FleetDiscover (in " + g_misplacedDiscover->front() +
+           ") belongs inside <Proxy balancer://name>: the members it finds join that balancer";
+  }
   if (g_cacheLocations == nullptr || g_cacheLocations->empty() ||
       serverSettings(s).s.has(Id::kCacheServers)) {
     return "";

@@ -43,6 +43,11 @@ const DirConfig& serverSettings(server_rec* mainServer);
 // FleetCacheServers); "" when the configuration holds together, else what is wrong.
 std::string crossCheck(server_rec* mainServer);
 
+// mod_fleet's settings in the balancer's <Proxy balancer://...> section, or nullptr (httpd
+// records it on the balancer only for the <Proxy url args> form; otherwise it is found among the
+// <Proxy> sections).
+const DirConfig* balancerSection(proxy_server_conf* conf, proxy_balancer* b);
+
 // Whether FleetRetry or FleetProxyStatus is set anywhere (maxconn= is anyMemberMaxConn()).
 bool resilienceAnywhere();
 

@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "module/background_request.h"
 #include "module/background_thread.h"
+#include "module/discovery_glue.h"
 #include "module/guard.h"
 #include "module/health_config_glue.h"
 #include "module/member_table_glue.h"
@@ -152,6 +154,12 @@ class CheckerThread : public health::CheckerPort {
       res.passed = evalExpr(m, exprName, res, &why);
       res.reason = res.passed ? "ok" : why;
     }
+    // A member DNS brought in that stops answering may have moved: ask DNS again now.
+    if (!res.passed && m.slot != nullptr &&
+        m.slot->discoveredBy.load(std::memory_order_relaxed) != 0 &&
+        res.reason.find("timeout") != std::string::npos) {
+      discoveryAskSoon();
+    }
     WorkerState state(ws, m.slot);
     apr_time_t wallNow = apr_time_now();
     health::MemberUpdate u = health::applyCheckResult(state, res, clock_.nowMicros(), wallNow);
@@ -222,29 +230,7 @@ class CheckerThread : public health::CheckerPort {
     }
     apr_pool_t* p = nullptr;
     apr_pool_create(&p, pool_);
-    auto* c = static_cast<conn_rec*>(apr_pcalloc(p, sizeof(conn_rec)));
-    c->pool = p;
-    c->base_server = m.server;
-    c->notes = apr_table_make(p, 1);
-    c->conn_config = ap_create_conn_config(p);
-    c->client_ip = c->local_ip = const_cast<char*>("127.0.0.1");
-    apr_sockaddr_info_get(&c->client_addr, "127.0.0.1", APR_INET, 0, 0, p);
-    c->local_addr = c->client_addr;
-    auto* r = static_cast<request_rec*>(apr_pcalloc(p, sizeof(request_rec)));
-    r->pool = p;
-    r->connection = c;
-    r->server = m.server;
-    r->per_dir_config = m.server->lookup_defaults;
-    r->request_config = ap_create_request_config(p);
-    r->headers_in = apr_table_make(p, 1);
-    r->headers_out = apr_table_make(p, 8);
-    r->err_headers_out = apr_table_make(p, 1);
-    r->subprocess_env = apr_table_make(p, 1);
-    r->notes = apr_table_make(p, 2);
-    r->trailers_in = apr_table_make(p, 1);
-    r->trailers_out = apr_table_make(p, 1);
-    r->useragent_ip = c->client_ip;
-    r->useragent_addr = c->client_addr;
+    request_rec* r = backgroundRequest(p, m.server);
     r->proxyreq = PROXYREQ_RESPONSE;
     r->method = health::probeMethodName(m.spec);
     r->method_number = ap_method_number_of(r->method);

@@ -23,6 +23,7 @@ lb::MemberTable* g_table = nullptr;
 health::CheckerControl* g_control = nullptr;
 cache::CacheShared* g_cacheShared = nullptr;
 resilience::BalancerTable* g_balancers = nullptr;
+dns::DiscoveryShared* g_discovery = nullptr;
 const char* g_persistPath = nullptr;  // in pconf: still readable while pconf's cleanups run
 pid_t g_parentPid = 0;
 // Per process (a copy-on-write heap copy in each child), keyed by the address of the member's
@@ -68,6 +69,7 @@ apr_status_t forgetTable(void*) {
   g_control = nullptr;
   g_cacheShared = nullptr;
   g_balancers = nullptr;
+  g_discovery = nullptr;
   g_cache = nullptr;
   g_table_full_logged = false;
   return APR_SUCCESS;
@@ -135,7 +137,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
     members = 64;
   }
   constexpr size_t kCheckerBytes = (sizeof(health::CheckerControl) + 63) / 64 * 64;
-  constexpr size_t kControlBytes = kCheckerBytes + (sizeof(cache::CacheShared) + 63) / 64 * 64;
+  constexpr size_t kCacheBytes = (sizeof(cache::CacheShared) + 63) / 64 * 64;
+  constexpr size_t kControlBytes =
+      kCheckerBytes + kCacheBytes + (sizeof(dns::DiscoveryShared) + 63) / 64 * 64;
   size_t balancerBytes = resilience::BalancerTable::bytesFor(balancers);
   size_t bytes = kControlBytes + balancerBytes + lb::MemberTable::bytesFor(members);
   apr_shm_t* shm = nullptr;
@@ -151,6 +155,7 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   std::memset(base, 0, kControlBytes);
   g_control = reinterpret_cast<health::CheckerControl*>(base);
   g_cacheShared = reinterpret_cast<cache::CacheShared*>(base + kCheckerBytes);
+  g_discovery = reinterpret_cast<dns::DiscoveryShared*>(base + kCheckerBytes + kCacheBytes);
   // The balancers' retry budgets and queues, zeroed (their tickets and counters start at 0).
   std::memset(base + kControlBytes, 0, balancerBytes);
   g_balancers =
@@ -209,6 +214,8 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
 lb::MemberTable* memberTable() { return g_table; }
 health::CheckerControl* checkerControl() { return g_control; }
 cache::CacheShared* cacheShared() { return g_cacheShared; }
+
+dns::DiscoveryShared* discoveryShared() { return g_discovery; }
 
 resilience::BalancerState* balancerState(proxy_balancer* b) {
   return g_balancers != nullptr && b != nullptr && b->s != nullptr

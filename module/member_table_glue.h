@@ -6,6 +6,7 @@
 
 #include "module/httpd_includes.h"
 #include "shared/cache/store.h"
+#include "shared/dns/discovery.h"
 #include "shared/lb/member_table.h"
 #include "shared/resilience/balancer_state.h"
 
@@ -20,6 +21,8 @@ lb::MemberTable* memberTable();
 health::CheckerControl* checkerControl();
 // The cache's counters and memcached server states, in the same shared memory.
 cache::CacheShared* cacheShared();
+// Discovery's lease and ask-again counter, in the same shared memory.
+dns::DiscoveryShared* discoveryShared();
 // A balancer's retry budget and queue, shared by every child; nullptr before post_config.
 resilience::BalancerState* balancerState(proxy_balancer* b);
 // The slot of a balancer member, claimed on first use; nullptr if the table is full.

@@ -4,6 +4,7 @@
 // times during startup and on every restart.
 #include "module/cache_glue.h"
 #include "module/config_glue.h"
+#include "module/discovery_glue.h"
 #include "module/guard.h"
 #include "module/health_config_glue.h"
 #include "module/health_glue.h"
@@ -97,9 +98,18 @@ int postConfig(apr_pool_t* pconf, apr_pool_t*, apr_pool_t*, server_rec* s) {
   });
 }
 
+// Before mod_proxy_balancer sizes each balancer's shared memory (workers + growth).
+int reserveSlots(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
+  return guarded<int>(s, "post_config (growth)", DONE, [&] {
+    reserveDiscoverySlots(s);
+    return OK;
+  });
+}
+
 void childInit(apr_pool_t* pchild, server_rec* s) {
   guarded<int>(s, "child_init", 0, [&] {
     startHealthChecker(pchild, s);
+    startDiscovery(pchild, s);
     startCache(pchild, s);
     return 0;
   });
@@ -120,6 +130,9 @@ void registerHooks(apr_pool_t* p) {
   // After mod_proxy_balancer has sized and attached its own shared memory.
   static const char* const kAfter[] = {"mod_proxy_balancer.c", "mod_proxy.c", nullptr};
   ap_hook_post_config(postConfig, kAfter, nullptr, APR_HOOK_MIDDLE);
+  // FleetDiscover's slots join each balancer's growth before mod_proxy_balancer uses it.
+  static const char* const kBeforeBalancer[] = {"mod_proxy_balancer.c", nullptr};
+  ap_hook_post_config(reserveSlots, nullptr, kBeforeBalancer, APR_HOOK_MIDDLE);
   // After mod_proxy_balancer has created each balancer's thread mutex in this child.
   ap_hook_child_init(childInit, kAfter, nullptr, APR_HOOK_MIDDLE);
 

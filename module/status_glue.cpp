@@ -35,23 +35,6 @@ namespace {
 
 using status::HealthView;
 
-// mod_fleet's settings in the balancer's <Proxy balancer://...> section (httpd records it on the
-// balancer only for the <Proxy url args> form; otherwise it is found among the <Proxy> sections).
-const DirConfig* sectionConfig(proxy_server_conf* conf, proxy_balancer* b) {
-  ap_conf_vector_t* vec = b->section_config;
-  if (vec == nullptr && conf->sec_proxy != nullptr) {
-    auto** sections = reinterpret_cast<ap_conf_vector_t**>(conf->sec_proxy->elts);
-    for (int i = 0; i < conf->sec_proxy->nelts && vec == nullptr; ++i) {
-      auto* pd = static_cast<proxy_dir_conf*>(ap_get_module_config(sections[i], proxyApi().proxy));
-      if (pd != nullptr && pd->p != nullptr && ap_cstr_casecmp(pd->p, b->s->name) == 0) {
-        vec = sections[i];
-      }
-    }
-  }
-  return vec != nullptr ? static_cast<const DirConfig*>(ap_get_module_config(vec, &fleet_module))
-                        : nullptr;
-}
-
 std::vector<status::BalancerView> collect(request_rec* r) {
   std::vector<status::BalancerView> out;
   const ProxyApi& api = proxyApi();
@@ -79,7 +62,7 @@ std::vector<status::BalancerView> collect(request_rec* r) {
     status::BalancerView bv;
     bv.name = b->s->name;
     bv.lbmethod = b->s->lbpname;
-    const DirConfig* section = sectionConfig(conf, b);
+    const DirConfig* section = balancerSection(conf, b);
     lb::HealthConfig hc = section != nullptr ? section->health() : DirConfig().health();
     bv.settings = status::describeSettings(hc);
     if (const resilience::BalancerState* rs = balancerState(b)) {

@@ -10,6 +10,7 @@
 // Pure logic with an injected clock; the glue applies the actions to httpd's workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -94,6 +95,14 @@ class Discovery {
   bool changed_ = false;
   bool answeredOnce_ = false;
   std::string lastError_;
+};
+
+// What every child shares about discovery, in shared memory: the lease of the child that runs
+// it (health::Lease's word) and a counter bumped to ask for every name again soon (a health check
+// of a discovered member timed out: the name may have moved).
+struct DiscoveryShared {
+  std::atomic<uint64_t> lease;
+  std::atomic<uint64_t> askEpoch;
 };
 
 // A discovered member of the balancer as httpd has it now.

@@ -29,6 +29,8 @@ struct alignas(64) MemberSlot {
   std::atomic<int64_t> maxConn;   // BalancerMember maxconn=: in-flight limit, 0 = none
   std::atomic<uint64_t> retries;  // requests sent on to another member after it failed
   std::atomic<uint64_t> retryRefusals;  // ... that the retry budget kept from another member
+  std::atomic<int64_t> discoveredAt;    // unix micros DNS brought it in; 0: configured
+  std::atomic<uint32_t> discoveredBy;   // the FleetDiscover line (1-based) that made it; 0: none
   health::HealthRecord health;          // what the active health checker saw
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free,

@@ -1,0 +1,375 @@
+#include "module/discovery_glue.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "module/background_request.h"
+#include "module/background_thread.h"
+#include "module/config_glue.h"
+#include "module/guard.h"
+#include "module/member_table_glue.h"
+#include "module/proxy_api.h"
+#include "shared/common/clock.h"
+#include "shared/dns/ares_resolver.h"
+#include "shared/dns/runner.h"
+#include "shared/health/lease.h"
+#include "shared/status/readers.h"
+
+APLOG_USE_MODULE(fleet);
+
+namespace fleet::glue {
+namespace {
+
+using config::Id;
+
+constexpr int64_t kLeaseStaleMicros = 3000000;
+
+// One FleetDiscover line where httpd has it: its balancer in a virtual host, and its number among
+// the balancer's lines (1-based, kept in each member's slot as discoveredBy).
+struct LineRef {
+  server_rec* server;
+  proxy_server_conf* conf;
+  proxy_balancer* balancer;
+  uint32_t index;
+  dns::DiscoverSpec spec;
+};
+
+// Every balancer's FleetDiscover lines, each balancer once (a virtual host that inherits the main
+// server's balancers sees the same ones).
+std::vector<LineRef> configuredLines(server_rec* main) {
+  std::vector<LineRef> out;
+  std::set<std::string> seen;
+  const ProxyApi& api = proxyApi();
+  if (api.proxy == nullptr) {
+    return out;
+  }
+  for (server_rec* v = main; v != nullptr; v = v->next) {
+    auto* conf = static_cast<proxy_server_conf*>(ap_get_module_config(v->module_config, api.proxy));
+    if (conf == nullptr) {
+      continue;
+    }
+    auto* b = reinterpret_cast<proxy_balancer*>(conf->balancers->elts);
+    for (int i = 0; i < conf->balancers->nelts; ++i) {
+      const DirConfig* section = b[i].s != nullptr ? balancerSection(conf, &b[i]) : nullptr;
+      const auto* specs = section != nullptr
+                              ? section->object<std::vector<dns::DiscoverSpec>>(Id::kDiscover)
+                              : nullptr;
+      if (specs == nullptr || !seen.insert(b[i].s->name).second) {
+        continue;
+      }
+      for (size_t j = 0; j < specs->size(); ++j) {
+        out.push_back(LineRef{v, conf, &b[i], static_cast<uint32_t>(j + 1), (*specs)[j]});
+      }
+    }
+  }
+  return out;
+}
+
+// httpd's side of the runner: the members a line made, and balancer_manage for the changes.
+class HttpdPort : public dns::DiscoveryPort {
+ public:
+  HttpdPort(std::vector<LineRef> lines, apr_pool_t* pool) : lines_(std::move(lines)), pool_(pool) {}
+
+  std::vector<dns::MemberState> members(size_t i) override {
+    const LineRef& l = lines_[i];
+    std::vector<dns::MemberState> out;
+    for (proxy_worker* w : workers(l)) {
+      lb::MemberSlot* slot = slotFor(l.balancer, w);
+      if (slot == nullptr || slot->discoveredBy.load(std::memory_order_relaxed) != l.index) {
+        continue;
+      }
+      dns::MemberState m;
+      m.url = w->s->name_ex;
+      m.enabled = (w->s->status & PROXY_WORKER_DISABLED) == 0;
+      m.draining = (w->s->status & PROXY_WORKER_DRAIN) != 0;
+      m.inflight = std::max<int64_t>(slot->inflight.load(std::memory_order_relaxed),
+                                     static_cast<int64_t>(w->s->busy));
+      m.loadfactor = static_cast<uint32_t>(std::max(1, w->s->lbfactor / 100));
+      m.lbset = static_cast<uint32_t>(w->s->lbset);
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+
+  size_t freeGrowth(size_t i) override {
+    proxy_balancer* b = lines_[i].balancer;
+    return b->storage != nullptr && b->wslot != nullptr ? b->storage->num_free_slots(b->wslot) : 0;
+  }
+
+  bool apply(size_t i, const dns::Action& a) override {
+    const LineRef& l = lines_[i];
+    const char* b = l.balancer->s->name;
+    const char* name = l.spec.name.c_str();
+    if (a.kind == dns::Action::Kind::kAdd) {
+      if (!manage(l, {{"b_wyes", "1"}, {"b_nwrkr", a.url}}) || find(l, a.url) == nullptr) {
+        FLEET_LOG_S(APLOG_WARNING, 0, l.server, 00031,
+                    "%s: member %s from DNS %s could not be added (balancer-manager refused it)", b,
+                    a.url.c_str(), name);
+        return false;
+      }
+      claim(l, a.url);
+      FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00026, "%s: member %s added from DNS %s (lbset %u)", b,
+                  a.url.c_str(), name, a.lbset);
+      return enable(l, a);
+    }
+    switch (a.kind) {
+      case dns::Action::Kind::kEnable:
+        FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00029, "%s: member %s is back in DNS %s: enabled", b,
+                    a.url.c_str(), name);
+        claim(l, a.url);
+        return enable(l, a);
+      case dns::Action::Kind::kUpdate:
+        FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00030,
+                    "%s: member %s now has loadfactor %u, lbset %u (DNS %s)", b, a.url.c_str(),
+                    a.loadfactor, a.lbset, name);
+        return manage(l, {{"w", a.url},
+                          {"w_lf", std::to_string(a.loadfactor)},
+                          {"w_ls", std::to_string(a.lbset)}});
+      case dns::Action::Kind::kDrain:
+        FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00027,
+                    "%s: member %s left DNS %s: draining (no new requests)", b, a.url.c_str(),
+                    name);
+        return manage(l, {{"w", a.url}, {"w_status_N", "1"}});
+      case dns::Action::Kind::kDisable:
+        FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00028, "%s: member %s drained and idle: disabled", b,
+                    a.url.c_str());
+        return manage(l, {{"w", a.url}, {"w_status_D", "1"}, {"w_status_N", "0"}});
+      default:
+        return false;
+    }
+  }
+
+  void noRoom(size_t i, const std::string& url) override {
+    const LineRef& l = lines_[i];
+    if (noRoomLogged_.insert(url).second) {
+      FLEET_LOG_S(APLOG_WARNING, 0, l.server, 00032,
+                  "%s: no free slot for %s from DNS %s (slots=%u, all taken; a graceful restart "
+                  "frees the slots of members gone from DNS)",
+                  l.balancer->s->name, url.c_str(), l.spec.name.c_str(), l.spec.slots);
+    }
+  }
+
+  void failing(size_t i, const std::string& why, size_t kept) override {
+    const LineRef& l = lines_[i];
+    FLEET_LOG_S(APLOG_WARNING, 0, l.server, 00033,
+                "%s: DNS %s failed (%s); its %" APR_SIZE_T_FMT
+                " member(s) stay until it has failed for FleetResolverHold",
+                l.balancer->s->name, l.spec.name.c_str(), why.c_str(), kept);
+  }
+
+ private:
+  // The balancer's workers as every child sees them (members added elsewhere included).
+  std::vector<proxy_worker*> workers(const LineRef& l) {
+    std::vector<proxy_worker*> out;
+    if (PROXY_THREAD_LOCK(l.balancer) != APR_SUCCESS) {
+      return out;
+    }
+    proxyApi().syncBalancer(l.balancer, l.server, l.conf);
+    auto** w = reinterpret_cast<proxy_worker**>(l.balancer->workers->elts);
+    out.assign(w, w + l.balancer->workers->nelts);
+    PROXY_THREAD_UNLOCK(l.balancer);
+    return out;
+  }
+
+  proxy_worker* find(const LineRef& l, const std::string& url) {
+    for (proxy_worker* w : workers(l)) {
+      if (url == w->s->name_ex) {
+        return w;
+      }
+    }
+    return nullptr;
+  }
+
+  // Marks the member as this line's (its slot is shared, so the next lease holder knows it).
+  void claim(const LineRef& l, const std::string& url) {
+    proxy_worker* w = find(l, url);
+    lb::MemberSlot* slot = w != nullptr ? slotFor(l.balancer, w) : nullptr;
+    if (slot != nullptr) {
+      slot->discoveredBy.store(l.index, std::memory_order_relaxed);
+      slot->discoveredAt.store(apr_time_now(), std::memory_order_relaxed);
+    }
+  }
+
+  bool enable(const LineRef& l, const dns::Action& a) {
+    return manage(l, {{"w", a.url},
+                      {"w_lf", std::to_string(a.loadfactor)},
+                      {"w_ls", std::to_string(a.lbset)},
+                      {"w_status_N", "0"},
+                      {"w_status_D", "0"}});
+  }
+
+  // One balancer-manager edit through mod_proxy_balancer's own balancer_manage, under the
+  // balancer's thread lock (adding a worker allocates from the configuration pool, which
+  // request threads also use when they sync the balancer).
+  bool manage(const LineRef& l, std::vector<std::pair<std::string, std::string>> params) {
+    static APR_OPTIONAL_FN_TYPE(balancer_manage)* fn = APR_RETRIEVE_OPTIONAL_FN(balancer_manage);
+    if (fn == nullptr) {
+      return false;
+    }
+    apr_pool_t* p = nullptr;
+    apr_pool_create(&p, pool_);
+    request_rec* r = backgroundRequest(p, l.server);
+    apr_table_t* t = apr_table_make(p, 8);
+    apr_table_set(t, "b", std::string(status::shortBalancerName(l.balancer->s->name)).c_str());
+    for (const auto& [k, v] : params) {
+      apr_table_set(t, k.c_str(), v.c_str());
+    }
+    bool ok = false;
+    if (PROXY_THREAD_LOCK(l.balancer) == APR_SUCCESS) {
+      ok = fn(r, t) == APR_SUCCESS;
+      PROXY_THREAD_UNLOCK(l.balancer);
+    }
+    apr_pool_destroy(p);
+    return ok;
+  }
+
+  std::vector<LineRef> lines_;
+  apr_pool_t* pool_;
+  std::set<std::string> noRoomLogged_;
+};
+
+class DiscoveryThread {
+ public:
+  DiscoveryThread(server_rec* s, std::vector<LineRef> lines, dns::DiscoveryShared* shared,
+                  uint32_t generation)
+      : s_(s), shared_(shared), me_{static_cast<uint32_t>(getpid()), generation} {
+    apr_allocator_create(&allocator_);
+    apr_pool_create_ex(&pool_, nullptr, nullptr, allocator_);
+    apr_allocator_owner_set(allocator_, pool_);
+    const DirConfig& conf = serverSettings(s);
+    dns::ResolverConfig rc;
+    if (const auto* servers = conf.object<std::vector<std::string>>(Id::kResolver)) {
+      rc.servers = *servers;
+    }
+    std::vector<dns::DiscoverSpec> specs;
+    for (const LineRef& l : lines) {
+      specs.push_back(l.spec);
+    }
+    port_ = std::make_unique<HttpdPort>(std::move(lines), pool_);
+    common::Result<std::unique_ptr<dns::AresResolver>> r = dns::AresResolver::create(rc);
+    if (!r.isOk()) {
+      FLEET_LOG_S(APLOG_ERR, 0, s, 00034, "DNS discovery is off in this child: %s",
+                  r.status().message().c_str());
+      return;
+    }
+    resolver_ = std::move(r.value());
+    runner_ = std::make_unique<dns::DiscoveryRunner>(
+        std::move(specs), *conf.object<dns::TtlBounds>(Id::kResolverTtl),
+        conf.number(Id::kResolverHold), *resolver_, *port_, clock_);
+  }
+  ~DiscoveryThread() {
+    runner_.reset();
+    resolver_.reset();
+    port_.reset();
+    apr_pool_destroy(pool_);
+  }
+
+  void start() {
+    if (runner_ == nullptr) {
+      return;
+    }
+    thread_.start([this] {
+      guarded<int>(s_, "DNS discovery thread", 0, [this] {
+        run();
+        return 0;
+      });
+    });
+  }
+  void stop() {
+    thread_.stop();
+    if (runner_ != nullptr) {
+      health::Lease::release(shared_->lease, me_);
+    }
+  }
+
+ private:
+  void run() {
+    bool held = false;
+    uint64_t epoch = shared_->askEpoch.load(std::memory_order_relaxed);
+    while (!thread_.stopping()) {
+      bool holds =
+          health::Lease::tryHold(shared_->lease, me_, clock_.nowMicros(), kLeaseStaleMicros);
+      if (holds && !held) {
+        FLEET_LOG_S(APLOG_INFO, 0, s_, 00035, "DNS discovery runs in this child (pid %u)",
+                    static_cast<unsigned>(getpid()));
+        runner_->askSoon();
+      }
+      held = holds;
+      if (!holds) {
+        thread_.sleepFor(std::chrono::milliseconds(500));
+        continue;
+      }
+      uint64_t now = shared_->askEpoch.load(std::memory_order_relaxed);
+      if (now != epoch) {
+        epoch = now;
+        runner_->askSoon();
+      }
+      runner_->step(100);
+      if (resolver_->pending() == 0) {
+        thread_.sleepFor(std::chrono::milliseconds(100));
+      }
+    }
+  }
+
+  server_rec* s_;
+  dns::DiscoveryShared* shared_;
+  health::LeaseOwner me_;
+  common::SteadyClock clock_;
+  apr_allocator_t* allocator_ = nullptr;
+  apr_pool_t* pool_ = nullptr;
+  std::unique_ptr<HttpdPort> port_;
+  std::unique_ptr<dns::AresResolver> resolver_;
+  std::unique_ptr<dns::DiscoveryRunner> runner_;
+  BackgroundThread thread_;
+};
+
+apr_status_t stopDiscovery(void* data) {
+  auto* t = static_cast<DiscoveryThread*>(data);
+  guarded<int>(nullptr, "stopping DNS discovery", 0, [t] {
+    t->stop();
+    delete t;
+    return 0;
+  });
+  return APR_SUCCESS;
+}
+
+}  // namespace
+
+void reserveDiscoverySlots(server_rec* s) {
+  for (const LineRef& l : configuredLines(s)) {
+    l.balancer->growth += static_cast<int>(l.spec.slots);
+  }
+}
+
+void startDiscovery(apr_pool_t* pchild, server_rec* s) {
+  std::vector<LineRef> lines = configuredLines(s);
+  dns::DiscoveryShared* shared = discoveryShared();
+  if (lines.empty() || shared == nullptr) {
+    return;
+  }
+  int generation = 0;
+  ap_mpm_query(AP_MPMQ_GENERATION, &generation);
+  auto* t = new DiscoveryThread(s, std::move(lines), shared, static_cast<uint32_t>(generation));
+  try {
+    t->start();
+  } catch (const std::exception& e) {
+    FLEET_LOG_S(APLOG_ERR, 0, s, 00036, "the DNS discovery thread could not start: %s", e.what());
+    delete t;
+    return;
+  }
+  apr_pool_pre_cleanup_register(pchild, t, stopDiscovery);
+}
+
+void discoveryAskSoon() {
+  if (dns::DiscoveryShared* shared = discoveryShared()) {
+    shared->askEpoch.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+}  // namespace fleet::glue
