@@ -18,7 +18,8 @@ bool isTchar(char c) {
 }  // namespace
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  if (text.empty() || text.size() > 45) {
+  // inet_pton reads up to a NUL: "10.0.0.1\0anything" must not pass as 10.0.0.1.
+  if (text.empty() || text.size() > 45 || text.find('\0') != std::string_view::npos) {
     return std::nullopt;
   }
   std::string t(text);

@@ -13,6 +13,7 @@ class ForwardedTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(badCidrsSayWhatIsAccepted);
   CPPUNIT_TEST(incomingChainsAreValidated);
   CPPUNIT_TEST(unsafeValues);
+  CPPUNIT_TEST(addressesWithNulAreNotAddresses);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -90,6 +91,19 @@ class ForwardedTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!safeHeaderValue("a\r\nb"));
     CPPUNIT_ASSERT(!safeHeaderValue(std::string("a\0b", 3)));
     CPPUNIT_ASSERT(!safeHeaderValue("\x7f"));
+  }
+  // Found by tests/fuzz/forward_plan: inet_pton stopped at the NUL, so the whole text, NUL and
+  // all, went into X-Forwarded-For and an HTTPS redirect's Location.
+  void addressesWithNulAreNotAddresses() {
+    const std::string v4("10.0.0.1\0evil", 13), v6("::1\0evil", 8);
+    CPPUNIT_ASSERT(!IpAddress::parse(v4));
+    CPPUNIT_ASSERT(!IpAddress::parse(v6));
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown"), forwardedNode(v4, 80));
+    TrustedProxies t;
+    t.add(Cidr::parse("10.0.0.0/8").value());
+    CPPUNIT_ASSERT(t.trusts("10.0.0.1"));
+    CPPUNIT_ASSERT(!t.trusts(v4));
+    CPPUNIT_ASSERT(!Cidr::parse(std::string("10.0.0.0\0/8", 11)).isOk());
   }
 };
 
