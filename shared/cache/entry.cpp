@@ -14,6 +14,7 @@ constexpr char kChunkMagic[4] = {'F', 'L', 'B', '1'};
 // Stored times are wall-clock seconds within the HTTP-date range (1970 to 9999-12-31T23:59:59Z):
 // a value beyond it was not written by a clock, and would overflow the age arithmetic.
 constexpr uint64_t kMaxTime = 253402300799ULL;
+const std::string kLineBreaks("\r\n\0", 3);
 
 void put64(std::string* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) {
@@ -153,6 +154,12 @@ common::Result<Entry> decodeEntry(std::string_view bytes, std::string_view expec
     std::string k, v;
     if (!r.str(&k) || !r.str(&v)) {
       return corrupt("truncated headers");
+    }
+    // No member's header line holds these (httpd refuses them): not written by mod_fleet, and
+    // they would go out as they are with a hit.
+    if (k.find_first_of(kLineBreaks) != std::string::npos ||
+        v.find_first_of(kLineBreaks) != std::string::npos) {
+      return corrupt("header with CR, LF or NUL");
     }
     e.headers.emplace_back(std::move(k), std::move(v));
   }

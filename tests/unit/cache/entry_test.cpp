@@ -10,6 +10,7 @@ class EntryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(truncatedOrForeignEntriesAreRejected);
   CPPUNIT_TEST(chunksBelongToOneVersion);
   CPPUNIT_TEST(timesOutsideTheHttpDateRangeAreRejected);
+  CPPUNIT_TEST(headerLinesWithLineBreaksAreRejected);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -60,6 +61,23 @@ class EntryTest : public CppUnit::TestFixture {
         CPPUNIT_ASSERT(!d.isOk());
         CPPUNIT_ASSERT(d.status().message().find("time out of range") != std::string::npos);
       }
+    }
+  }
+  // Found by tests/fuzz/cache_exchange: a stored "X-Bad: a\r\nSet-Cookie: ..." from another
+  // writer went out with a hit as it was.
+  void headerLinesWithLineBreaksAreRejected() {
+    Entry e;
+    e.key = "k";
+    e.headers = {{"Content-Type", "text/plain"}};
+    CPPUNIT_ASSERT(decodeEntry(encodeEntry(e), "k").isOk());
+    for (const std::string& bad :
+         {std::string("a\r\nSet-Cookie: x=1"), std::string("a\n"), std::string("a\0b", 3)}) {
+      Entry v = e;
+      v.headers.emplace_back("X-Bad", bad);
+      CPPUNIT_ASSERT(!decodeEntry(encodeEntry(v), "k").isOk());
+      Entry n = e;
+      n.headers.emplace_back(bad, "1");
+      CPPUNIT_ASSERT(!decodeEntry(encodeEntry(n), "k").isOk());
     }
   }
   void truncatedOrForeignEntriesAreRejected() {
