@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -13,6 +14,7 @@
 
 #include "module/background_request.h"
 #include "module/background_thread.h"
+#include "module/config_glue.h"
 #include "module/discovery_glue.h"
 #include "module/guard.h"
 #include "module/health_config_glue.h"
@@ -20,6 +22,8 @@
 #include "module/proxy_api.h"
 #include "shared/common/clock.h"
 #include "shared/common/random.h"
+#include "shared/dns/address_resolver.h"
+#include "shared/dns/ares_resolver.h"
 #include "shared/health/blocking_resolver.h"
 #include "shared/health/checker_port.h"
 #include "shared/health/member_state.h"
@@ -83,6 +87,21 @@ class CheckerThread : public health::CheckerPort {
     apr_allocator_create(&allocator_);
     apr_pool_create_ex(&pool_, nullptr, nullptr, allocator_);
     apr_allocator_owner_set(allocator_, pool_);
+    // Member host names through c-ares (FleetResolver's servers, else resolv.conf), so a slow DNS
+    // server holds up no check; getaddrinfo only if c-ares cannot start.
+    dns::ResolverConfig rc;
+    if (const auto* servers =
+            serverSettings(s).object<std::vector<std::string>>(config::Id::kResolver)) {
+      rc.servers = *servers;
+    }
+    common::Result<std::unique_ptr<dns::AresResolver>> ares = dns::AresResolver::create(rc);
+    if (ares.isOk()) {
+      ares_ = std::move(ares.value());
+      resolver_ = std::make_unique<dns::AddressResolver>(*ares_);
+    } else {
+      resolver_ = std::make_unique<health::BlockingResolver>();
+    }
+    addresses_ = std::make_unique<health::ResolveCache>(*resolver_);
   }
   ~CheckerThread() override { apr_pool_destroy(pool_); }
 
@@ -206,7 +225,7 @@ class CheckerThread : public health::CheckerPort {
     endpoint.intervalMicros = w->s->interval;
     endpoint.expression = w->s->hcexpr[0] != '\0';
     health::Resolution addr =
-        addresses_.lookup(endpoint.host, endpoint.port, now, [&](const std::string& why) {
+        addresses_->lookup(endpoint.host, endpoint.port, now, [&](const std::string& why) {
           FLEET_LOG_S(APLOG_WARNING, 0, v, 00017, "health checks of %s in %s fail: %s",
                       w->s->name_ex, b->s->name, why.c_str());
         });
@@ -258,8 +277,9 @@ class CheckerThread : public health::CheckerPort {
   server_rec* s_;
   common::SteadyClock clock_;
   common::FastRandom rng_;
-  health::BlockingResolver resolver_;
-  health::ResolveCache addresses_{resolver_};
+  std::unique_ptr<dns::AresResolver> ares_;
+  std::unique_ptr<health::Resolver> resolver_;
+  std::unique_ptr<health::ResolveCache> addresses_;
   apr_allocator_t* allocator_ = nullptr;
   apr_pool_t* pool_ = nullptr;  // the thread's own (own allocator: pools are not thread-safe)
   std::unordered_map<uint64_t, Member> members_;

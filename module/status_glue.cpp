@@ -84,7 +84,9 @@ std::vector<status::BalancerView> collect(request_rec* r) {
       lb::MemberSlot* slot = slotFor(b, w);
       if (slot != nullptr) {
         status::readMemberSlot(*slot, hc, now, &mv);
+        status::readDiscovery(*slot, apr_time_now(), &mv);
       }
+      mv.lbset = static_cast<uint32_t>(w->s->lbset);
       health::ProbeSpec spec = healthProbeSpec(w->s->method);
       if (spec.method != health::ProbeMethod::kNone) {
         HealthView& h = mv.health;

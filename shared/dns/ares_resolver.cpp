@@ -2,6 +2,7 @@
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <poll.h>
 
 #include <cstring>
@@ -177,6 +178,24 @@ void AresResolver::query(const std::string& name, RecordType type, Done done) {
         --self->pending_;
       },
       cb);
+}
+
+bool AresResolver::hostsFile(const std::string& name, std::string* address) {
+  for (int family : {AF_INET, AF_INET6}) {
+    hostent* h = nullptr;
+    if (ares_gethostbyname_file(channel_->channel, name.c_str(), family, &h) == ARES_SUCCESS &&
+        h != nullptr) {
+      char text[INET6_ADDRSTRLEN] = {0};
+      bool ok = h->h_addr_list != nullptr && h->h_addr_list[0] != nullptr &&
+                inet_ntop(h->h_addrtype, h->h_addr_list[0], text, sizeof text) != nullptr;
+      ares_free_hostent(h);
+      if (ok) {
+        *address = text;
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 void AresResolver::poll(int timeoutMillis) {

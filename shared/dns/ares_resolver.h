@@ -28,6 +28,7 @@ class AresResolver final : public Resolver {
   void query(const std::string& name, RecordType type, Done done) override;
   void poll(int timeoutMillis) override;
   size_t pending() const override { return pending_; }
+  bool hostsFile(const std::string& name, std::string* address) override;
 
  private:
   AresResolver() = default;

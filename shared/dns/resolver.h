@@ -34,6 +34,13 @@ class Resolver {
   virtual void poll(int timeoutMillis) = 0;
   // Queries started and not answered yet.
   virtual size_t pending() const = 0;
+  // The system's hosts file's address for `name` (localhost and the like, which DNS may not
+  // know), read at once; false when it has none.
+  virtual bool hostsFile(const std::string& name, std::string* address) {
+    (void)name;
+    (void)address;
+    return false;
+  }
 };
 
 }  // namespace fleet::dns

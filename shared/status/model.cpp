@@ -133,6 +133,10 @@ std::string renderJson(const std::vector<BalancerView>& balancers, const Checker
              ",\"disabled\":" + (m.disabled ? "true" : "false") + ",\"slow_start_percent\":" +
              (m.slowStartPercent < 0 ? std::string("null") : std::to_string(m.slowStartPercent)) +
              ",\"max_conn\":" + std::to_string(m.maxConn) +
+             ",\"lbset\":" + std::to_string(m.lbset) + ",\"source\":" +
+             (m.discoveredAgoMicros < 0
+                  ? std::string("\"config\"")
+                  : "\"dns\",\"discovered_ago_us\":" + std::to_string(m.discoveredAgoMicros)) +
              ",\"retries\":" + std::to_string(m.retries) +
              ",\"retry_budget_refusals\":" + std::to_string(m.retryRefusals) +
              ",\"health\":" + renderHealth(m.health) + "}";

@@ -37,12 +37,14 @@ struct MemberView {
   double latencyMicros = -1;  // stored peak-EWMA estimate; negative = no sample
   bool ejected = false;       // passive outlier ejection in force
   int64_t ejectedForMicros = 0;
-  uint32_t ejections = 0;      // recent ejections (each doubles the next one)
-  uint64_t failures = 0;       // error answers ever
-  int slowStartPercent = -1;   // effective weight as a percent of full while ramping; -1 = not
-  int64_t maxConn = 0;         // maxconn=; 0 = no limit
-  uint64_t retries = 0;        // requests sent on to another member after it failed them
-  uint64_t retryRefusals = 0;  // ... kept from another member by the retry budget
+  uint32_t ejections = 0;     // recent ejections (each doubles the next one)
+  uint64_t failures = 0;      // error answers ever
+  int slowStartPercent = -1;  // effective weight as a percent of full while ramping; -1 = not
+  int64_t maxConn = 0;        // maxconn=; 0 = no limit
+  uint32_t lbset = 0;
+  int64_t discoveredAgoMicros = -1;  // -1: from the configuration; else DNS brought it in then
+  uint64_t retries = 0;              // requests sent on to another member after it failed them
+  uint64_t retryRefusals = 0;        // ... kept from another member by the retry budget
   bool drained = false, disabled = false, hcFailed = false;
   HealthView health;
 };

@@ -73,12 +73,18 @@ std::string memberRow(const BalancerView& b, const MemberView& m, const PageOpti
     }
   }
   std::string cert = m.health.certDaysLeft < 0 ? "&ndash;" : num(m.health.certDaysLeft) + " d";
+  std::string source =
+      m.discoveredAgoMicros < 0
+          ? std::string()
+          : " " + badge("warn", "DNS, " + num(m.discoveredAgoMicros / 1e6) + " s ago");
+  std::string standby = m.lbset == 0 ? std::string() : " " + badge("warn", "lbset " + num(m.lbset));
   std::string row = "<tr><td class=\"name\">" + htmlEscape(m.route.empty() ? m.name : m.route) +
-                    "<div class=\"sub\">" + htmlEscape(m.name) + "</div></td><td>" + state +
-                    "</td><td>" + num(m.weight / 100.0, 2) + "</td><td>" +
-                    std::to_string(m.inflight) + "</td><td>" + std::to_string(m.requests) +
-                    "</td><td>" + std::to_string(m.failures) + "</td><td>" + ms(m.latencyMicros) +
-                    "</td><td class=\"health\">" + health + "</td><td>" + cert + "</td>";
+                    source + standby + "<div class=\"sub\">" + htmlEscape(m.name) +
+                    "</div></td><td>" + state + "</td><td>" + num(m.weight / 100.0, 2) +
+                    "</td><td>" + std::to_string(m.inflight) + "</td><td>" +
+                    std::to_string(m.requests) + "</td><td>" + std::to_string(m.failures) +
+                    "</td><td>" + ms(m.latencyMicros) + "</td><td class=\"health\">" + health +
+                    "</td><td>" + cert + "</td>";
   if (o.actions) {
     row +=
         "<td class=\"act\">" +

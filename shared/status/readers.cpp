@@ -1,5 +1,7 @@
 #include "shared/status/readers.h"
 
+#include <algorithm>
+
 #include "shared/health/lease.h"
 #include "shared/lb/peak_ewma.h"
 
@@ -26,6 +28,12 @@ void readMemberSlot(const lb::MemberSlot& slot, const lb::HealthConfig& balancer
   mv->maxConn = relaxed(slot.maxConn);
   mv->retries = relaxed(slot.retries);
   mv->retryRefusals = relaxed(slot.retryRefusals);
+}
+
+void readDiscovery(const lb::MemberSlot& slot, int64_t wallNow, MemberView* mv) {
+  int64_t at = relaxed(slot.discoveredAt);
+  mv->discoveredAgoMicros =
+      relaxed(slot.discoveredBy) != 0 && at > 0 ? std::max<int64_t>(0, wallNow - at) : -1;
 }
 
 ResilienceView readBalancerState(const resilience::BalancerState& b) {

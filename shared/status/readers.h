@@ -21,6 +21,8 @@ namespace fleet::status {
 // `balancer` are the member's balancer's settings; `now` is the steady clock of the slots.
 void readMemberSlot(const lb::MemberSlot& slot, const lb::HealthConfig& balancer, int64_t now,
                     MemberView* mv);
+// Whether DNS brought the member in, and how long ago (wallNow in unix micros).
+void readDiscovery(const lb::MemberSlot& slot, int64_t wallNow, MemberView* mv);
 
 // A balancer's retry budget and queue counters.
 ResilienceView readBalancerState(const resilience::BalancerState& b);

@@ -51,7 +51,8 @@ class ModelTest : public CppUnit::TestFixture {
             "true,\"weight\":100,\"inflight\":3,\"requests\":10,\"elected\":9,"
             "\"latency_us\":null,\"ejected\":false,\"ejected_for_us\":0,\"ejections\":0,"
             "\"failures\":0,\"drained\":false,\"disabled\":false,\"slow_start_percent\":null,"
-            "\"max_conn\":50,\"retries\":4,\"retry_budget_refusals\":1,"
+            "\"max_conn\":50,\"lbset\":0,\"source\":\"config\",\"retries\":4,"
+            "\"retry_budget_refusals\":1,"
             "\"health\":null}]}]}\n"),
         renderJson({b}));
   }

@@ -8,6 +8,7 @@
 
 #include "shared/health/lease.h"
 #include "shared/lb/peak_ewma.h"
+#include "shared/status/pages.h"
 
 using namespace fleet;
 using namespace fleet::status;
@@ -24,6 +25,7 @@ class ReadersTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(checkerNamesTheLeaseHolder);
   CPPUNIT_TEST(cacheCountersAndServersInOrder);
   CPPUNIT_TEST(balancerNamesLoseTheirScheme);
+  CPPUNIT_TEST(discoveredMembersSayWhenDnsBroughtThem);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<lb::MemberSlot> mem = std::vector<lb::MemberSlot>(8);
@@ -141,6 +143,25 @@ class ReadersTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(shortBalancerName("web") == "web");
     CPPUNIT_ASSERT(shortBalancerName("balancer:/web") == "balancer:/web");
     CPPUNIT_ASSERT(shortBalancerName("") == "");
+  }
+  void discoveredMembersSayWhenDnsBroughtThem() {
+    lb::MemberSlot* s = slot();
+    MemberView configured;
+    readDiscovery(*s, 100 * kSec, &configured);
+    CPPUNIT_ASSERT_EQUAL(int64_t(-1), configured.discoveredAgoMicros);
+    s->discoveredBy.store(1);
+    s->discoveredAt.store(90 * kSec);
+    MemberView dns;
+    readDiscovery(*s, 100 * kSec, &dns);
+    CPPUNIT_ASSERT_EQUAL(int64_t(10 * kSec), dns.discoveredAgoMicros);
+    std::string j = renderJson({{"b", "p2c", {dns}, "", {}}});
+    CPPUNIT_ASSERT(j.find("\"source\":\"dns\",\"discovered_ago_us\":10000000") !=
+                   std::string::npos);
+    PageOptions o;
+    dns.lbset = 1;
+    std::string h = renderHtml({{"b", "p2c", {dns}, "", {}}}, nullptr, nullptr, o);
+    CPPUNIT_ASSERT(h.find("DNS, 10 s ago") != std::string::npos);
+    CPPUNIT_ASSERT(h.find("lbset 1") != std::string::npos);
   }
 };
 
