@@ -322,6 +322,8 @@ std::vector<std::string> cacheServerNames(server_rec* s) {
   return out;
 }
 
+cache::KeyValueStore* childStore() { return g_child != nullptr ? g_child->store.get() : nullptr; }
+
 void startCache(apr_pool_t* pchild, server_rec* s) {
   const DirConfig& conf = serverSettings(s);
   const auto* servers = conf.object<std::vector<std::pair<std::string, int>>>(Id::kCacheServers);

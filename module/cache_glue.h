@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "module/httpd_includes.h"
+#include "shared/cache/kv_store.h"
 
 namespace fleet::glue {
 
@@ -24,6 +25,8 @@ void registerCacheFilters();
 std::vector<std::string> cacheServerNames(server_rec* s);
 // One memcached connection pool per child (FleetCacheServers set).
 void startCache(apr_pool_t* pchild, server_rec* s);
+// That pool, for the fleet's shared DNS member lists; nullptr without FleetCacheServers.
+cache::KeyValueStore* childStore();
 // The status page's purge action: "/path?query" (on this request's scheme, Host and port) or
 // "tag:name"; returns what happened, for the page.
 std::string purgeFromStatusPage(request_rec* r, const std::string& what);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "module/background_request.h"
 #include "module/background_thread.h"
+#include "module/cache_glue.h"
 #include "module/config_glue.h"
 #include "module/guard.h"
 #include "module/member_table_glue.h"
@@ -234,6 +236,20 @@ class HttpdPort : public dns::DiscoveryPort {
   std::set<std::string> noRoomLogged_;
 };
 
+// The memcached key of a line: the same on every server with the same configuration.
+std::string lineKey(const LineRef& l) {
+  std::string id = std::string(l.balancer->s->name) + "|" +
+                   (l.spec.kind == dns::DiscoverSpec::Kind::kSrv ? "srv" : "dns") + "|" +
+                   l.spec.name + "|" + l.spec.scheme + "|" + std::to_string(l.spec.port);
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (char c : id) {
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return std::string("fl2:dns:") + hex;
+}
+
 class DiscoveryThread {
  public:
   DiscoveryThread(server_rec* s, std::vector<LineRef> lines, dns::DiscoveryShared* shared,
@@ -251,7 +267,7 @@ class DiscoveryThread {
     for (const LineRef& l : lines) {
       specs.push_back(l.spec);
     }
-    port_ = std::make_unique<HttpdPort>(std::move(lines), pool_);
+    port_ = std::make_unique<HttpdPort>(lines, pool_);
     common::Result<std::unique_ptr<dns::AresResolver>> r = dns::AresResolver::create(rc);
     if (!r.isOk()) {
       FLEET_LOG_S(APLOG_ERR, 0, s, 00034, "DNS discovery is off in this child: %s",
@@ -262,6 +278,15 @@ class DiscoveryThread {
     runner_ = std::make_unique<dns::DiscoveryRunner>(
         std::move(specs), *conf.object<dns::TtlBounds>(Id::kResolverTtl),
         conf.number(Id::kResolverHold), *resolver_, *port_, clock_);
+    // With FleetCacheServers, one member list for the whole fleet (shared/dns/fleet_list.h).
+    if (cache::KeyValueStore* store = childStore()) {
+      char host[256] = "localhost";
+      apr_gethostname(host, sizeof host - 1, pool_);
+      std::string serverId = std::string(host) + ":" + std::to_string(getppid());
+      for (size_t i = 0; i < lines.size(); ++i) {
+        runner_->shareThrough(i, *store, lineKey(lines[i]), serverId);
+      }
+    }
   }
   ~DiscoveryThread() {
     runner_.reset();

@@ -109,8 +109,8 @@ int reserveSlots(apr_pool_t*, apr_pool_t*, apr_pool_t*, server_rec* s) {
 void childInit(apr_pool_t* pchild, server_rec* s) {
   guarded<int>(s, "child_init", 0, [&] {
     startHealthChecker(pchild, s);
-    startDiscovery(pchild, s);
     startCache(pchild, s);
+    startDiscovery(pchild, s);  // after the cache: the fleet's member lists are in memcached
     return 0;
   });
 }

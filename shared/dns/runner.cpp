@@ -115,6 +115,32 @@ DiscoveryRunner::DiscoveryRunner(std::vector<DiscoverSpec> lines, TtlBounds ttl,
   for (DiscoverSpec& s : lines) {
     lines_.push_back(std::make_unique<Discovery>(std::move(s), ttl, holdMicros));
     nextReconcile_.push_back(0);
+    fleet_.push_back(nullptr);
+    fleetTargets_.emplace_back();
+    fleetVersion_.push_back(0);
+    nextSync_.push_back(0);
+  }
+}
+
+void DiscoveryRunner::shareThrough(size_t i, cache::KeyValueStore& store, const std::string& key,
+                                   const std::string& serverId) {
+  fleet_[i] = std::make_unique<FleetList>(store, key, serverId);
+}
+
+void DiscoveryRunner::syncFleet(size_t i, int64_t now) {
+  std::optional<PublishedList> list = fleet_[i]->sync(*lines_[i], now);
+  if (!list) {
+    if (fleetTargets_[i]) {  // nothing published (memcached gone): own answers again
+      fleetTargets_[i].reset();
+      fleetVersion_[i] = 0;
+      nextReconcile_[i] = 0;
+    }
+    return;
+  }
+  if (!fleetTargets_[i] || fleetVersion_[i] != list->version) {
+    fleetTargets_[i] = std::move(list->targets);
+    fleetVersion_[i] = list->version;
+    nextReconcile_[i] = 0;
   }
 }
 
@@ -154,7 +180,12 @@ void DiscoveryRunner::step(int pollMillis) {
   resolver_.poll(pollMillis);
   now = clock_.nowMicros();
   for (size_t i = 0; i < lines_.size(); ++i) {
-    if (lines_[i]->takeChanged() || now >= nextReconcile_[i]) {
+    bool changed = lines_[i]->takeChanged();
+    if (fleet_[i] != nullptr && (changed || now >= nextSync_[i])) {
+      syncFleet(i, now);
+      nextSync_[i] = now + kSyncMicros;
+    }
+    if (changed || now >= nextReconcile_[i]) {
       reconcileLine(i);
       nextReconcile_[i] = now + kRecheckMicros;
     }
@@ -163,11 +194,12 @@ void DiscoveryRunner::step(int pollMillis) {
 
 void DiscoveryRunner::reconcileLine(size_t i) {
   Discovery& d = *lines_[i];
-  if (!d.answeredOnce()) {
+  if (!d.answeredOnce() && !fleetTargets_[i]) {
     return;  // nothing known yet: leave whatever is there
   }
-  Plan plan = reconcile(d.targets(), d.spec().scheme, port_.members(i), d.spec().slots,
-                        port_.freeGrowth(i));
+  const std::vector<Target>& targets = fleetTargets_[i] ? *fleetTargets_[i] : d.targets();
+  Plan plan =
+      reconcile(targets, d.spec().scheme, port_.members(i), d.spec().slots, port_.freeGrowth(i));
   for (const Action& a : plan.actions) {
     port_.apply(i, a);
   }

@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "shared/common/clock.h"
 #include "shared/dns/discovery.h"
+#include "shared/dns/fleet_list.h"
 #include "shared/dns/resolver.h"
 
 namespace fleet::dns {
@@ -48,15 +50,26 @@ class DiscoveryRunner {
   void step(int pollMillis);
   // Every name is asked again at the next step.
   void askSoon();
+  // Line i follows the fleet's published list (fleet_list.h) under `key` in `store`.
+  void shareThrough(size_t i, cache::KeyValueStore& store, const std::string& key,
+                    const std::string& serverId);
+  // The version of the fleet's list line i uses; 0 when it uses its own answers.
+  uint64_t fleetVersion(size_t i) const { return fleetVersion_[i]; }
   const Discovery& line(size_t i) const { return *lines_[i]; }
   size_t lines() const { return lines_.size(); }
 
   static constexpr int64_t kRecheckMicros = 500000;
+  static constexpr int64_t kSyncMicros = 1000000;  // how often the fleet's list is read
 
  private:
   void reconcileLine(size_t i);
+  void syncFleet(size_t i, int64_t now);
 
   std::vector<std::unique_ptr<Discovery>> lines_;
+  std::vector<std::unique_ptr<FleetList>> fleet_;  // per line; nullptr: alone
+  std::vector<std::optional<std::vector<Target>>> fleetTargets_;
+  std::vector<uint64_t> fleetVersion_;
+  std::vector<int64_t> nextSync_;
   std::vector<int64_t> nextReconcile_;
   Resolver& resolver_;
   DiscoveryPort& port_;

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "tests/unit/cache/fake_store.h"
+
 using namespace fleet::dns;
 using fleet::common::ManualClock;
 
@@ -133,6 +135,7 @@ class RunnerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(aFailingServerKeepsTheMembersForTheHold);
   CPPUNIT_TEST(aNameWithoutAnswerAtFirstFillsInLater);
   CPPUNIT_TEST(askSoonQueriesAtTheNextStep);
+  CPPUNIT_TEST(twoServersSharingMemcachedAddTheSameMembers);
   CPPUNIT_TEST_SUITE_END();
 
   FakeResolver resolver;
@@ -228,6 +231,29 @@ class RunnerTest : public CppUnit::TestFixture {
     r->askSoon();
     r->step(0);
     CPPUNIT_ASSERT_EQUAL(asked + 2, resolver.queries);
+  }
+  void twoServersSharingMemcachedAddTheSameMembers() {
+    fleet::cache::testing::FakeStore memcached;
+    FakeResolver otherDns;  // the second server's resolver answers differently (round robin)
+    FakePort otherPort;
+    resolver.answer("app.test", RecordType::kA, {addr("127.0.0.2"), addr("127.0.0.3")});
+    otherDns.answer("app.test", RecordType::kA, {addr("127.0.0.3"), addr("127.0.0.7")});
+    auto a = runner({"dns", "app.test", "http://8080"});
+    DiscoveryRunner b({parseDiscover({"dns", "app.test", "http://8080"}).value()}, bounds,
+                      10 * kSec, otherDns, otherPort, clock);
+    a->shareThrough(0, memcached, "fl2:dns:t", "server-a");
+    b.shareThrough(0, memcached, "fl2:dns:t", "server-b");
+    a->step(0);
+    b.step(0);
+    CPPUNIT_ASSERT(otherPort.active("http://127.0.0.2:8080"));  // a's list, not b's own answer
+    CPPUNIT_ASSERT(!otherPort.active("http://127.0.0.7:8080"));
+    CPPUNIT_ASSERT(port.log == otherPort.log);  // the same changes, in the same order
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), b.fleetVersion(0));
+    memcached.down = true;  // memcached gone: each server on its own answers again
+    clock.advanceMicros(DiscoveryRunner::kSyncMicros);
+    b.step(0);
+    CPPUNIT_ASSERT(otherPort.active("http://127.0.0.7:8080"));
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), b.fleetVersion(0));
   }
 };
 
