@@ -61,7 +61,7 @@ bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 std::optional<int64_t> toUnix(int year, int mon, int day, int h, int mi, int s) {
   static const int kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   int dim = kDaysIn[mon] + (mon == 1 && leap(year) ? 1 : 0);
-  if (day < 1 || day > dim || h > 23 || mi > 59 || s > 60 || year < 1900) {
+  if (day < 1 || day > dim || h > 23 || mi > 59 || s > 60 || year < 1900 || year > 9999) {
     return std::nullopt;
   }
   std::tm tm{};
@@ -93,7 +93,9 @@ std::optional<int64_t> parseHttpDate(std::string_view text, int64_t now) {
         c.time(&h, &mi, &s) && c.lit(" GMT") && c.atEnd()) {
       std::time_t t = static_cast<std::time_t>(now);
       std::tm gm{};
-      gmtime_r(&t, &gm);
+      if (gmtime_r(&t, &gm) == nullptr) {
+        return std::nullopt;  // no year to read it against
+      }
       int thisYear = gm.tm_year + 1900;
       year += thisYear / 100 * 100;
       if (year > thisYear + 50) {

@@ -14,6 +14,7 @@ class HttpDateTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(theThreeForms);
   CPPUNIT_TEST(anythingElseIsInvalid);
   CPPUNIT_TEST(twoDigitYears);
+  CPPUNIT_TEST(twoDigitYearsNeedAReadableNow);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -66,6 +67,17 @@ class HttpDateTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("Fri, 01 Mar 2069 00:00:00 GMT"), formatHttpDate(in2069));
     int64_t in2030 = parseHttpDate("Friday, 01-Mar-30 00:00:00 GMT", kNow).value();
     CPPUNIT_ASSERT_EQUAL(std::string("Fri, 01 Mar 2030 00:00:00 GMT"), formatHttpDate(in2030));
+  }
+  // Found by tests/fuzz/http_date: a "now" gmtime_r cannot read (2^63-1) left a half-filled year
+  // of 219250400, and the date came out in that year; years past 9999 are no HTTP-date.
+  void twoDigitYearsNeedAReadableNow() {
+    CPPUNIT_ASSERT(!parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", INT64_MAX).has_value());
+    CPPUNIT_ASSERT(!parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", INT64_MIN).has_value());
+    const int64_t in10000 = 253402300800;  // Sat, 01 Jan 10000 00:00:00 GMT
+    CPPUNIT_ASSERT(!parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", in10000 + 200LL * 365 * 86400)
+                        .has_value());
+    int64_t in9994 = parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", in10000 - 1).value();
+    CPPUNIT_ASSERT_EQUAL(std::string("Sun, 06 Nov 9994 08:49:37 GMT"), formatHttpDate(in9994));
   }
 };
 
