@@ -71,7 +71,9 @@ std::optional<int64_t> toUnix(int year, int mon, int day, int h, int mi, int s) 
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = s;
-  return static_cast<int64_t>(timegm(&tm));
+  int64_t t = static_cast<int64_t>(timegm(&tm));
+  // A leap second at the very end of 9999 would be the year 10000.
+  return t <= 253402300799 ? std::optional<int64_t>(t) : std::nullopt;
 }
 
 }  // namespace

@@ -78,6 +78,8 @@ class HttpDateTest : public CppUnit::TestFixture {
                         .has_value());
     int64_t in9994 = parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT", in10000 - 1).value();
     CPPUNIT_ASSERT_EQUAL(std::string("Sun, 06 Nov 9994 08:49:37 GMT"), formatHttpDate(in9994));
+    CPPUNIT_ASSERT_EQUAL(in10000 - 1, parseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT", kNow).value());
+    CPPUNIT_ASSERT(!parseHttpDate("Fri, 31 Dec 9999 23:59:60 GMT", kNow).has_value());
   }
 };
 
