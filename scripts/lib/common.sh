@@ -13,6 +13,9 @@ FLEET_PACKAGES=(g++ make cmake pkg-config apache2 apache2-dev libssl-dev libmemc
 # Only the benchmark needs these: the peers it compares mod_fleet with.
 FLEET_BENCH_PACKAGES=(haproxy nginx)
 
+# Only scripts/fuzz needs these: clang, and libFuzzer with the sanitizer runtimes (-fsanitize=fuzzer).
+FLEET_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
 fleet_missing_packages() {
   local p missing=()
   for p in "${FLEET_PACKAGES[@]}" "$@"; do
