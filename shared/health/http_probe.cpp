@@ -18,6 +18,28 @@ std::string_view trimValue(std::string_view s) {
   return common::trimSpaces(s);
 }
 
+bool equalsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool containsNoCase(std::string_view hay, std::string_view needle) {
+  for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
+    if (equalsNoCase(hay.substr(i, needle.size()), needle)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 common::Result<ProbeSpec> parseProbeMethod(std::string_view text) {
@@ -117,13 +139,30 @@ bool StatusList::contains(int status) const {
 }
 
 std::string ResponseParser::header(std::string_view name) const {
-  std::string n = common::toLower(name);
   for (const auto& h : headers_) {
-    if (h.first == n) {
+    if (equalsNoCase(h.first, name)) {
       return h.second;
     }
   }
   return "";
+}
+
+void ResponseParser::reset(bool headRequest, size_t maxBody, bool keepHeaders) {
+  head_ = headRequest;
+  maxBody_ = maxBody;
+  keepHeaders_ = keepHeaders;
+  state_ = State::kNeedMore;
+  buf_.clear();
+  inBody_ = false;
+  status_ = 0;
+  http11_ = false;
+  connectionClose_ = connectionKeepAlive_ = trailing_ = false;
+  headers_.clear();
+  framing_ = Framing::kNone;
+  remaining_ = 0;
+  chunkTrailer_ = false;
+  body_.clear();
+  error_.clear();
 }
 
 ResponseParser::State ResponseParser::fail(const std::string& why) {
@@ -142,22 +181,42 @@ ResponseParser::State ResponseParser::feed(const char* data, size_t len) {
     return fail(inBody_ ? "connection closed before the body was complete"
                         : "connection closed before the response headers were complete");
   }
-  buf_.append(data, len);
-  if (!inBody_) {
-    State s = parseHead();
-    if (s != State::kNeedMore || !inBody_) {
-      return s;
-    }
+  std::string_view in(data, len);
+  if (inBody_) {
+    return parseBody(in);
   }
-  return parseBody();
+  // Most answers bring their whole head in one read: it is parsed where it lies, not copied.
+  size_t searchFrom = buf_.size() < 3 ? 0 : buf_.size() - 3;
+  if (!buf_.empty()) {
+    buf_.append(data, len);
+    in = buf_;
+  }
+  size_t end = in.find("\r\n\r\n", searchFrom);
+  if (end == std::string_view::npos) {
+    if (in.size() > maxHead_) {
+      return fail("response headers too large");
+    }
+    if (buf_.empty()) {
+      buf_.assign(data, len);
+    }
+    return State::kNeedMore;
+  }
+  State s = parseHead(in.substr(0, end));
+  std::string rest;
+  std::string_view after = in.substr(end + 4);
+  if (!buf_.empty()) {
+    rest.assign(after);  // buf_ is about to be reused for the body's framing
+    after = rest;
+    buf_.clear();
+  }
+  if (s != State::kNeedMore) {
+    trailing_ = !after.empty();
+    return s;
+  }
+  return after.empty() ? State::kNeedMore : parseBody(after);
 }
 
-ResponseParser::State ResponseParser::parseHead() {
-  size_t end = buf_.find("\r\n\r\n");
-  if (end == std::string::npos) {
-    return buf_.size() > maxHead_ ? fail("response headers too large") : State::kNeedMore;
-  }
-  std::string_view head(buf_.data(), end);
+ResponseParser::State ResponseParser::parseHead(std::string_view head) {
   size_t eol = head.find("\r\n");
   std::string_view line = head.substr(0, eol);
   if (line.size() < 12 || line.compare(0, 7, "HTTP/1.") != 0 || line[8] != ' ' ||
@@ -172,6 +231,9 @@ ResponseParser::State ResponseParser::parseHead() {
   if (status_ < 100 || status_ > 599) {
     return fail("status out of range");
   }
+  // The first occurrence of each framing header counts, as header() would return it.
+  std::string_view contentLength, transferEncoding, connection;
+  bool haveLength = false, haveEncoding = false, haveConnection = false;
   size_t pos = eol == std::string_view::npos ? head.size() : eol + 2;
   while (pos < head.size()) {
     size_t next = head.find("\r\n", pos);
@@ -180,52 +242,81 @@ ResponseParser::State ResponseParser::parseHead() {
     if (colon == std::string_view::npos || colon == 0) {
       return fail("malformed header line");
     }
-    headers_.emplace_back(common::toLower(h.substr(0, colon)),
-                          std::string(trimValue(h.substr(colon + 1))));
+    std::string_view name = h.substr(0, colon);
+    std::string_view value = trimValue(h.substr(colon + 1));
+    if (!haveLength && equalsNoCase(name, "content-length")) {
+      haveLength = true;
+      contentLength = value;
+    } else if (!haveEncoding && equalsNoCase(name, "transfer-encoding")) {
+      haveEncoding = true;
+      transferEncoding = value;
+    } else if (!haveConnection && equalsNoCase(name, "connection")) {
+      haveConnection = true;
+      connection = value;
+    }
+    if (keepHeaders_) {
+      headers_.emplace_back(common::toLower(name), std::string(value));
+    }
     pos = next == std::string_view::npos ? head.size() : next + 2;
   }
-  buf_.erase(0, end + 4);
+  connectionClose_ = containsNoCase(connection, "close");
+  connectionKeepAlive_ = containsNoCase(connection, "keep-alive");
   inBody_ = true;
   if (head_ || status_ == 204 || status_ == 304 || status_ < 200) {
     framing_ = Framing::kNone;
     return state_ = State::kDone;
   }
-  std::string te = common::toLower(header("transfer-encoding"));
-  std::string cl = header("content-length");
-  if (te.find("chunked") != std::string::npos) {
+  if (containsNoCase(transferEncoding, "chunked")) {
     framing_ = Framing::kChunked;
-  } else if (!cl.empty()) {
-    auto n = common::parseInteger(cl, 0, INT64_MAX);
+  } else if (!contentLength.empty()) {
+    auto n = common::parseInteger(contentLength, 0, INT64_MAX);
     if (!n.isOk()) {
       return fail("bad Content-Length");
     }
     framing_ = Framing::kLength;
     remaining_ = static_cast<uint64_t>(n.value());
+    if (remaining_ == 0) {
+      return state_ = State::kDone;
+    }
   } else {
     framing_ = Framing::kClose;
   }
   return State::kNeedMore;
 }
 
-ResponseParser::State ResponseParser::parseBody() {
+ResponseParser::State ResponseParser::parseBody(std::string_view in) {
+  auto keep = [this](std::string_view bytes) {
+    if (body_.size() < maxBody_) {
+      body_.append(bytes.data(), std::min(bytes.size(), maxBody_ - body_.size()));
+    }
+  };
+  if (framing_ == Framing::kClose) {
+    keep(in);
+    return State::kNeedMore;
+  }
+  if (framing_ == Framing::kLength) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, in.size()));
+    keep(in.substr(0, n));
+    remaining_ -= n;
+    if (remaining_ > 0) {
+      return State::kNeedMore;
+    }
+    trailing_ = in.size() > n;
+    return state_ = State::kDone;
+  }
+  buf_.append(in.data(), in.size());
+  State s = parseChunks();
+  trailing_ = s == State::kDone && !buf_.empty();
+  return s;
+}
+
+ResponseParser::State ResponseParser::parseChunks() {
   auto keep = [this](const char* p, size_t n) {
     if (body_.size() < maxBody_) {
       body_.append(p, std::min(n, maxBody_ - body_.size()));
     }
   };
-  if (framing_ == Framing::kClose) {
-    keep(buf_.data(), buf_.size());
-    buf_.clear();
-    return State::kNeedMore;
-  }
-  if (framing_ == Framing::kLength) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(remaining_, buf_.size()));
-    keep(buf_.data(), n);
-    buf_.erase(0, n);
-    remaining_ -= n;
-    return remaining_ == 0 ? (state_ = State::kDone) : State::kNeedMore;
-  }
-  for (;;) {  // chunked
+  for (;;) {
     if (chunkTrailer_) {
       if (buf_.size() < 2) {
         return State::kNeedMore;
@@ -267,13 +358,10 @@ ResponseParser::State ResponseParser::parseBody() {
 bool ResponseParser::reusable() const {
   // Chunked answers end before their trailer section is read: not reused, to be safe.
   if (state_ != State::kDone || framing_ == Framing::kClose || framing_ == Framing::kChunked ||
-      buf_.size() > 0) {
+      trailing_) {
     return false;
   }
-  std::string connection = common::toLower(header("connection"));
-  bool close = connection.find("close") != std::string::npos;
-  bool keepAlive = connection.find("keep-alive") != std::string::npos;
-  return http11_ ? !close : keepAlive;
+  return http11_ ? !connectionClose_ : connectionKeepAlive_;
 }
 
 }  // namespace fleet::health

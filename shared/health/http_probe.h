@@ -22,6 +22,9 @@ struct ProbeSpec {
   bool http11 = false;
   std::string uri = "/";
   std::string host;  // Host header for HTTP/1.1 (the member's host:port unless configured)
+  bool operator==(const ProbeSpec& o) const {
+    return method == o.method && http11 == o.http11 && uri == o.uri && host == o.host;
+  }
 };
 
 // hcmethod values, case-insensitive: NONE TCP OPTIONS HEAD GET OPTIONS11 HEAD11 GET11.
@@ -38,6 +41,7 @@ class StatusList {
   static common::Result<StatusList> parse(std::string_view text);
   static StatusList defaults();  // 200-399
   bool contains(int status) const;
+  bool operator==(const StatusList& o) const { return ranges_ == o.ranges_; }
 
  private:
   std::vector<std::pair<int, int>> ranges_;
@@ -50,12 +54,18 @@ class ResponseParser {
   explicit ResponseParser(bool headRequest, size_t maxBody = 8192, size_t maxHead = 16384)
       : head_(headRequest), maxBody_(maxBody), maxHead_(maxHead) {}
 
+  // Ready for the next response, keeping the buffers' memory (one parser serves a member's checks
+  // one after the other). Without keepHeaders, headers() stays empty: the framing headers are
+  // still read, nothing else is kept.
+  void reset(bool headRequest, size_t maxBody, bool keepHeaders = true);
+
   // Feeds bytes as they arrive; len == 0 means the member closed the connection.
   State feed(const char* data, size_t len);
   State state() const { return state_; }
   int status() const { return status_; }
   // The first maxBody bytes of the body (de-chunked).
   const std::string& body() const { return body_; }
+  std::string& body() { return body_; }
   // The status line and headers are in (status() and headers() are final).
   bool headersDone() const { return inBody_; }
   // maxBody body bytes are kept: more would not be looked at.
@@ -65,6 +75,7 @@ class ResponseParser {
   std::string header(std::string_view name) const;
   // Every response header in the order received (for health check expressions).
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  std::vector<std::pair<std::string, std::string>>& headers() { return headers_; }
   // True when the response is complete, delimited by Content-Length (or has no body), nothing
   // followed it, and the member keeps the connection open (HTTP/1.1 without "close", HTTP/1.0
   // with keep-alive).
@@ -72,16 +83,21 @@ class ResponseParser {
 
  private:
   State fail(const std::string& why);
-  State parseHead();
-  State parseBody();
+  State parseHead(std::string_view head);
+  State parseBody(std::string_view in);
+  State parseChunks();
 
   bool head_;
   size_t maxBody_, maxHead_;
+  bool keepHeaders_ = true;
   State state_ = State::kNeedMore;
-  std::string buf_;
+  std::string buf_;  // an incomplete head, or chunked framing not parsed yet
   bool inBody_ = false;
   int status_ = 0;
   bool http11_ = false;
+  bool connectionClose_ = false;      // the first Connection header says "close"
+  bool connectionKeepAlive_ = false;  // ... or "keep-alive"
+  bool trailing_ = false;             // bytes followed the complete response
   std::vector<std::pair<std::string, std::string>> headers_;
   enum class Framing { kLength, kChunked, kClose, kNone } framing_ = Framing::kNone;
   uint64_t remaining_ = 0;     // kLength: body bytes left; kChunked: bytes left in this chunk

@@ -29,6 +29,9 @@ class HttpProbeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(malformedAnswersAreErrors);
   CPPUNIT_TEST(earlyCloseIsAnError);
   CPPUNIT_TEST(reusableOnlyWhenTheMemberKeepsTheConnection);
+  CPPUNIT_TEST(aHeadSplitAcrossReads);
+  CPPUNIT_TEST(resetServesTheNextAnswer);
+  CPPUNIT_TEST(framingWithoutKeepingHeaders);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -153,6 +156,50 @@ class HttpProbeTest : public CppUnit::TestFixture {
         !reusable("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA"));  // unasked bytes
     CPPUNIT_ASSERT(buildRequest(ProbeSpec{ProbeMethod::kGet, true, "/", "h"}, true)
                        .find("Connection: keep-alive\r\n") != std::string::npos);
+  }
+  void aHeadSplitAcrossReads() {
+    // The blank line split over two reads, the body and unasked bytes in the second.
+    ResponseParser p(false);
+    std::string a = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r";
+    std::string b = "\nokEXTRA";
+    CPPUNIT_ASSERT(p.feed(a.data(), a.size()) == State::kNeedMore);
+    CPPUNIT_ASSERT(!p.headersDone());
+    CPPUNIT_ASSERT(p.feed(b.data(), b.size()) == State::kDone);
+    CPPUNIT_ASSERT_EQUAL(std::string("ok"), p.body());
+    CPPUNIT_ASSERT_EQUAL(std::string("b"), p.header("X-A"));
+    CPPUNIT_ASSERT(!p.reusable());
+  }
+  void resetServesTheNextAnswer() {
+    ResponseParser p(false);
+    std::string first = "HTTP/1.1 503 Busy\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy";
+    CPPUNIT_ASSERT(p.feed(first.data(), first.size()) == State::kDone);
+    CPPUNIT_ASSERT(!p.reusable());
+    p.reset(true, 8192);  // the next check is a HEAD
+    CPPUNIT_ASSERT(p.state() == State::kNeedMore);
+    CPPUNIT_ASSERT_EQUAL(0, p.status());
+    CPPUNIT_ASSERT(p.body().empty() && p.headers().empty() && !p.headersDone());
+    std::string second = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
+    CPPUNIT_ASSERT(p.feed(second.data(), second.size()) == State::kDone);
+    CPPUNIT_ASSERT_EQUAL(200, p.status());
+    CPPUNIT_ASSERT(p.reusable());
+  }
+  void framingWithoutKeepingHeaders() {
+    // Without an expression nothing is kept of the headers, but they still frame the answer.
+    ResponseParser p(false);
+    p.reset(false, 8192, /*keepHeaders=*/false);
+    std::string r =
+        "HTTP/1.0 200 OK\r\nX-A: b\r\ncontent-LENGTH: 2\r\nConnection: x, Keep-Alive\r\n"
+        "Content-Length: 99\r\n\r\nok";
+    CPPUNIT_ASSERT(p.feed(r.data(), r.size()) == State::kDone);  // the first Content-Length
+    CPPUNIT_ASSERT(p.headers().empty());
+    CPPUNIT_ASSERT_EQUAL(std::string(""), p.header("x-a"));
+    CPPUNIT_ASSERT_EQUAL(std::string("ok"), p.body());
+    CPPUNIT_ASSERT(p.reusable());
+    p.reset(false, 8192, false);
+    std::string chunked =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, CHUNKED\r\n\r\n2\r\nok\r\n0\r\n\r\n";
+    CPPUNIT_ASSERT(p.feed(chunked.data(), chunked.size()) == State::kDone);
+    CPPUNIT_ASSERT_EQUAL(std::string("ok"), p.body());
   }
 };
 
