@@ -1,23 +1,22 @@
 #include "shared/health/checker.h"
 
 #include <limits>
-#include <unordered_set>
 
 namespace fleet::health {
 
 void Checker::setMembers(const std::vector<CheckTarget>& members, int64_t now,
                          common::Random& rng) {
-  std::unordered_set<uint64_t> keep;
+  uint64_t listing = ++listing_;
   for (const CheckTarget& m : members) {
-    keep.insert(m.key);
-    targets_[m.key] = m;
+    listed_[m.key] = listing;
+    engine_.update(static_cast<size_t>(m.key), m.probe, m.unresolved);
     scheduler_.add(m.key, m.schedule, now, rng);
   }
-  for (auto it = targets_.begin(); it != targets_.end();) {
-    if (keep.count(it->first) == 0) {
+  for (auto it = listed_.begin(); it != listed_.end();) {
+    if (it->second != listing) {
       scheduler_.remove(it->first);
-      engine_.forget(static_cast<size_t>(it->first));
-      it = targets_.erase(it);
+      engine_.forget(static_cast<size_t>(it->first));  // a running check of it goes unreported
+      it = listed_.erase(it);
     } else {
       ++it;
     }
@@ -28,29 +27,15 @@ size_t Checker::tick(const common::Clock& clock, int waitMillis, common::Random&
                      const OnResult& onResult) {
   int64_t now = clock.nowMicros();
   std::vector<uint64_t> due = scheduler_.takeDue(now + batchMicros_);
-  std::vector<std::pair<size_t, ProbeResult>> ended;
   for (uint64_t key : due) {
-    const CheckTarget& t = targets_.at(key);
-    if (!t.unresolved.empty()) {
-      ProbeResult r;
-      r.reason = t.unresolved;
-      ended.emplace_back(static_cast<size_t>(key), std::move(r));
-    } else {
-      engine_.start(static_cast<size_t>(key), t.probe, now);
-    }
+    engine_.start(static_cast<size_t>(key), now);  // an unresolved member fails at once
   }
-  if (ended.empty()) {
-    engine_.wait(waitMillis);
-  }
+  engine_.wait(waitMillis);  // at once when a check has ended already
   now = clock.nowMicros();
-  for (auto& e : engine_.step(now, 0)) {
-    ended.push_back(std::move(e));
-  }
-  for (auto& [id, result] : ended) {
+  ended_.clear();
+  engine_.step(now, 0, &ended_);
+  for (auto& [id, result] : ended_) {
     uint64_t key = static_cast<uint64_t>(id);
-    if (targets_.count(key) == 0) {
-      continue;  // the member left while it was being checked
-    }
     bool changing = onResult(key, result);
     scheduler_.finished(key, now, changing, rng);
   }

@@ -47,15 +47,20 @@ class Checker {
   // Micros from now until the next check is due (0 when overdue; INT64_MAX when none).
   int64_t untilNextDue(int64_t nowMicros);
 
-  size_t size() const { return targets_.size(); }
+  size_t size() const { return listed_.size(); }
   size_t running() const { return engine_.active(); }
+  const ProbeEngine& engine() const { return engine_; }
   bool ok() const { return engine_.ok(); }
 
  private:
   int64_t batchMicros_;
   ProbeEngine engine_;
   Scheduler scheduler_;
-  std::unordered_map<uint64_t, CheckTarget> targets_;
+  // Member key -> the setMembers() call that last listed it. The engine keeps each member's
+  // target, so a check looks nothing up here.
+  std::unordered_map<uint64_t, uint64_t> listed_;
+  uint64_t listing_ = 0;
+  ProbeEngine::Results ended_;  // kept between ticks for its memory
 };
 
 }  // namespace fleet::health

@@ -1,10 +1,12 @@
 // HTTPS and TLS checks: a client context per (verify, CA file), the non-blocking handshake with
-// SNI and host name verification, and the days left on the member's certificate.
+// SNI and host name verification, the days left on the member's certificate, and with hcreuse
+// the session kept to resume the member's next connection.
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sys/epoll.h>
+
+#include <ctime>
 
 #include "shared/health/probe_internal.h"
 
@@ -62,67 +64,97 @@ SSL_CTX* ProbeEngine::TlsContexts::get(bool verify, const std::string& ca, std::
   return ctx;
 }
 
-bool ProbeEngine::startTls(int fd, Probe& p, int64_t now,
-                           std::vector<std::pair<size_t, ProbeResult>>* out) {
+bool ProbeEngine::startTls(Conn& c, int64_t now, Results* out) {
   std::string why;
-  SSL_CTX* ctx = tls_->get(p.target.verify, p.target.caFile, &why);
+  SSL_CTX* ctx = tls_->get(c.target.verify, c.target.caFile, &why);
   if (ctx == nullptr) {
-    finish(fd, false, why, now, out);
+    finish(c, false, why, now, out);
     return false;
   }
-  p.ssl = SSL_new(ctx);
-  if (p.ssl == nullptr || SSL_set_fd(p.ssl, fd) != 1) {
-    finish(fd, false, "TLS: cannot start a session", now, out);
+  c.ssl = SSL_new(ctx);
+  if (c.ssl == nullptr || SSL_set_fd(c.ssl, c.fd) != 1) {
+    finish(c, false, "TLS: cannot start a session", now, out);
     return false;
   }
-  const std::string& name = p.target.sni;
+  const std::string& name = c.target.sni;
   if (!name.empty() && !isIpLiteral(name)) {
-    SSL_set_tlsext_host_name(p.ssl, name.c_str());
+    SSL_set_tlsext_host_name(c.ssl, name.c_str());
   }
-  if (p.target.verify) {
-    SSL_set_verify(p.ssl, SSL_VERIFY_PEER, nullptr);
+  if (c.target.verify) {
+    SSL_set_verify(c.ssl, SSL_VERIFY_PEER, nullptr);
     if (!name.empty()) {
-      SSL_set1_host(p.ssl, name.c_str());
+      SSL_set1_host(c.ssl, name.c_str());
     }
   }
-  SSL_set_connect_state(p.ssl);
-  p.phase = Probe::Phase::kHandshaking;
+  // hcreuse: a new connection resumes the member's last session (no certificate exchange, no
+  // key exchange signature) while that session's verification is recent enough.
+  if (c.reuse && c.session != nullptr && SSL_SESSION_is_resumable(c.session) &&
+      tlsReusable(c, now)) {
+    SSL_set_session(c.ssl, c.session);
+  }
+  SSL_set_connect_state(c.ssl);
+  c.phase = Conn::Phase::kHandshaking;
   return true;
 }
 
-bool ProbeEngine::handshake(int fd, Probe& p, int64_t now,
-                            std::vector<std::pair<size_t, ProbeResult>>* out) {
+bool ProbeEngine::handshake(Conn& c, int64_t now, Results* out) {
   ERR_clear_error();
-  int rc = SSL_do_handshake(p.ssl);
+  int rc = SSL_do_handshake(c.ssl);
   if (rc != 1) {
-    int e = SSL_get_error(p.ssl, rc);
+    int e = SSL_get_error(c.ssl, rc);
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-      epoll_event ev{};
-      ev.events = e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
-      ev.data.fd = fd;
-      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
-      return false;
+      return false;  // the socket's next edge brings it on
     }
-    finish(fd, false, tlsError(p.ssl), now, out);
+    finish(c, false, tlsError(c.ssl), now, out);
     return false;
   }
-  if (X509* cert = SSL_get1_peer_certificate(p.ssl)) {
+  if (SSL_session_reused(c.ssl)) {
+    ++counters_.resumedHandshakes;
+  } else {
+    ++counters_.fullHandshakes;
+    c.verifiedAt = now;
+  }
+  c.sessionPending = c.reuse;
+  if (X509* cert = SSL_get1_peer_certificate(c.ssl)) {
     int days = 0, secs = 0;
     if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1) {
-      p.certDays = days;
+      c.certDays = days;
+      c.notAfterUnix = static_cast<int64_t>(std::time(nullptr)) + int64_t(days) * 86400 + secs;
     }
     X509_free(cert);
   }
-  if (p.target.spec.method == ProbeMethod::kTcp) {  // a TLS handshake is the whole check
-    finish(fd, true, "ok", now, out);
+  if (c.target.spec.method == ProbeMethod::kTcp) {  // a TLS handshake is the whole check
+    finish(c, true, "ok", now, out);
     return false;
   }
-  p.phase = Probe::Phase::kSending;
-  epoll_event ev{};
-  ev.events = EPOLLOUT;
-  ev.data.fd = fd;
-  epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
+  c.phase = Conn::Phase::kSending;
   return true;
+}
+
+bool ProbeEngine::tlsReusable(const Conn& c, int64_t now) const {
+  if (now - c.verifiedAt >= kTlsReverifyMicros) {
+    return false;
+  }
+  // An expired certificate is not trusted on an old connection either: a full handshake then
+  // fails the check as it would without hcreuse.
+  return !c.target.verify || c.notAfterUnix == 0 ||
+         static_cast<int64_t>(std::time(nullptr)) < c.notAfterUnix;
+}
+
+void ProbeEngine::keepSession(Conn& c) {
+  c.sessionPending = false;
+  SSL_SESSION* s = SSL_get1_session(c.ssl);
+  if (s == nullptr) {
+    return;
+  }
+  if (!SSL_SESSION_is_resumable(s) || s == c.session) {
+    SSL_SESSION_free(s);
+    return;
+  }
+  if (c.session != nullptr) {
+    SSL_SESSION_free(c.session);
+  }
+  c.session = s;
 }
 
 }  // namespace fleet::health

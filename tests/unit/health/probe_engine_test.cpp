@@ -113,6 +113,12 @@ class ProbeEngineTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(noReuseWhenTheMemberSaysClose);
   CPPUNIT_TEST(anEndlessBodyIsNotReadWithoutAnExpression);
   CPPUNIT_TEST(anExpressionReadsAtMostMaxBody);
+  CPPUNIT_TEST(aKeptConnectionClosedByTheMemberIsNoticedBetweenChecks);
+  CPPUNIT_TEST(anAnswerFollowedByTheMembersCloseIsNotKept);
+  CPPUNIT_TEST(newSettingsDropTheKeptConnection);
+  CPPUNIT_TEST(anUpdateDuringACheckIsForTheNextOne);
+  CPPUNIT_TEST(unknownAndUnreachableMembers);
+  CPPUNIT_TEST(forgetEndsARunningCheckUnreported);
   CPPUNIT_TEST_SUITE_END();
 
   // A member that answers with a body it never finishes (1 GB announced, 100 bytes sent, the
@@ -299,6 +305,126 @@ class ProbeEngineTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(runOne(e, 0).passed);
     CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
     close(c);
+  }
+  void aKeptConnectionClosedByTheMemberIsNoticedBetweenChecks() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET11");
+    t.reuse = true;
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    e.start(4, t, 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce(ok, &c);
+    CPPUNIT_ASSERT(runOne(e, 10).passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.idle());
+    close(c);  // the member's keep-alive timeout
+    for (int i = 0; i < 2000 && e.idle() > 0; ++i) {
+      CPPUNIT_ASSERT(e.step(20, 0).empty());  // no check runs: nothing is waited for
+      usleep(500);
+    }
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
+    CPPUNIT_ASSERT(e.start(4, 30));  // straight to a new connection, no failed attempt first
+    e.step(30, 0);
+    int c2;
+    l.serveOnce(ok, &c2);
+    ProbeResult r = runOne(e, 40);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), e.counters().connects);
+    close(c2);
+  }
+  void anAnswerFollowedByTheMembersCloseIsNotKept() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget t = target(l.port, "GET11");
+    t.reuse = true;
+    e.start(4, t, 0);
+    e.step(0, 0);
+    int c;
+    l.serveOnce("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", &c);
+    close(c);  // no "Connection: close", but closed right after the answer
+    usleep(10000);
+    ProbeResult r = runOne(e, 0);
+    CPPUNIT_ASSERT_MESSAGE(r.reason, r.passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
+  }
+  void newSettingsDropTheKeptConnection() {
+    Listener a, b;
+    ProbeEngine e;
+    ProbeTarget ta = target(a.port, "GET11");
+    ta.reuse = true;
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    e.start(1, ta, 0);
+    e.step(0, 0);
+    int c;
+    a.serveOnce(ok, &c);
+    CPPUNIT_ASSERT(runOne(e, 0).passed);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.idle());
+    e.update(1, ta);  // the same settings again (every refresh): the connection stays
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.idle());
+    ProbeTarget tb = target(b.port, "GET11");  // the member's name resolves elsewhere now
+    tb.reuse = true;
+    e.update(1, tb);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.idle());
+    CPPUNIT_ASSERT(e.start(1, 10));
+    e.step(10, 0);
+    int c2;
+    std::string req = b.serveOnce(ok, &c2);
+    CPPUNIT_ASSERT(req.find("Host: 127.0.0.1:" + std::to_string(b.port)) != std::string::npos);
+    CPPUNIT_ASSERT(runOne(e, 10).passed);
+    close(c);
+    close(c2);
+  }
+  void anUpdateDuringACheckIsForTheNextOne() {
+    Listener l;
+    ProbeEngine e;
+    ProbeTarget before = target(l.port, "GET11", "/old");
+    before.reuse = true;
+    ProbeTarget after = target(l.port, "GET11", "/new");
+    after.reuse = true;
+    const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    e.start(2, before, 0);
+    e.step(0, 0);
+    e.update(2, after);  // balancer-manager edits hcuri while the check runs
+    int c;
+    CPPUNIT_ASSERT(l.serveOnce(ok, &c).rfind("GET /old ", 0) == 0);
+    CPPUNIT_ASSERT(runOne(e, 0).passed);
+    e.start(2, 10);
+    e.step(10, 0);
+    int c2;  // a new connection: nothing kept for the old settings is used
+    CPPUNIT_ASSERT(l.serveOnce(ok, &c2).rfind("GET /new ", 0) == 0);
+    CPPUNIT_ASSERT(runOne(e, 10).passed);
+    close(c);
+    close(c2);
+  }
+  void unknownAndUnreachableMembers() {
+    ProbeEngine e;
+    CPPUNIT_ASSERT(!e.start(8, 0));
+    e.update(8, target(1, "GET"), "cannot resolve app9.internal: Name or service not known");
+    CPPUNIT_ASSERT(e.start(8, 5));
+    auto out = e.step(5, 0);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), out.size());
+    CPPUNIT_ASSERT(!out[0].second.passed);
+    CPPUNIT_ASSERT_EQUAL(std::string("cannot resolve app9.internal: Name or service not known"),
+                         out[0].second.reason);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.active());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), e.counters().connects);
+    e.start(8, 6);
+    e.forget(8);  // its failure, not reported yet, goes with it
+    CPPUNIT_ASSERT(e.step(6, 0).empty());
+    CPPUNIT_ASSERT(!e.start(8, 7));
+  }
+  void forgetEndsARunningCheckUnreported() {
+    Listener l;  // never answers
+    ProbeEngine e;
+    e.start(3, target(l.port, "GET"), 0);
+    e.step(0, 0);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), e.active());
+    e.forget(3);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), e.active());
+    for (int i = 0; i < 5; ++i) {
+      CPPUNIT_ASSERT(e.step(10 * kSec, 1).empty());  // past its deadline: still nothing
+    }
   }
 };
 
