@@ -122,8 +122,9 @@ std::vector<Target> targetsFromSrv(const std::vector<Record>& srv,
     if (r.type != RecordType::kSrv || r.port == 0 || r.target.empty()) {
       continue;  // "." as the target: the service is not available there (RFC 2782)
     }
-    uint32_t lbset =
-        static_cast<uint32_t>(std::distance(priorities.begin(), priorities.find(r.priority)));
+    // httpd's lbsets go to 99: priorities past the hundredth share the last one.
+    uint32_t lbset = std::min<uint32_t>(
+        99, static_cast<uint32_t>(std::distance(priorities.begin(), priorities.find(r.priority))));
     uint32_t lf = maxWeight == 0
                       ? 1
                       : std::max<uint32_t>(

@@ -21,9 +21,11 @@ bool number(const std::string& word, int64_t max, int64_t* out) {
   return true;
 }
 
+// inet_pton stops at a NUL: "10.0.0.1\0junk" would pass and go, NUL and all, into a member URL.
 bool isAddress(const std::string& host) {
   unsigned char buf[16];
-  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+  return host.find('\0') == std::string::npos && (inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+                                                  inet_pton(AF_INET6, host.c_str(), buf) == 1);
 }
 
 }  // namespace

@@ -27,7 +27,9 @@ class Reader {
     return true;
   }
   // The name at `at` (following compression pointers); *next is where the name ends in place.
-  bool name(size_t at, std::string* out, size_t* next) const {
+  // hostOnly: every label holds only letters, digits, '-' and '_' (a host name that goes on to a
+  // resolver, the logs and a member URL: a NUL, a space or a '.' inside a label would not).
+  bool name(size_t at, std::string* out, size_t* next, bool hostOnly = false) const {
     out->clear();
     bool jumped = false;
     int jumps = 0;
@@ -60,6 +62,9 @@ class Reader {
       if (pos + 1 + len > size_ || out->size() + len + 1 > 255) {
         return false;
       }
+      if (hostOnly && !hostLabel(data_ + pos + 1, len)) {
+        return false;
+      }
       if (!out->empty()) {
         *out += '.';
       }
@@ -69,6 +74,18 @@ class Reader {
   }
 
  private:
+  static bool hostLabel(const uint8_t* label, size_t len) {
+    for (size_t i = 0; i < len; ++i) {
+      uint8_t c = label[i];
+      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   const uint8_t* data_;
   size_t size_;
 };
@@ -136,9 +153,9 @@ Response parseResponse(const uint8_t* data, size_t size) {
     } else if (type == static_cast<uint16_t>(RecordType::kSrv)) {
       size_t end = 0;
       if (rdlength < 7 || !in.u16(rdata, &rec.priority) || !in.u16(rdata + 2, &rec.weight) ||
-          !in.u16(rdata + 4, &rec.port) || !in.name(rdata + 6, &rec.target, &end) ||
+          !in.u16(rdata + 4, &rec.port) || !in.name(rdata + 6, &rec.target, &end, true) ||
           end > rdata + rdlength) {
-        return malformed("an SRV record is malformed");
+        return malformed("an SRV record is malformed or its target is no host name");
       }
       rec.type = RecordType::kSrv;
     } else {

@@ -118,6 +118,15 @@ class DiscoveryTest : public CppUnit::TestFixture {
     std::vector<Target> equal = targetsFromSrv({srv(1, 0, 80, "a.x"), srv(1, 0, 80, "b.x")}, addrs);
     CPPUNIT_ASSERT_EQUAL(1u, equal[0].loadfactor);
     CPPUNIT_ASSERT_EQUAL(1u, equal[1].loadfactor);
+    // httpd's lbsets stop at 99: a hundred and more priorities share the last one.
+    std::vector<Record> many;
+    for (uint16_t p = 0; p < 120; ++p) {
+      many.push_back(srv(p, 1, static_cast<uint16_t>(8000 + p), "a.x"));
+    }
+    std::vector<Target> capped = targetsFromSrv(many, addrs);
+    CPPUNIT_ASSERT_EQUAL(size_t(240), capped.size());
+    CPPUNIT_ASSERT_EQUAL(99u, capped.back().lbset);
+    CPPUNIT_ASSERT_EQUAL(98u, capped[2 * 98].lbset);
   }
   void answersAreSortedAndAskedAgainWithinTheTtlBounds() {
     Discovery d(parseDiscover({"dns", "app", "http://80"}).value(), bounds, 30 * kSec);

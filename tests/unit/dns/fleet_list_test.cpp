@@ -48,7 +48,9 @@ class FleetListTest : public CppUnit::TestFixture {
           std::string("fleet-dns-list 1\nversion 1\nmember 10.0.0.1 0 1 0\nend\n"),
           std::string("fleet-dns-list 1\nversion 1\nmember 10.0.0.1 80 101 0\nend\n"),
           std::string("fleet-dns-list 1\nversion 1\nmember 10.0.0.1 80 1 0 x\nend\n"),
-          std::string("fleet-dns-list 1\nversion 1\nother\nend\n")}) {
+          std::string("fleet-dns-list 1\nversion 1\nother\nend\n"),
+          // Found by the fleet_list fuzz target: inet_pton stopped at the NUL.
+          std::string("fleet-dns-list 1\nversion 1\nmember 10.0.0.1\0x 80 1 0\nend\n", 56)}) {
       CPPUNIT_ASSERT_MESSAGE(bad, !decodeList(bad).has_value());
     }
   }

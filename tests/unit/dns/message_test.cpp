@@ -75,6 +75,7 @@ class MessageTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(skipsOtherTypesAndClasses);
   CPPUNIT_TEST(refusesEveryMalformedMessage);
   CPPUNIT_TEST(aCompressionLoopEnds);
+  CPPUNIT_TEST(anSrvTargetIsAHostName);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -94,6 +95,27 @@ class MessageTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(0u, r.records[1].ttl);
     CPPUNIT_ASSERT(r.records[2].type == RecordType::kAaaa);
     CPPUNIT_ASSERT_EQUAL(std::string("2001:db8::7"), r.records[2].address);
+  }
+  // Found by the dns_message fuzz target: a target label holding a NUL, a space or a '.' passed,
+  // and went on to the resolver (cut at the NUL: another name), the logs and the member's URL.
+  void anSrvTargetIsAHostName() {
+    for (const std::string& label :
+         {std::string("a\0b", 3), std::string("a b"), std::string("a.b"), std::string("a\r\nb")}) {
+      Wire w;
+      w.header(0x8180, 1, 1);
+      w.question("_http._tcp.app.internal", 33);
+      std::vector<uint8_t> rdata = {0, 1, 0, 1, 0x1F, 0x90, static_cast<uint8_t>(label.size())};
+      rdata.insert(rdata.end(), label.begin(), label.end());
+      rdata.push_back(0);
+      w.rr(33, 20, rdata);
+      Response r = parseResponse(w.b.data(), w.b.size());
+      CPPUNIT_ASSERT_MESSAGE(label, !r.ok);
+    }
+    Wire ok;
+    ok.header(0x8180, 1, 1);
+    ok.question("_http._tcp.app.internal", 33);
+    ok.rr(33, 20, srvData(0, 1, 8080, "m-1.app_x.internal"));
+    CPPUNIT_ASSERT(parseResponse(ok.b.data(), ok.b.size()).ok);
   }
   void readsSrvRecords() {
     Wire w;
