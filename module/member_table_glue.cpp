@@ -85,6 +85,8 @@ apr_status_t forgetMemberOptions(void*) {
 
 }  // namespace
 
+const char kNotMemberParam[] = "not a mod_fleet member parameter";
+
 const char* setMemberParam(proxy_worker* worker, const char* key, const char* value,
                            apr_pool_t* pconf) {
   if (g_memberOptions == nullptr) {

@@ -32,7 +32,9 @@ lb::MemberSlot* slotForName(const char* balancer, const char* member);
 // mod_fleet's BalancerMember parameters (slowstart=, maxconn=, trytimeout=; shared/lb's
 // member_options), recorded while the configuration is read and put into the member's slot at
 // post_config: nullptr when applied, an error message, or kNotMemberParam for another key.
-inline const char* const kNotMemberParam = "not a mod_fleet member parameter";
+// Compared by address, so one array defined in one file: a string literal per file is not one
+// object (ASan gives each its own, so a pointer to it differed between the two glue files).
+extern const char kNotMemberParam[];
 const char* setMemberParam(proxy_worker* worker, const char* key, const char* value,
                            apr_pool_t* pconf);
 // Whether any member has its own slow start (the finder then watches members come back).

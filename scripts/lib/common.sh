@@ -55,3 +55,38 @@ fleet_build() {
   cmake -S "$FLEET_ROOT" -B "$FLEET_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEET_WERROR=$werror >/dev/null
   cmake --build "$FLEET_BUILD" -j"$(nproc)"
 }
+
+# The same build with -fsanitize=address,undefined (or $FLEET_SANITIZE) beside the normal one, in
+# ${FLEET_BUILD}-sanitize (build-sanitize/), for scripts/test --sanitize; sets FLEET_BUILD to it.
+fleet_build_sanitize() {
+  local werror=OFF
+  [ -n "${CI:-}" ] && werror=ON
+  FLEET_BUILD=${FLEET_BUILD}-sanitize
+  echo "== building with -fsanitize=${FLEET_SANITIZE:-address,undefined} in $FLEET_BUILD"
+  cmake -S "$FLEET_ROOT" -B "$FLEET_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLEET_WERROR=$werror \
+    -DFLEET_SANITIZE="${FLEET_SANITIZE:-address,undefined}" >/dev/null
+  cmake --build "$FLEET_BUILD" -j"$(nproc)"
+}
+
+# Runs Debian's apache2 with "$@" in place of the calling shell (start it with &). When
+# $FLEET_BUILD's module was built with sanitizers, their runtime is preloaded (Debian's apache2 is
+# not built with them) and reports go to $FLEET_ARTIFACTS/sanitizer/ when that is set (the demo's
+# integration test; scripts/test --sanitize fails on any file there), else to stderr.
+fleet_httpd() {
+  local preload
+  preload=$(ldd "$FLEET_BUILD/mod_fleet.so" 2>/dev/null |
+            awk '$1 ~ /^lib(a|ub)san\.so/ { print $3 }' | sort | tr '\n' ' ')
+  if [ -n "$preload" ]; then
+    local asan=stderr ubsan=stderr
+    if [ -n "${FLEET_ARTIFACTS:-}" ]; then
+      mkdir -p "$FLEET_ARTIFACTS/sanitizer"
+      chmod 1777 "$FLEET_ARTIFACTS/sanitizer"  # httpd's children write as www-data
+      asan=$FLEET_ARTIFACTS/sanitizer/demo-httpd-asan ubsan=$FLEET_ARTIFACTS/sanitizer/demo-httpd-ubsan
+    fi
+    # detect_leaks=0: httpd exits without freeing its pools; UBSan reports and goes on.
+    export LD_PRELOAD=$preload
+    export ASAN_OPTIONS="log_path=$asan:detect_leaks=0:detect_stack_use_after_return=1"
+    export UBSAN_OPTIONS="log_path=$ubsan:print_stacktrace=1:halt_on_error=0"
+  fi
+  exec /usr/sbin/apache2 "$@"
+}
