@@ -25,7 +25,5 @@ void attemptFailed(request_rec* r, proxy_balancer* b);
 // Whether the balancer balances with one of mod_fleet's methods now (its finder sees retries
 // and reservations; a stock method's does not).
 bool usesFleetMethod(proxy_balancer* b);
-// From post_config, after createMemberTable: one maglev table entry per configured balancer.
-void prepareMaglevTables(apr_pool_t* pconf, server_rec* s);
 
 }  // namespace fleet::glue

@@ -9,6 +9,7 @@
 #include "module/health_config_glue.h"
 #include "module/health_glue.h"
 #include "module/lb_glue.h"
+#include "module/maglev_glue.h"
 #include "module/member_table_glue.h"
 #include "module/offload_glue.h"
 #include "module/proxy_api.h"
