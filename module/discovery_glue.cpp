@@ -31,6 +31,11 @@ namespace {
 using config::Id;
 
 constexpr int64_t kLeaseStaleMicros = 3000000;
+// Discovered workers keep their resolved address this long in each child (httpd's addressttl);
+// a slot given to another address is enabled only after kSettleMicros, once every child has
+// dropped the old address and its pooled connections to it.
+constexpr int kAddressTtlSeconds = 1;
+constexpr int64_t kSettleMicros = 3000000;
 
 // One FleetDiscover line where httpd has it: its balancer in a virtual host, and its number among
 // the balancer's lines (1-based, kept in each member's slot as discoveredBy).
@@ -94,6 +99,8 @@ class HttpdPort : public dns::DiscoveryPort {
                                      static_cast<int64_t>(w->s->busy));
       m.loadfactor = static_cast<uint32_t>(std::max(1, w->s->lbfactor / 100));
       m.lbset = static_cast<uint32_t>(w->s->lbset);
+      int64_t reusedAt = slot->reusedAt.load(std::memory_order_relaxed);
+      m.settling = !m.enabled && reusedAt != 0 && apr_time_now() - reusedAt < kSettleMicros;
       out.push_back(std::move(m));
     }
     return out;
@@ -116,9 +123,13 @@ class HttpdPort : public dns::DiscoveryPort {
         return false;
       }
       claim(l, a.url);
+      expireAddresses(find(l, a.url));
       FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00026, "%s: member %s added from DNS %s (lbset %u)", b,
                   a.url.c_str(), name, a.lbset);
       return enable(l, a);
+    }
+    if (a.kind == dns::Action::Kind::kReuse) {
+      return reuse(l, a);
     }
     switch (a.kind) {
       case dns::Action::Kind::kEnable:
@@ -151,8 +162,8 @@ class HttpdPort : public dns::DiscoveryPort {
     const LineRef& l = lines_[i];
     if (noRoomLogged_.insert(url).second) {
       FLEET_LOG_S(APLOG_WARNING, 0, l.server, 00032,
-                  "%s: no free slot for %s from DNS %s (slots=%u, all taken; a graceful restart "
-                  "frees the slots of members gone from DNS)",
+                  "%s: no free slot for %s from DNS %s (slots=%u, all taken; the slot of a member "
+                  "gone from DNS is given to it once that member is idle)",
                   l.balancer->s->name, url.c_str(), l.spec.name.c_str(), l.spec.slots);
     }
   }
@@ -186,6 +197,61 @@ class HttpdPort : public dns::DiscoveryPort {
       }
     }
     return nullptr;
+  }
+
+  // Every child re-resolves the worker's address within kAddressTtlSeconds (the worker's name is
+  // an address literal: no DNS query), so a slot given to another address is followed.
+  static void expireAddresses(proxy_worker* w) {
+    if (w != nullptr) {
+      w->s->address_ttl = kAddressTtlSeconds;
+      w->s->address_ttl_set = 1;
+    }
+  }
+
+  // The slot of a member gone from DNS, disabled and idle, given to a new address: the worker's
+  // name and address rewritten in shared memory (its identity hash kept, so no child takes it for
+  // a new worker), a fresh member slot for the new name, and every process told to look its
+  // members' slots up again. It stays disabled until settled (members() says so meanwhile).
+  bool reuse(const LineRef& l, const dns::Action& a) {
+    proxy_worker* w = find(l, a.from);
+    lb::MemberSlot* old = w != nullptr ? slotFor(l.balancer, w) : nullptr;
+    if (old == nullptr || (w->s->status & PROXY_WORKER_DISABLED) == 0 || w->s->busy != 0 ||
+        old->inflight.load(std::memory_order_relaxed) != 0 || a.host.empty() ||
+        a.url.size() >= sizeof(w->s->name_ex) || a.host.size() >= sizeof(w->s->hostname_ex)) {
+      return false;  // busy again, or gone: the next reconcile decides anew
+    }
+    if (PROXY_THREAD_LOCK(l.balancer) != APR_SUCCESS) {
+      return false;
+    }
+    proxy_worker_shared* s = w->s;
+    apr_cpystrn(s->name_ex, a.url.c_str(), sizeof(s->name_ex));
+    apr_cpystrn(s->name, a.url.c_str(), sizeof(s->name));
+    apr_cpystrn(s->hostname_ex, a.host.c_str(), sizeof(s->hostname_ex));
+    apr_cpystrn(s->hostname, a.host.c_str(), sizeof(s->hostname));
+    s->port = static_cast<apr_port_t>(a.port);
+    s->status &= ~(PROXY_WORKER_IN_ERROR | PROXY_WORKER_HC_FAIL | PROXY_WORKER_DRAIN);
+    s->error_time = 0;
+    s->elected = 0;
+    s->read = 0;
+    s->transferred = 0;
+    s->lbstatus = 0;
+    s->pcount = 0;
+    s->fcount = 0;
+    expireAddresses(w);
+    PROXY_THREAD_UNLOCK(l.balancer);
+    discoveryShared()->renames.fetch_add(1, std::memory_order_acq_rel);
+    if (lb::MemberSlot* slot = slotFor(l.balancer, w)) {
+      slot->discoveredBy.store(l.index, std::memory_order_relaxed);
+      slot->discoveredAt.store(apr_time_now(), std::memory_order_relaxed);
+      slot->reusedAt.store(apr_time_now(), std::memory_order_relaxed);
+    }
+    FLEET_LOG_S(APLOG_NOTICE, 0, l.server, 00037,
+                "%s: member %s from DNS %s takes the slot of %s (gone from DNS, idle); enabled "
+                "once every child has let go of the old address",
+                l.balancer->s->name, a.url.c_str(), l.spec.name.c_str(), a.from.c_str());
+    return manage(
+        l,
+        {{"w", a.url}, {"w_lf", std::to_string(a.loadfactor)}, {"w_ls", std::to_string(a.lbset)}});
   }
 
   // Marks the member as this line's (its slot is shared, so the next lease holder knows it).

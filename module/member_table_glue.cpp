@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <new>
@@ -133,6 +134,9 @@ apr_status_t createMemberTable(apr_pool_t* pconf, server_rec* s) {
   size_t members = 0, balancers = 0;
   forEachBalancer(s, [&](proxy_balancer* b) {
     members += static_cast<size_t>(b->max_workers > 0 ? b->max_workers : b->workers->nelts);
+    // A growth slot DNS discovery gives to another address takes a new member slot (slots are
+    // never freed within a generation): room for each to be reused four times.
+    members += 4 * static_cast<size_t>(std::max(0, b->max_workers - b->workers->nelts));
     ++balancers;
   });
   if (members < 64) {
@@ -225,16 +229,26 @@ resilience::BalancerState* balancerState(proxy_balancer* b) {
              : nullptr;
 }
 
+namespace {
+uint64_t renameEpoch() {
+  return g_discovery != nullptr ? g_discovery->renames.load(std::memory_order_acquire) : 0;
+}
+}  // namespace
+
 lb::MemberSlot* slotFor(proxy_balancer* balancer, proxy_worker* worker) {
   if (g_table == nullptr) {
     return nullptr;
   }
-  if (lb::MemberSlot* cached = g_cache->find(worker->s->name_ex)) {
+  // The cache is keyed by the worker's shared struct; DNS discovery may give that struct (a
+  // growth slot) to another address, and then bumps the epoch: each process looks again.
+  uint64_t epoch = renameEpoch();
+  if (lb::MemberSlot* cached = g_cache->find(worker->s->name_ex, epoch)) {
     return cached;
   }
   lb::MemberSlot* slot = g_table->findOrClaim(lb::memberKey(balancer->s->name, worker->s->name_ex));
-  if (slot != nullptr) {
-    g_cache->insert(worker->s->name_ex, slot);
+  // Cached only when no rename happened meanwhile (the name read may be from either side of it).
+  if (slot != nullptr && renameEpoch() == epoch) {
+    g_cache->insert(worker->s->name_ex, slot, epoch);
   }
   if (slot == nullptr && !g_table_full_logged) {
     g_table_full_logged = true;
@@ -252,7 +266,7 @@ lb::MemberSlot* slotForName(const char* balancer, const char* member) {
     return nullptr;
   }
   // Only look the pointer up: inserting it could cache a request-pool copy of the name.
-  lb::MemberSlot* slot = g_cache->find(member);
+  lb::MemberSlot* slot = g_cache->find(member, renameEpoch());
   return slot != nullptr ? slot : g_table->findOrClaim(lb::memberKey(balancer, member));
 }
 

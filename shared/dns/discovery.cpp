@@ -90,8 +90,15 @@ common::Result<DiscoverSpec> parseDiscover(const std::vector<std::string>& words
 }
 
 std::string memberUrl(const std::string& scheme, const std::string& host, int port) {
+  // httpd's default ports (apr_uri_port_of_scheme, then mod_proxy's own list), which it drops
+  // from a worker's name: the name must be the one httpd gives the worker.
+  static const std::map<std::string, int> kDefaultPorts = {
+      {"http", 80}, {"https", 443}, {"ws", 80},     {"wss", 443},  {"h2c", 80},
+      {"h2", 443},  {"ajp", 8009},  {"fcgi", 8000}, {"scgi", 4000}};
   bool v6 = host.find(':') != std::string::npos;
-  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  std::string url = scheme + "://" + (v6 ? "[" + host + "]" : host);
+  auto d = kDefaultPorts.find(scheme);
+  return d != kDefaultPorts.end() && d->second == port ? url : url + ":" + std::to_string(port);
 }
 
 void sortTargets(std::vector<Target>* t) {
@@ -186,6 +193,17 @@ bool Discovery::takeChanged() {
   return c;
 }
 
+namespace {
+Action action(Action::Kind kind, const std::string& url, uint32_t loadfactor, uint32_t lbset) {
+  Action a;
+  a.kind = kind;
+  a.url = url;
+  a.loadfactor = loadfactor;
+  a.lbset = lbset;
+  return a;
+}
+}  // namespace
+
 Plan reconcile(const std::vector<Target>& unsorted, const std::string& scheme,
                const std::vector<MemberState>& current, uint32_t slots, size_t freeGrowth) {
   std::vector<Target> targets = unsorted;  // new members take slots in the agreed order
@@ -208,10 +226,13 @@ Plan reconcile(const std::vector<Target>& unsorted, const std::string& scheme,
       continue;
     }
     const MemberState& m = *it->second;
+    if (m.settling) {
+      continue;  // its slot was just reused: enabled once every child has let go of the old one
+    }
     if (!m.enabled || m.draining) {
-      plan.actions.push_back({Action::Kind::kEnable, url, t.loadfactor, t.lbset});
+      plan.actions.push_back(action(Action::Kind::kEnable, url, t.loadfactor, t.lbset));
     } else if (m.loadfactor != t.loadfactor || m.lbset != t.lbset) {
-      plan.actions.push_back({Action::Kind::kUpdate, url, t.loadfactor, t.lbset});
+      plan.actions.push_back(action(Action::Kind::kUpdate, url, t.loadfactor, t.lbset));
     }
   }
   for (const MemberState& m : current) {
@@ -219,16 +240,29 @@ Plan reconcile(const std::vector<Target>& unsorted, const std::string& scheme,
       continue;
     }
     if (m.enabled && !m.draining) {
-      plan.actions.push_back({Action::Kind::kDrain, m.url, m.loadfactor, m.lbset});
+      plan.actions.push_back(action(Action::Kind::kDrain, m.url, m.loadfactor, m.lbset));
     } else if (m.enabled && m.inflight == 0) {
-      plan.actions.push_back({Action::Kind::kDisable, m.url, m.loadfactor, m.lbset});
+      plan.actions.push_back(action(Action::Kind::kDisable, m.url, m.loadfactor, m.lbset));
     }
   }
-  size_t added = 0;
+  // Slots a new address may take over: members gone from DNS, disabled and idle.
+  std::vector<const MemberState*> reusable;
+  for (const MemberState& m : current) {
+    if (wanted.count(m.url) == 0 && !m.enabled && m.inflight == 0 && !m.settling) {
+      reusable.push_back(&m);
+    }
+  }
+  size_t added = 0, reused = 0;
   for (const auto& [url, t] : missing) {
     if (current.size() + added < slots && added < freeGrowth) {
-      plan.actions.push_back({Action::Kind::kAdd, url, t->loadfactor, t->lbset});
+      plan.actions.push_back(action(Action::Kind::kAdd, url, t->loadfactor, t->lbset));
       ++added;
+    } else if (reused < reusable.size()) {
+      Action a = action(Action::Kind::kReuse, url, t->loadfactor, t->lbset);
+      a.from = reusable[reused++]->url;
+      a.host = t->host;
+      a.port = t->port;
+      plan.actions.push_back(a);
     } else {
       plan.noRoom.push_back(url);
     }

@@ -4,9 +4,9 @@
 // when told), how long a failing name keeps its last good answer (FleetResolverHold), and how a
 // balancer's discovered members are brought to the answer without disrupting requests: new
 // addresses added in free growth slots, vanished ones drained, then disabled once idle, and an
-// address that comes back enabled again in its own slot. (A slot is never given to another
-// address: every child keeps its own copy of a worker's identity, which httpd has no way to
-// change under it.)
+// address that comes back enabled again in its own slot. When no growth slot is free, a new
+// address takes the slot of a member that left DNS, only once that member is disabled and idle,
+// and is enabled only after it has settled (every child has let go of the old address).
 // Pure logic with an injected clock; the glue applies the actions to httpd's workers.
 #pragma once
 
@@ -43,7 +43,8 @@ struct Target {
   }
 };
 
-// "http://10.0.0.7:8080" or "http://[2001:db8::7]:8080".
+// "http://10.0.0.7:8080" or "http://[2001:db8::7]:8080"; the scheme's default port is left out
+// ("http://10.0.0.7"), as httpd writes a worker's name.
 std::string memberUrl(const std::string& scheme, const std::string& host, int port);
 
 // The members an SRV answer and its targets' addresses describe: every address of a target with
@@ -98,11 +99,13 @@ class Discovery {
 };
 
 // What every child shares about discovery, in shared memory: the lease of the child that runs
-// it (health::Lease's word) and a counter bumped to ask for every name again soon (a health check
-// of a discovered member timed out: the name may have moved).
+// it (health::Lease's word), a counter bumped to ask for every name again soon (a health check
+// of a discovered member timed out: the name may have moved), and one bumped when a worker slot
+// is given to another address (every process then looks its members' slots up again).
 struct DiscoveryShared {
   std::atomic<uint64_t> lease;
   std::atomic<uint64_t> askEpoch;
+  std::atomic<uint64_t> renames;  // bumped when a worker slot is given to another address
 };
 
 // A discovered member of the balancer as httpd has it now.
@@ -113,6 +116,7 @@ struct MemberState {
   int64_t inflight = 0;   // requests still on it (mod_fleet's count or httpd's busy)
   uint32_t loadfactor = 1;
   uint32_t lbset = 0;
+  bool settling = false;  // its slot was just given to this address: not enabled yet
 };
 
 struct Action {
@@ -122,10 +126,15 @@ struct Action {
     kUpdate,   // url's loadfactor or lbset changed
     kDrain,    // url left DNS: no new requests
     kDisable,  // url drained and idle: out (its slot waits for the address to come back)
+    kReuse,    // no growth slot left: the slot of `from` (disabled, idle) is given to url, which
+               // stays disabled until settled, then gets kEnable
   } kind;
   std::string url;
   uint32_t loadfactor = 1;
   uint32_t lbset = 0;
+  std::string from;  // kReuse: the member whose slot url takes
+  std::string host;  // kReuse: url's address and port
+  int port = 0;
 };
 
 struct Plan {
@@ -134,7 +143,8 @@ struct Plan {
 };
 
 // Brings `current` (this line's members) to `targets`. At most `slots` members; `freeGrowth`
-// workers can still be created in the balancer.
+// workers can still be created in the balancer; past those, disabled idle members' slots are
+// reused.
 Plan reconcile(const std::vector<Target>& targets, const std::string& scheme,
                const std::vector<MemberState>& current, uint32_t slots, size_t freeGrowth);
 

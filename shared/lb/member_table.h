@@ -31,6 +31,7 @@ struct alignas(64) MemberSlot {
   std::atomic<uint64_t> retryRefusals;  // ... that the retry budget kept from another member
   std::atomic<int64_t> discoveredAt;    // unix micros DNS brought it in; 0: configured
   std::atomic<uint32_t> discoveredBy;   // the FleetDiscover line (1-based) that made it; 0: none
+  std::atomic<int64_t> reusedAt;        // unix micros its worker slot was given to it; 0: never
   health::HealthRecord health;          // what the active health checker saw
 };
 static_assert(std::atomic<uint64_t>::is_always_lock_free,

@@ -16,6 +16,7 @@ SlotCache SlotCache::format(void* memory, size_t bytes) {
     new (&e[i]) Entry();
     e[i].id.store(nullptr, std::memory_order_relaxed);
     e[i].slot.store(nullptr, std::memory_order_relaxed);
+    e[i].epoch.store(0, std::memory_order_relaxed);
   }
   std::atomic_thread_fence(std::memory_order_release);
   return SlotCache(e, cap);
@@ -26,7 +27,7 @@ size_t SlotCache::home(const void* id) const {
   return static_cast<size_t>((v >> 4) * 0x9e3779b97f4a7c15ULL >> 20) & (capacity_ - 1);
 }
 
-MemberSlot* SlotCache::find(const void* id) const {
+MemberSlot* SlotCache::find(const void* id, uint64_t epoch) const {
   if (capacity_ == 0 || id == nullptr) {
     return nullptr;
   }
@@ -34,6 +35,10 @@ MemberSlot* SlotCache::find(const void* id) const {
   for (size_t probe = 0, i = home(id); probe < capacity_; ++probe, i = (i + 1) & mask) {
     const void* k = entries_[i].id.load(std::memory_order_acquire);
     if (k == id) {
+      // The epoch is stored after the slot: an entry of this epoch has this epoch's slot.
+      if (entries_[i].epoch.load(std::memory_order_acquire) != epoch) {
+        return nullptr;
+      }
       return entries_[i].slot.load(std::memory_order_acquire);
     }
     if (k == nullptr) {
@@ -43,7 +48,7 @@ MemberSlot* SlotCache::find(const void* id) const {
   return nullptr;
 }
 
-void SlotCache::insert(const void* id, MemberSlot* slot) {
+void SlotCache::insert(const void* id, MemberSlot* slot, uint64_t epoch) {
   if (capacity_ == 0 || id == nullptr) {
     return;
   }
@@ -53,6 +58,7 @@ void SlotCache::insert(const void* id, MemberSlot* slot) {
     if (entries_[i].id.compare_exchange_strong(expected, id, std::memory_order_acq_rel) ||
         expected == id) {
       entries_[i].slot.store(slot, std::memory_order_release);
+      entries_[i].epoch.store(epoch, std::memory_order_release);
       return;
     }
   }

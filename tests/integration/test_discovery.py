@@ -220,6 +220,69 @@ class Fleet(unittest.TestCase):
                 [m for m in members("hash", h) if "Dis" not in m["flags"]]) == 3, timeout=10)
 
 
+class SlotReuse(unittest.TestCase):
+    def test_a_new_address_takes_the_slot_of_one_gone_once_idle(self):
+        """Two slots, both taken; 127.0.0.3 is replaced by 127.0.0.4 under load (an autoscaling
+        group): 127.0.0.3 drains, is disabled once idle, and its slot goes to 127.0.0.4, which both
+        children then send to (never to 127.0.0.3's old address), with no failed request."""
+        dns = DnsServer({"tight.test": ["127.0.0.2", "127.0.0.3"]})
+        self.addCleanup(dns.cleanup)
+        httpd = Httpd("\n".join([
+            f"FleetResolver {dns.address}", "FleetResolverTTL 1s 1s",
+            "<Location /fleet-status>\n  SetHandler fleet-status\n</Location>",
+            "<Location /balancer-manager>\n  SetHandler balancer-manager\n</Location>",
+            "<Proxy balancer://tight>", f"  FleetDiscover dns tight.test http://{PORT} slots=2",
+            "  ProxySet lbmethod=p2c", "</Proxy>", "ProxyPass /tight/ balancer://tight/"]),
+            processes=2).start()
+        self.addCleanup(httpd.cleanup)
+
+        def names():
+            return {m["name"]: m for m in members("tight", httpd)}
+
+        def enabled():
+            return {n for n, m in names().items() if "Dis" not in m["flags"] and "Drn" not in m["flags"]}
+        wait_until("the two first members", lambda: enabled() == {url("127.0.0.2"), url("127.0.0.3")})
+        stop = threading.Event()
+        results = collections.Counter()
+
+        def load():
+            while not stop.is_set():
+                try:
+                    status, headers, _ = request(httpd.port, "/tight/x", timeout=5)
+                    results[(status, headers.get("x-member"))] += 1
+                except OSError:
+                    results[("error", None)] += 1
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.5)
+            dns.set_hosts({"tight.test": ["127.0.0.2", "127.0.0.4"]})
+            wait_until("127.0.0.4 in 127.0.0.3's slot, enabled",
+                       lambda: enabled() == {url("127.0.0.2"), url("127.0.0.4")}, timeout=20)
+            self.assertEqual(set(names()), {url("127.0.0.2"), url("127.0.0.4")})  # two slots only
+            old = S["members"]["127.0.0.3"].served()
+            results.clear()
+            time.sleep(2.0)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        self.assertEqual(S["members"]["127.0.0.3"].served(), old)  # its old address: nothing
+        self.assertEqual({s for s, _ in results}, {200}, results)
+        by = collections.Counter(m for _, m in results.elements())
+        self.assertGreater(by["m4"], 20, by)
+        self.assertEqual(set(by), {"m2", "m4"}, by)
+        # Each request came on its own connection, to either child: a child still holding
+        # 127.0.0.3's address for the slot would have sent some there (m3).
+        log = httpd.error_log()
+        self.assertIn("FL00037", log)  # the slot given to the new address
+        self.assertIn("FL00028", log)  # 127.0.0.3 disabled once idle first
+        page = request(httpd.port, "/balancer-manager")[2].decode()
+        self.assertIn(f"127.0.0.4:{PORT}", page)
+        self.assertNotIn(f"127.0.0.3:{PORT}", page)
+
+
 class Configuration(unittest.TestCase):
     def test_bad_values_name_the_directive_and_what_is_accepted(self):
         expect_config_errors(self, [

@@ -61,7 +61,9 @@ class DiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(newAddressesAreAddedWithinTheSlots);
   CPPUNIT_TEST(vanishedMembersAreDrainedThenDisabledWhenIdle);
   CPPUNIT_TEST(aReturningAddressIsEnabledAgain);
-  CPPUNIT_TEST(aSlotIsNeverGivenToAnotherAddress);
+  CPPUNIT_TEST(aSlotIsReusedOnlyOnceIdle);
+  CPPUNIT_TEST(aFreeGrowthSlotComesBeforeReuse);
+  CPPUNIT_TEST(aReusedSlotIsEnabledOnlyOnceSettled);
   CPPUNIT_TEST(weightChangesAreUpdates);
   CPPUNIT_TEST_SUITE_END();
 
@@ -99,8 +101,15 @@ class DiscoveryTest : public CppUnit::TestFixture {
   }
   void urlsBracketIpv6() {
     CPPUNIT_ASSERT_EQUAL(std::string("http://10.0.0.7:8080"), memberUrl("http", "10.0.0.7", 8080));
-    CPPUNIT_ASSERT_EQUAL(std::string("https://[2001:db8::7]:443"),
+    CPPUNIT_ASSERT_EQUAL(std::string("https://[2001:db8::7]:8443"),
+                         memberUrl("https", "2001:db8::7", 8443));
+    // The scheme's default port is left out, as httpd names the worker (else the member added
+    // as http://10.0.0.7:80 was not found again as http://10.0.0.7, and drained).
+    CPPUNIT_ASSERT_EQUAL(std::string("http://10.0.0.7"), memberUrl("http", "10.0.0.7", 80));
+    CPPUNIT_ASSERT_EQUAL(std::string("https://[2001:db8::7]"),
                          memberUrl("https", "2001:db8::7", 443));
+    CPPUNIT_ASSERT_EQUAL(std::string("fcgi://10.0.0.7"), memberUrl("fcgi", "10.0.0.7", 8000));
+    CPPUNIT_ASSERT_EQUAL(std::string("fcgi://10.0.0.7:80"), memberUrl("fcgi", "10.0.0.7", 80));
   }
   void srvWeightsBecomeLoadfactorsAndPrioritiesLbsets() {
     std::vector<Record> records = {srv(10, 60, 8080, "a.x"), srv(10, 30, 8081, "b.x"),
@@ -202,20 +211,59 @@ class DiscoveryTest : public CppUnit::TestFixture {
         reconcile({t("127.0.0.3")}, "http", {member("http://127.0.0.3:8080", true, true, 3)}, 8, 8);
     CPPUNIT_ASSERT(has(draining, Action::Kind::kEnable, "http://127.0.0.3:8080"));
   }
-  void aSlotIsNeverGivenToAnotherAddress() {
+  void aSlotIsReusedOnlyOnceIdle() {
     std::vector<MemberState> full = {member("http://127.0.0.2:8080", true),
                                      member("http://127.0.0.3:8080", true, true, 0),
                                      member("http://127.0.0.5:8080", false, false, 0)};
     Plan p = reconcile({t("127.0.0.2"), t("127.0.0.8")}, "http", full, 3, 8);
-    // Three slots, all taken (one disabled and idle): the new address waits, and is named.
-    CPPUNIT_ASSERT_EQUAL(size_t(1), p.noRoom.size());
-    CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.8:8080"), p.noRoom[0]);
+    // Three slots, all taken: the new address takes the slot of 127.0.0.5 (disabled and idle),
+    // not that of 127.0.0.3 (still draining).
+    CPPUNIT_ASSERT(p.noRoom.empty());
     CPPUNIT_ASSERT(!has(p, Action::Kind::kAdd, "http://127.0.0.8:8080"));
+    CPPUNIT_ASSERT(has(p, Action::Kind::kReuse, "http://127.0.0.8:8080"));
+    const Action* reuse = nullptr;
+    for (const Action& a : p.actions) {
+      reuse = a.kind == Action::Kind::kReuse ? &a : reuse;
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.5:8080"), reuse->from);
+    CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.8"), reuse->host);
+    CPPUNIT_ASSERT_EQUAL(8080, reuse->port);
     CPPUNIT_ASSERT(has(p, Action::Kind::kDisable, "http://127.0.0.3:8080"));
+    // A disabled member with requests still in flight (a sticky one, a slow answer) keeps its
+    // slot: the new address waits, and is named.
+    full[2].inflight = 1;
+    Plan busy = reconcile({t("127.0.0.2"), t("127.0.0.8")}, "http", full, 3, 8);
+    CPPUNIT_ASSERT(!has(busy, Action::Kind::kReuse, "http://127.0.0.8:8080"));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), busy.noRoom.size());
     // When 127.0.0.5 comes back it takes its own slot again.
+    full[2].inflight = 0;
     Plan back = reconcile({t("127.0.0.2"), t("127.0.0.5")}, "http", full, 3, 8);
     CPPUNIT_ASSERT(has(back, Action::Kind::kEnable, "http://127.0.0.5:8080"));
     CPPUNIT_ASSERT(back.noRoom.empty());
+  }
+  void aFreeGrowthSlotComesBeforeReuse() {
+    std::vector<MemberState> cur = {member("http://127.0.0.5:8080", false, false, 0)};
+    Plan p = reconcile({t("127.0.0.8")}, "http", cur, 3, 1);
+    CPPUNIT_ASSERT(has(p, Action::Kind::kAdd, "http://127.0.0.8:8080"));
+    CPPUNIT_ASSERT(!has(p, Action::Kind::kReuse, "http://127.0.0.8:8080"));
+    // Two new addresses, one free slot and one reusable: one of each.
+    Plan two = reconcile({t("127.0.0.8"), t("127.0.0.9")}, "http", cur, 2, 1);
+    CPPUNIT_ASSERT(has(two, Action::Kind::kAdd, "http://127.0.0.8:8080"));
+    CPPUNIT_ASSERT(has(two, Action::Kind::kReuse, "http://127.0.0.9:8080"));
+  }
+  void aReusedSlotIsEnabledOnlyOnceSettled() {
+    MemberState m = member("http://127.0.0.8:8080", false, false, 0);
+    m.settling = true;  // its slot was given to it a moment ago
+    Plan early = reconcile({t("127.0.0.8")}, "http", {m}, 3, 0);
+    CPPUNIT_ASSERT(early.actions.empty());
+    CPPUNIT_ASSERT(early.noRoom.empty());
+    m.settling = false;
+    CPPUNIT_ASSERT(has(reconcile({t("127.0.0.8")}, "http", {m}, 3, 0), Action::Kind::kEnable,
+                       "http://127.0.0.8:8080"));
+    // A settling slot is never taken again by yet another address.
+    m.settling = true;
+    Plan other = reconcile({t("127.0.0.9")}, "http", {m}, 1, 0);
+    CPPUNIT_ASSERT(!has(other, Action::Kind::kReuse, "http://127.0.0.9:8080"));
   }
   void weightChangesAreUpdates() {
     MemberState m = member("http://127.0.0.2:8080", true);

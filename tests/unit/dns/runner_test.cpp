@@ -112,6 +112,13 @@ class FakePort : public DiscoveryPort {
         m.enabled = false;
         m.draining = false;
         break;
+      case Action::Kind::kReuse:  // the slot of `from` now holds url, disabled until enabled
+        members_.erase(a.from);
+        m.enabled = false;
+        m.draining = false;
+        m.loadfactor = a.loadfactor;
+        m.lbset = a.lbset;
+        break;
     }
     log.push_back(std::to_string(static_cast<int>(a.kind)) + " " + a.url);
     return true;
@@ -135,6 +142,7 @@ class RunnerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(aFailingServerKeepsTheMembersForTheHold);
   CPPUNIT_TEST(aNameWithoutAnswerAtFirstFillsInLater);
   CPPUNIT_TEST(askSoonQueriesAtTheNextStep);
+  CPPUNIT_TEST(aNewAddressTakesTheSlotOfOneGoneOnceIdle);
   CPPUNIT_TEST(twoServersSharingMemcachedAddTheSameMembers);
   CPPUNIT_TEST_SUITE_END();
 
@@ -184,6 +192,34 @@ class RunnerTest : public CppUnit::TestFixture {
     r->step(0);
     CPPUNIT_ASSERT(!port.members_["http://127.0.0.3:8080"].enabled);
     CPPUNIT_ASSERT(port.active("http://127.0.0.2:8080"));
+  }
+  void aNewAddressTakesTheSlotOfOneGoneOnceIdle() {
+    port.growth = 2;
+    resolver.answer("app.test", RecordType::kA, {addr("127.0.0.2"), addr("127.0.0.3")});
+    resolver.answer("app.test", RecordType::kAaaa, {});
+    auto r = runner({"dns", "app.test", "http://8080", "slots=2"});
+    r->step(0);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), port.growth);
+    // 127.0.0.3 is replaced by 127.0.0.4 (an autoscaling group): no growth slot is left.
+    resolver.answer("app.test", RecordType::kA, {addr("127.0.0.2"), addr("127.0.0.4")});
+    port.members_["http://127.0.0.3:8080"].inflight = 1;
+    clock.advanceMicros(5 * kSec);
+    r->step(0);
+    CPPUNIT_ASSERT(port.members_["http://127.0.0.3:8080"].draining);
+    CPPUNIT_ASSERT(port.members_.count("http://127.0.0.4:8080") == 0);  // waits for the slot
+    port.members_["http://127.0.0.3:8080"].inflight = 0;
+    clock.advanceMicros(DiscoveryRunner::kRecheckMicros);
+    r->step(0);  // 127.0.0.3 disabled: idle, and out of service
+    CPPUNIT_ASSERT(!port.members_["http://127.0.0.3:8080"].enabled);
+    clock.advanceMicros(DiscoveryRunner::kRecheckMicros);
+    r->step(0);  // its slot goes to 127.0.0.4, still disabled
+    CPPUNIT_ASSERT(port.members_.count("http://127.0.0.3:8080") == 0);
+    CPPUNIT_ASSERT(!port.members_["http://127.0.0.4:8080"].enabled);
+    clock.advanceMicros(DiscoveryRunner::kRecheckMicros);
+    r->step(0);  // settled (the fake settles at once): enabled
+    CPPUNIT_ASSERT(port.active("http://127.0.0.4:8080"));
+    CPPUNIT_ASSERT(port.active("http://127.0.0.2:8080"));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), port.growth);
   }
   void srvTargetsAreResolvedAndWeighted() {
     resolver.answer("_http._tcp.app.test", RecordType::kSrv,

@@ -12,6 +12,7 @@ class SlotCacheTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(missThenHit);
   CPPUNIT_TEST(fullCacheDropsNewEntriesButKeepsOld);
   CPPUNIT_TEST(concurrentInsertsAllFindable);
+  CPPUNIT_TEST(anotherEpochIsAMissUntilInsertedAgain);
   CPPUNIT_TEST_SUITE_END();
 
   std::vector<SlotCache::Entry> mem(size_t entries) {
@@ -32,6 +33,23 @@ class SlotCacheTest : public CppUnit::TestFixture {
     c.insert(&ids[0], &slots[0]);  // again: same answer, no second entry
     CPPUNIT_ASSERT_EQUAL(&slots[0], c.find(&ids[0]));
     CPPUNIT_ASSERT(c.find(nullptr) == nullptr);
+  }
+  // A worker slot given to another address keeps its identity pointer but not its MemberSlot:
+  // after the epoch changes, each entry is a miss until looked up and inserted again.
+  void anotherEpochIsAMissUntilInsertedAgain() {
+    auto m = mem(4);
+    SlotCache c = SlotCache::format(m.data(), m.size() * sizeof(SlotCache::Entry));
+    MemberSlot slots[3];
+    int ids[2];
+    c.insert(&ids[0], &slots[0]);
+    c.insert(&ids[1], &slots[1]);
+    CPPUNIT_ASSERT(c.find(&ids[0], 1) == nullptr);
+    CPPUNIT_ASSERT(c.find(&ids[1], 1) == nullptr);
+    c.insert(&ids[0], &slots[2], 1);
+    CPPUNIT_ASSERT_EQUAL(&slots[2], c.find(&ids[0], 1));
+    CPPUNIT_ASSERT(c.find(&ids[0], 0) == nullptr);
+    c.insert(&ids[1], &slots[1], 1);  // the same slot again, now current
+    CPPUNIT_ASSERT_EQUAL(&slots[1], c.find(&ids[1], 1));
   }
   void fullCacheDropsNewEntriesButKeepsOld() {
     auto m = mem(1);
