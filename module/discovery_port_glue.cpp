@@ -39,8 +39,10 @@ class HttpdPort : public dns::DiscoveryPort {
       m.url = w->s->name_ex;
       m.enabled = (w->s->status & PROXY_WORKER_DISABLED) == 0;
       m.draining = (w->s->status & PROXY_WORKER_DRAIN) != 0;
-      m.inflight = std::max<int64_t>(slot->inflight.load(std::memory_order_relaxed),
-                                     static_cast<int64_t>(w->s->busy));
+      // mod_fleet's own count, kept for every attempt whatever the lbmethod. Not httpd's `busy`:
+      // children update it without atomics, so a lost decrement can leave it above zero for
+      // good, and the member would never count as idle.
+      m.inflight = slot->inflight.load(std::memory_order_relaxed);
       m.loadfactor = static_cast<uint32_t>(std::max(1, w->s->lbfactor / 100));
       m.lbset = static_cast<uint32_t>(w->s->lbset);
       int64_t reusedAt = slot->reusedAt.load(std::memory_order_relaxed);
@@ -159,7 +161,7 @@ class HttpdPort : public dns::DiscoveryPort {
   bool reuse(const LineRef& l, const dns::Action& a) {
     proxy_worker* w = find(l, a.from);
     lb::MemberSlot* old = w != nullptr ? slotFor(l.balancer, w) : nullptr;
-    if (old == nullptr || (w->s->status & PROXY_WORKER_DISABLED) == 0 || w->s->busy != 0 ||
+    if (old == nullptr || (w->s->status & PROXY_WORKER_DISABLED) == 0 ||
         old->inflight.load(std::memory_order_relaxed) != 0 || a.host.empty() ||
         a.url.size() >= sizeof(w->s->name_ex) || a.host.size() >= sizeof(w->s->hostname_ex)) {
       return false;  // busy again, or gone: the next reconcile decides anew

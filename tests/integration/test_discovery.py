@@ -258,8 +258,12 @@ class SlotReuse(unittest.TestCase):
         try:
             time.sleep(0.5)
             dns.set_hosts({"tight.test": ["127.0.0.2", "127.0.0.4"]})
-            wait_until("127.0.0.4 in 127.0.0.3's slot, enabled",
-                       lambda: enabled() == {url("127.0.0.2"), url("127.0.0.4")}, timeout=20)
+            try:
+                wait_until("127.0.0.4 in 127.0.0.3's slot, enabled",
+                           lambda: enabled() == {url("127.0.0.2"), url("127.0.0.4")}, timeout=20)
+            except AssertionError:
+                print("members:", names(), "\nerror log tail:", httpd.error_log()[-3000:])
+                raise
             self.assertEqual(set(names()), {url("127.0.0.2"), url("127.0.0.4")})  # two slots only
             old = S["members"]["127.0.0.3"].served()
             results.clear()
