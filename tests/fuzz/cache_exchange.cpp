@@ -21,48 +21,15 @@
 #include "shared/cache/local_tier.h"
 #include "shared/common/clock.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_store.h"
 
 namespace {
 
 using namespace fleet::cache;
 using fleet::common::HeaderList;
+using fleet::fuzz::FuzzStore;
 
 constexpr int64_t kNow = 1796000000;
-
-class FuzzStore final : public KeyValueStore {
- public:
-  std::map<std::string, std::string> items;
-  Found read(const std::string& key, std::string* value) override {
-    auto it = items.find(key);
-    if (it == items.end()) {
-      return Found::kMiss;
-    }
-    *value = it->second;
-    return Found::kHit;
-  }
-  bool set(const std::string& key, const std::string& value, int64_t) override {
-    items[key] = value;
-    return true;
-  }
-  bool add(const std::string& key, const std::string& value, int64_t) override {
-    return items.emplace(key, value).second;
-  }
-  bool remove(const std::string& key) override { return items.erase(key) > 0; }
-  std::optional<uint64_t> increment(const std::string& key, uint64_t initial) override {
-    auto it = items.find(key);
-    if (it == items.end()) {
-      items[key] = std::to_string(initial);
-      return initial;
-    }
-    if (it->second.empty() || it->second.size() > 19 ||
-        it->second.find_first_not_of("0123456789") != std::string::npos) {
-      return std::nullopt;
-    }
-    uint64_t v = std::strtoull(it->second.c_str(), nullptr, 10) + 1;
-    it->second = std::to_string(v);
-    return v;
-  }
-};
 
 std::vector<int64_t> numbers(std::string_view line) {
   std::vector<int64_t> out;

@@ -12,54 +12,14 @@
 #include "shared/cache/keys.h"
 #include "shared/cache/kv_store.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/fuzz_store.h"
 
-namespace {
-
-using fleet::cache::KeyValueStore;
-
-// memcached with whatever the input put there; increment fails on a value that is no number, as
-// memcached's incr does.
-class Store final : public KeyValueStore {
- public:
-  std::map<std::string, std::string> items;
-  Found read(const std::string& key, std::string* value) override {
-    auto it = items.find(key);
-    if (it == items.end()) {
-      return Found::kMiss;
-    }
-    *value = it->second;
-    return Found::kHit;
-  }
-  bool set(const std::string& key, const std::string& value, int64_t) override {
-    items[key] = value;
-    return true;
-  }
-  bool add(const std::string& key, const std::string& value, int64_t) override {
-    return items.emplace(key, value).second;
-  }
-  bool remove(const std::string& key) override { return items.erase(key) > 0; }
-  std::optional<uint64_t> increment(const std::string& key, uint64_t initial) override {
-    auto it = items.find(key);
-    if (it == items.end()) {
-      items[key] = std::to_string(initial);
-      return initial;
-    }
-    if (it->second.empty() || it->second.find_first_not_of("0123456789") != std::string::npos ||
-        it->second.size() > 20) {
-      return std::nullopt;
-    }
-    uint64_t v = std::strtoull(it->second.c_str(), nullptr, 10) + 1;
-    it->second = std::to_string(v);
-    return v;
-  }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace fleet::cache;
   fleet::fuzz::Input in(data, size);
-  Store store;
+  fleet::fuzz::FuzzStore store;
   Keys keys("fl2:");
   std::string head(in.line());
   if (head != "-") {
