@@ -5,6 +5,7 @@ change moves weights and the standby set, a DNS server that goes away keeps the 
 FleetResolverHold, a name with no answer at startup fills in later, and two servers sharing
 memcached add the same members in the same order and pick the same member for a key."""
 import collections
+import contextlib
 import threading
 import time
 import unittest
@@ -84,6 +85,31 @@ def served_by(path, n=40, port=None):
     return seen
 
 
+@contextlib.contextmanager
+def steady_load(port, path, threads=4):
+    """GETs of path from `threads` clients until the block ends; yields a Counter of
+    (status, X-Member), with ("error", None) for a request that got no answer."""
+    stop = threading.Event()
+    results = collections.Counter()
+
+    def load():
+        while not stop.is_set():
+            try:
+                status, headers, _ = request(port, path, timeout=5)
+                results[(status, headers.get("x-member"))] += 1
+            except OSError:
+                results[("error", None)] += 1
+    workers = [threading.Thread(target=load) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    try:
+        yield results
+    finally:
+        stop.set()
+        for t in workers:
+            t.join()
+
+
 def usable(balancer):
     return {m["name"] for m in members(balancer) if m["usable"] and "Drn" not in m["flags"]}
 
@@ -113,21 +139,7 @@ class Discovery(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 6)  # TTL 1 s (2 s at most), one refresh step
 
     def test_a_removed_record_drains_without_a_failed_request(self):
-        stop = threading.Event()
-        results = collections.Counter()
-
-        def load():
-            while not stop.is_set():
-                try:
-                    status, headers, _ = request(S["httpd"].port, "/disc/x", timeout=5)
-                    results[(status, headers.get("x-member"))] += 1
-                except OSError:
-                    results[("error", None)] += 1
-
-        threads = [threading.Thread(target=load) for _ in range(4)]
-        for t in threads:
-            t.start()
-        try:
+        with steady_load(S["httpd"].port, "/disc/x") as results:
             time.sleep(0.5)
             S["dns"].set_hosts({"app.test": ["127.0.0.2"]})
             wait_until("127.0.0.3 disabled", lambda: any(
@@ -135,10 +147,6 @@ class Discovery(unittest.TestCase):
             before = S["members"]["127.0.0.3"].served()
             time.sleep(1.0)
             after = S["members"]["127.0.0.3"].served()
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
         self.assertEqual({s for s, _ in results}, {200}, results)
         self.assertEqual(before, after)  # nothing new reached the removed member
         log = S["httpd"].error_log()
@@ -242,20 +250,7 @@ class SlotReuse(unittest.TestCase):
         def enabled():
             return {n for n, m in names().items() if "Dis" not in m["flags"] and "Drn" not in m["flags"]}
         wait_until("the two first members", lambda: enabled() == {url("127.0.0.2"), url("127.0.0.3")})
-        stop = threading.Event()
-        results = collections.Counter()
-
-        def load():
-            while not stop.is_set():
-                try:
-                    status, headers, _ = request(httpd.port, "/tight/x", timeout=5)
-                    results[(status, headers.get("x-member"))] += 1
-                except OSError:
-                    results[("error", None)] += 1
-        threads = [threading.Thread(target=load) for _ in range(4)]
-        for t in threads:
-            t.start()
-        try:
+        with steady_load(httpd.port, "/tight/x") as results:
             time.sleep(0.5)
             dns.set_hosts({"tight.test": ["127.0.0.2", "127.0.0.4"]})
             try:
@@ -268,10 +263,6 @@ class SlotReuse(unittest.TestCase):
             old = S["members"]["127.0.0.3"].served()
             results.clear()
             time.sleep(2.0)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join()
         self.assertEqual(S["members"]["127.0.0.3"].served(), old)  # its old address: nothing
         self.assertEqual({s for s, _ in results}, {200}, results)
         by = collections.Counter(m for _, m in results.elements())
